@@ -1,0 +1,437 @@
+//! Error types: one `#[non_exhaustive]` enum per concern, joined in [`Error`].
+//!
+//! Every variant says *what* was wrong and *where* (byte offset, field name,
+//! check). [`Error::code`] and the per-enum `code()` methods return stable
+//! snake_case strings that are identical in Rust, Python, JavaScript and the
+//! CLI's `--json` output.
+//!
+//! A failed verification check is **not** an error: it is data in the
+//! [`Report`](crate::Report). Errors are for input that cannot be read at all
+//! (decoding), requests that cannot be carried out (issuing), and bad
+//! configuration (trust stores, keys).
+
+use thiserror::Error;
+
+/// A document could not be decoded: malformed, non-canonical or over a limit.
+///
+/// Offsets are byte offsets into the document being decoded (for nested
+/// documents such as the header inside a bundle, into the nested bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input ended in the middle of an item.
+    #[error("input truncated at byte {offset}")]
+    Truncated {
+        /// Offset where more bytes were expected.
+        offset: usize,
+    },
+    /// An integer, length or tag was not encoded in its shortest form (RFC 8949 §4.2.1).
+    #[error("non-shortest encoding of an integer or length at byte {offset}")]
+    NonShortest {
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// An indefinite-length item or a break code.
+    #[error("indefinite length or break code at byte {offset}")]
+    Indefinite {
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// A floating-point number: certanchor documents never contain floats.
+    #[error("floating-point value at byte {offset}; certanchor documents carry decimals as text")]
+    Float {
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// A simple value other than false, true and null, or a reserved head.
+    #[error("unsupported simple value or reserved head at byte {offset}")]
+    UnsupportedSimple {
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// Map keys not in the bytewise order of their encodings.
+    #[error("map keys out of canonical order at byte {offset}")]
+    UnsortedKeys {
+        /// Offset of the out-of-order key.
+        offset: usize,
+    },
+    /// The same key twice in one map.
+    #[error("duplicate map key at byte {offset}")]
+    DuplicateKey {
+        /// Offset of the repeated key.
+        offset: usize,
+    },
+    /// A tag the format does not allow at this place.
+    #[error("unexpected tag {tag} at byte {offset}")]
+    UnexpectedTag {
+        /// The tag number.
+        tag: u64,
+        /// Offset of the tag head.
+        offset: usize,
+    },
+    /// Bytes left after the document ended.
+    #[error("{remaining} trailing bytes after the document, at byte {offset}")]
+    TrailingBytes {
+        /// Offset where the document ended.
+        offset: usize,
+        /// How many bytes were left.
+        remaining: usize,
+    },
+    /// Nesting deeper than [`MAX_DEPTH`](crate::cbor::MAX_DEPTH).
+    #[error("nesting deeper than {max} at byte {offset}")]
+    TooDeep {
+        /// Offset of the item that went too deep.
+        offset: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A document, string or collection above its size limit.
+    #[error("{what} too large: {found} > {max}")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// Size found (bytes or items).
+        found: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An item of the wrong type.
+    #[error("expected {expected} at byte {offset}")]
+    UnexpectedType {
+        /// What the format wanted.
+        expected: &'static str,
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// A text string that is not valid UTF-8.
+    #[error("invalid UTF-8 in text string at byte {offset}")]
+    InvalidUtf8 {
+        /// Offset of the string's content.
+        offset: usize,
+    },
+    /// An integer outside the range certanchor accepts (i64, or the field's own range).
+    #[error("integer out of range at byte {offset}")]
+    IntegerOutOfRange {
+        /// Offset of the item head.
+        offset: usize,
+    },
+    /// A map key the format does not define.
+    #[error("unknown field `{name}` at byte {offset}")]
+    UnknownField {
+        /// The key.
+        name: String,
+        /// Offset of the key.
+        offset: usize,
+    },
+    /// A required key is absent.
+    #[error("missing field `{field}` in {document}")]
+    MissingField {
+        /// The missing key.
+        field: &'static str,
+        /// The document type.
+        document: &'static str,
+    },
+    /// A version this library does not know.
+    #[error("unsupported {document} version {found}")]
+    UnsupportedVersion {
+        /// The document type.
+        document: &'static str,
+        /// The version found.
+        found: u64,
+    },
+    /// A fixed-size byte string of the wrong length (hash, salt, key).
+    #[error("{what} must be {expected} bytes, found {found}")]
+    BadLength {
+        /// What was being read.
+        what: &'static str,
+        /// Required length.
+        expected: usize,
+        /// Length found.
+        found: usize,
+    },
+    /// A value that is well-formed CBOR but not allowed by the format.
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// What was being read.
+        what: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The `CA1:` text form: bad prefix, bad base45 or bad zlib data.
+    #[error("invalid CA1 text: {reason}")]
+    Text {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A COSE structure that does not have the shape certanchor requires.
+    #[error("invalid COSE {what}: {reason}")]
+    Cose {
+        /// Which structure.
+        what: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+impl DecodeError {
+    /// Stable machine-readable code, shared with the bindings and the CLI.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Truncated { .. } => "truncated",
+            Self::NonShortest { .. } => "non_shortest",
+            Self::Indefinite { .. } => "indefinite_length",
+            Self::Float { .. } => "float",
+            Self::UnsupportedSimple { .. } => "unsupported_simple",
+            Self::UnsortedKeys { .. } => "unsorted_keys",
+            Self::DuplicateKey { .. } => "duplicate_key",
+            Self::UnexpectedTag { .. } => "unexpected_tag",
+            Self::TrailingBytes { .. } => "trailing_bytes",
+            Self::TooDeep { .. } => "too_deep",
+            Self::TooLarge { .. } => "too_large",
+            Self::UnexpectedType { .. } => "unexpected_type",
+            Self::InvalidUtf8 { .. } => "invalid_utf8",
+            Self::IntegerOutOfRange { .. } => "integer_out_of_range",
+            Self::UnknownField { .. } => "unknown_field",
+            Self::MissingField { .. } => "missing_field",
+            Self::UnsupportedVersion { .. } => "unsupported_version",
+            Self::BadLength { .. } => "bad_length",
+            Self::Invalid { .. } => "invalid_value",
+            Self::Text { .. } => "invalid_text_form",
+            Self::Cose { .. } => "invalid_cose",
+        }
+    }
+}
+
+/// A key could not be loaded, parsed or written.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// PEM / PKCS#8 / SPKI could not be parsed.
+    #[error("invalid {what}: {reason}")]
+    Parse {
+        /// Which form was expected.
+        what: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A raw public key that is not 32 bytes or not a valid curve point.
+    #[error("invalid Ed25519 public key: {reason}")]
+    PublicKey {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The operating system's random number generator failed.
+    #[error("OS random number generator failed: {0}")]
+    Rng(String),
+}
+
+impl KeyError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Parse { .. } => "invalid_key",
+            Self::PublicKey { .. } => "invalid_public_key",
+            Self::Rng(_) => "rng_failure",
+        }
+    }
+}
+
+/// A certificate or batch could not be issued.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum IssueError {
+    /// The certificate's kind is not registered.
+    #[error("certificate {index} (`{id}`): unknown kind `{kind}`")]
+    UnknownKind {
+        /// Position in the input.
+        index: usize,
+        /// Certificate id.
+        id: String,
+        /// The kind named.
+        kind: String,
+    },
+    /// A field failed its kind's schema.
+    #[error("certificate {index} (`{id}`): field `{field}`: {reason}")]
+    Schema {
+        /// Position in the input.
+        index: usize,
+        /// Certificate id.
+        id: String,
+        /// Field name (dotted path for nested values).
+        field: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A certificate-level rule failed (empty id, bad validity window, duplicate id…).
+    #[error("certificate {index} (`{id}`): {reason}")]
+    Certificate {
+        /// Position in the input.
+        index: usize,
+        /// Certificate id.
+        id: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The batch as a whole cannot be issued (empty, too large, bad name).
+    #[error("batch: {reason}")]
+    Batch {
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The leaf index asked for is not in the batch.
+    #[error("no certificate at index {index} (batch has {size})")]
+    NoSuchIndex {
+        /// Index asked for.
+        index: usize,
+        /// Batch size.
+        size: usize,
+    },
+    /// A field asked to be disclosed does not exist in the certificate.
+    #[error("certificate has no field `{field}`")]
+    NoSuchField {
+        /// The field name.
+        field: String,
+    },
+    /// The anchor given to `endorse` or to a batch is malformed.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Randomness could not be obtained.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+}
+
+impl IssueError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownKind { .. } => "unknown_kind",
+            Self::Schema { .. } => "schema_violation",
+            Self::Certificate { .. } => "invalid_certificate",
+            Self::Batch { .. } => "invalid_batch",
+            Self::NoSuchIndex { .. } => "no_such_index",
+            Self::NoSuchField { .. } => "no_such_field",
+            Self::Decode(e) => e.code(),
+            Self::Key(e) => e.code(),
+        }
+    }
+}
+
+/// The trust store JSON is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// Not valid JSON, or unknown / missing fields (line and column from the parser).
+    #[error("trust store JSON: {0}")]
+    Json(String),
+    /// A version this library does not know.
+    #[error("unsupported trust store version {0}")]
+    UnsupportedVersion(u64),
+    /// Two issuers with the same id.
+    #[error("duplicate issuer id `{0}`")]
+    DuplicateIssuer(String),
+    /// A key that does not parse.
+    #[error("issuer `{issuer}` key {index}: {reason}")]
+    BadKey {
+        /// Issuer id.
+        issuer: String,
+        /// Position in the issuer's key list.
+        index: usize,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A timestamp that is not RFC 3339.
+    #[error("{field}: not an RFC 3339 timestamp: `{value}`")]
+    BadTime {
+        /// Where it was.
+        field: String,
+        /// The text found.
+        value: String,
+    },
+    /// A policy that cannot be satisfied or is ambiguous.
+    #[error("policy for kind `{kind}`: {reason}")]
+    BadPolicy {
+        /// Policy kind.
+        kind: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A ledger entry with a bad key or origin.
+    #[error("ledger `{origin}`: {reason}")]
+    BadLedger {
+        /// Ledger origin.
+        origin: String,
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+impl TrustError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Json(_) => "trust_store_json",
+            Self::UnsupportedVersion(_) => "unsupported_version",
+            Self::DuplicateIssuer(_) => "duplicate_issuer",
+            Self::BadKey { .. } => "invalid_key",
+            Self::BadTime { .. } => "invalid_time",
+            Self::BadPolicy { .. } => "invalid_policy",
+            Self::BadLedger { .. } => "invalid_ledger",
+        }
+    }
+}
+
+/// Any certanchor error.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Decoding failed.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// Key handling failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Issuing failed.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    /// The trust store is invalid.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+}
+
+impl Error {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.code(),
+            Self::Key(e) => e.code(),
+            Self::Issue(e) => e.code(),
+            Self::Trust(e) => e.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_messages_name_the_place() {
+        let e = DecodeError::NonShortest { offset: 7 };
+        assert_eq!(e.code(), "non_shortest");
+        assert!(e.to_string().contains("byte 7"));
+        let e: Error = IssueError::Schema {
+            index: 3,
+            id: "X".into(),
+            field: "uscc".into(),
+            reason: "bad check character".into(),
+        }
+        .into();
+        assert_eq!(e.code(), "schema_violation");
+        assert!(e.to_string().contains("uscc"));
+    }
+}

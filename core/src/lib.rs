@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod cbor;
+pub mod error;
+mod hash;
+
+pub use error::{DecodeError, Error, IssueError, KeyError, TrustError};
+pub use hash::Hash;
