@@ -815,6 +815,49 @@ pub fn check_strict(bytes: &[u8], max_len: usize, what: &'static str, tags: &[u6
     r.finish()
 }
 
+/// Reads a map whose keys are text in canonical order, handing each key and
+/// the reader to `f`; `f` returns `false` for a key it does not know, which is
+/// refused with [`DecodeError::UnknownField`].
+pub(crate) fn read_map<'a>(
+    r: &mut Reader<'a>,
+    mut f: impl FnMut(&'a str, &mut Reader<'a>) -> Result<bool, DecodeError>,
+) -> Result<(), DecodeError> {
+    let n = r.map()?;
+    let mut prev = None;
+    for _ in 0..n {
+        let at = r.offset();
+        let k = r.key(prev)?;
+        if !f(k, r)? {
+            return Err(DecodeError::UnknownField {
+                name: k.chars().take(64).collect(),
+                offset: at,
+            });
+        }
+        prev = Some(k);
+    }
+    r.leave();
+    Ok(())
+}
+
+/// Reads the `"v"` version field and checks it is 1.
+pub(crate) fn read_version(r: &mut Reader<'_>, document: &'static str) -> Result<(), DecodeError> {
+    let v = r.uint()?;
+    if v == 1 {
+        Ok(())
+    } else {
+        Err(DecodeError::UnsupportedVersion { document, found: v })
+    }
+}
+
+/// Unwraps a required field or reports it missing.
+pub(crate) fn required<T>(
+    v: Option<T>,
+    field: &'static str,
+    document: &'static str,
+) -> Result<T, DecodeError> {
+    v.ok_or(DecodeError::MissingField { field, document })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -294,6 +294,13 @@ pub enum IssueError {
         /// The field name.
         field: String,
     },
+    /// Validation found problems; every one is listed (CLI and bindings show them all).
+    #[error("{} problem(s) in the batch; first: {}", problems.len(),
+        problems.first().map(ToString::to_string).unwrap_or_default())]
+    Rejected {
+        /// Every problem found.
+        problems: Vec<IssueError>,
+    },
     /// The anchor given to `endorse` or to a batch is malformed.
     #[error(transparent)]
     Decode(#[from] DecodeError),
@@ -313,6 +320,7 @@ impl IssueError {
             Self::Batch { .. } => "invalid_batch",
             Self::NoSuchIndex { .. } => "no_such_index",
             Self::NoSuchField { .. } => "no_such_field",
+            Self::Rejected { .. } => "rejected",
             Self::Decode(e) => e.code(),
             Self::Key(e) => e.code(),
         }
@@ -384,6 +392,33 @@ impl TrustError {
     }
 }
 
+/// A verifier could not take a document it was handed out of band
+/// (a failed check of a *bundle* is a [`Report`](crate::Report), not an error).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The document could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A status list not signed by a trusted key of its batch's issuer.
+    #[error("status list refused: {reason}")]
+    UntrustedStatusList {
+        /// Why it was refused.
+        reason: String,
+    },
+}
+
+impl VerifyError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => e.code(),
+            Self::UntrustedStatusList { .. } => "untrusted_status_list",
+        }
+    }
+}
+
 /// Any certanchor error.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -400,6 +435,9 @@ pub enum Error {
     /// The trust store is invalid.
     #[error(transparent)]
     Trust(#[from] TrustError),
+    /// A verifier refused an out-of-band document.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
 }
 
 impl Error {
@@ -411,6 +449,7 @@ impl Error {
             Self::Key(e) => e.code(),
             Self::Issue(e) => e.code(),
             Self::Trust(e) => e.code(),
+            Self::Verify(e) => e.code(),
         }
     }
 }

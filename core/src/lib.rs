@@ -5,6 +5,7 @@
 pub mod cbor;
 pub mod error;
 mod hash;
+pub mod keys;
 
 pub use error::{DecodeError, Error, IssueError, KeyError, TrustError};
 pub use hash::Hash;
