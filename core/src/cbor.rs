@@ -120,14 +120,14 @@ impl Value {
         Ok(match json {
             serde_json::Value::Null => Self::Null,
             serde_json::Value::Bool(b) => Self::Bool(*b),
-            serde_json::Value::Number(n) => Self::Int(n.as_i64().ok_or_else(|| {
-                DecodeError::Invalid {
+            serde_json::Value::Number(n) => {
+                Self::Int(n.as_i64().ok_or_else(|| DecodeError::Invalid {
                     what: "number",
                     reason: format!(
                         "{n} is not a 64-bit integer; write decimals as text such as \"89.50\""
                     ),
-                }
-            })?),
+                })?)
+            }
             serde_json::Value::String(s) => Self::Text(s.clone()),
             serde_json::Value::Array(a) => {
                 Self::Array(a.iter().map(Self::from_json).collect::<Result<_, _>>()?)
@@ -150,9 +150,9 @@ impl Value {
             Self::Bytes(b) => serde_json::Value::String(hex::encode(b)),
             Self::Text(s) => serde_json::Value::String(s.clone()),
             Self::Array(a) => serde_json::Value::Array(a.iter().map(Self::to_json).collect()),
-            Self::Map(m) => serde_json::Value::Object(
-                m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
-            ),
+            Self::Map(m) => {
+                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -180,7 +180,9 @@ impl From<bool> for Value {
 
 /// Canonical order of two text keys: the bytewise order of their encodings.
 pub(crate) fn key_order(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.as_bytes().cmp(b.as_bytes()))
+    a.len()
+        .cmp(&b.len())
+        .then_with(|| a.as_bytes().cmp(b.as_bytes()))
 }
 
 /// Decodes one strict deterministic CBOR [`Value`] that must fill `bytes`.
@@ -412,7 +414,10 @@ impl<'a> Reader<'a> {
     /// Truncation, non-shortest argument, indefinite length, float, reserved values.
     pub fn head(&mut self) -> Result<(u8, u64, usize), DecodeError> {
         let at = self.pos;
-        let ib = *self.take(1)?.first().ok_or(DecodeError::Truncated { offset: at })?;
+        let ib = *self
+            .take(1)?
+            .first()
+            .ok_or(DecodeError::Truncated { offset: at })?;
         let major = ib >> 5;
         let info = ib & 0x1f;
         if major == MAJOR_SIMPLE {
@@ -508,7 +513,9 @@ impl<'a> Reader<'a> {
     pub fn int(&mut self) -> Result<i64, DecodeError> {
         let (m, arg, at) = self.head()?;
         match m {
-            MAJOR_UINT => i64::try_from(arg).map_err(|_| DecodeError::IntegerOutOfRange { offset: at }),
+            MAJOR_UINT => {
+                i64::try_from(arg).map_err(|_| DecodeError::IntegerOutOfRange { offset: at })
+            }
             MAJOR_NINT => i64::try_from(arg)
                 .map(|n| -1 - n)
                 .map_err(|_| DecodeError::IntegerOutOfRange { offset: at }),
@@ -602,7 +609,10 @@ impl<'a> Reader<'a> {
     pub fn tag(&mut self, tag: u64) -> Result<(), DecodeError> {
         let (arg, at) = self.expect(MAJOR_TAG, "tag")?;
         if arg != tag {
-            return Err(DecodeError::UnexpectedTag { tag: arg, offset: at });
+            return Err(DecodeError::UnexpectedTag {
+                tag: arg,
+                offset: at,
+            });
         }
         Ok(())
     }
@@ -711,7 +721,10 @@ impl<'a> Reader<'a> {
                 self.leave();
                 Ok(())
             }
-            _ => Err(DecodeError::UnexpectedTag { tag: arg, offset: at }),
+            _ => Err(DecodeError::UnexpectedTag {
+                tag: arg,
+                offset: at,
+            }),
         }
     }
 
@@ -768,7 +781,12 @@ impl<'a> Reader<'a> {
                 self.leave();
                 Value::Map(map)
             }
-            MAJOR_TAG => return Err(DecodeError::UnexpectedTag { tag: arg, offset: at }),
+            MAJOR_TAG => {
+                return Err(DecodeError::UnexpectedTag {
+                    tag: arg,
+                    offset: at,
+                });
+            }
             _ => match arg {
                 20 => Value::Bool(false),
                 21 => Value::Bool(true),
@@ -789,7 +807,10 @@ impl<'a> Reader<'a> {
             let (m, arg, at) = self.head()?;
             if m == MAJOR_TAG {
                 if !tags.contains(&arg) {
-                    return Err(DecodeError::UnexpectedTag { tag: arg, offset: at });
+                    return Err(DecodeError::UnexpectedTag {
+                        tag: arg,
+                        offset: at,
+                    });
                 }
                 continue;
             }
@@ -809,7 +830,12 @@ impl<'a> Reader<'a> {
 ///
 /// # Errors
 /// Any strict-decoding error.
-pub fn check_strict(bytes: &[u8], max_len: usize, what: &'static str, tags: &[u64]) -> Result<(), DecodeError> {
+pub fn check_strict(
+    bytes: &[u8],
+    max_len: usize,
+    what: &'static str,
+    tags: &[u64],
+) -> Result<(), DecodeError> {
     let mut r = Reader::new(bytes, max_len, what)?;
     r.raw_tagged(tags)?;
     r.finish()
@@ -905,17 +931,17 @@ mod tests {
     #[test]
     fn rejects_each_non_deterministic_form_with_offset() {
         let cases: &[(&str, &str)] = &[
-            ("1817", "non_shortest"),         // 23 in two bytes
-            ("190017", "non_shortest"),       // 23 in three bytes
-            ("1a0000ffff", "non_shortest"),   // u16 in five bytes
+            ("1817", "non_shortest"),       // 23 in two bytes
+            ("190017", "non_shortest"),     // 23 in three bytes
+            ("1a0000ffff", "non_shortest"), // u16 in five bytes
             ("1b00000000ffffffff", "non_shortest"),
-            ("5801ff", "non_shortest"),       // byte string length
-            ("5fff", "indefinite_length"),    // indefinite bytes
-            ("9f01ff", "indefinite_length"),  // indefinite array
-            ("bf6161ff", "indefinite_length"),// indefinite map
-            ("f93c00", "float"),              // half float 1.0
+            ("5801ff", "non_shortest"),        // byte string length
+            ("5fff", "indefinite_length"),     // indefinite bytes
+            ("9f01ff", "indefinite_length"),   // indefinite array
+            ("bf6161ff", "indefinite_length"), // indefinite map
+            ("f93c00", "float"),               // half float 1.0
             ("fb3ff0000000000000", "float"),
-            ("f7", "unsupported_simple"),     // undefined
+            ("f7", "unsupported_simple"), // undefined
             ("a2616201616101", "unsorted_keys"),
             ("a2626161016162", "unsorted_keys"), // "aa" before "b": longer first
             ("a2616101616102", "duplicate_key"),
@@ -952,17 +978,33 @@ mod tests {
 
     #[test]
     fn size_limit_and_huge_lengths() {
-        assert_eq!(decode_value(&[0x00; 10], 5).unwrap_err().code(), "too_large");
+        assert_eq!(
+            decode_value(&[0x00; 10], 5).unwrap_err().code(),
+            "too_large"
+        );
         // A claimed length beyond the input is truncation, not an allocation.
-        assert_eq!(dec(&hex::decode("9b00000001ffffffff").unwrap()).unwrap_err().code(), "truncated");
-        assert_eq!(dec(&hex::decode("5b00000001ffffffff").unwrap()).unwrap_err().code(), "truncated");
+        assert_eq!(
+            dec(&hex::decode("9b00000001ffffffff").unwrap())
+                .unwrap_err()
+                .code(),
+            "truncated"
+        );
+        assert_eq!(
+            dec(&hex::decode("5b00000001ffffffff").unwrap())
+                .unwrap_err()
+                .code(),
+            "truncated"
+        );
     }
 
     #[test]
     fn agrees_with_ciborium() {
         let v = Value::Map(BTreeMap::from([
             ("b".to_string(), Value::Int(-5)),
-            ("aa".to_string(), Value::Array(vec![Value::Bytes(vec![1]), Value::Null])),
+            (
+                "aa".to_string(),
+                Value::Array(vec![Value::Bytes(vec![1]), Value::Null]),
+            ),
         ]));
         let ours = v.to_vec();
         let theirs: ciborium::Value = ciborium::de::from_reader(&ours[..]).unwrap();

@@ -307,12 +307,20 @@ mod tests {
 
     #[test]
     fn bad_keys_are_typed_errors() {
-        assert_eq!(PublicKey::from_base64("AAAA").unwrap_err().code(), "invalid_public_key");
-        assert_eq!(PublicKey::from_base64("!!").unwrap_err().code(), "invalid_public_key");
         assert_eq!(
-            SigningKey::from_pkcs8_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-                .unwrap_err()
-                .code(),
+            PublicKey::from_base64("AAAA").unwrap_err().code(),
+            "invalid_public_key"
+        );
+        assert_eq!(
+            PublicKey::from_base64("!!").unwrap_err().code(),
+            "invalid_public_key"
+        );
+        assert_eq!(
+            SigningKey::from_pkcs8_pem(
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            )
+            .unwrap_err()
+            .code(),
             "invalid_key"
         );
         assert!(PublicKey::parse(RFC8410_PUB).is_ok());

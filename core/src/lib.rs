@@ -2,10 +2,29 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod anchor;
+pub mod bundle;
 pub mod cbor;
+pub mod certificate;
+mod cose;
 pub mod error;
 mod hash;
+pub mod issue;
 pub mod keys;
+pub mod merkle;
+pub mod note;
+pub mod sample;
+pub mod schema;
+pub mod status;
+pub mod trust;
+pub mod verify;
 
-pub use error::{DecodeError, Error, IssueError, KeyError, TrustError};
+pub use anchor::{Anchor, AnchorBody};
+pub use bundle::{Bundle, LedgerReceipt};
+pub use cbor::Value;
+pub use certificate::{Certificate, CertificateHeader, Disclosure};
+pub use error::{DecodeError, Error, IssueError, KeyError, TrustError, VerifyError};
 pub use hash::Hash;
+pub use issue::{IssueOptions, IssuedBatch, Issuer};
+pub use trust::TrustStore;
+pub use verify::{Check, CheckCode, Outcome, Report, Verdict, Verifier};

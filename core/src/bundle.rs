@@ -1,0 +1,408 @@
+//! Proof bundles (DESIGN §5): what a holder presents and a verifier takes.
+//!
+//! ```text
+//! Bundle = { "v": 1,
+//!            "header":    bstr      dcbor(certificate header), exactly as committed
+//!            "disclosed": [ [salt, name, value], ... ]
+//!            "proof":     [ tree_size, leaf_index, [ path hashes ] ]   RFC 9162 audit path
+//!            "anchor":    bstr      the COSE_Sign anchor
+//!            ? "status":  [+ bstr]  COSE_Sign1 status lists covering this batch (one per purpose)
+//!            ? "receipt": { "checkpoint": text, "index": uint, "path": [bstr] }
+//!          }
+//! ```
+//!
+//! `status` is an array so a bundle can carry both the revocation and the
+//! suspension list of its batch (DESIGN §5 names a single list; one list per
+//! purpose cannot say both).
+//!
+//! Binary form: deterministic CBOR, at most [`MAX_BUNDLE_LEN`] bytes. Text
+//! form for QR codes: `CA1:` + base45(zlib(binary)) (RFC 9285), inflated with a
+//! cap so a small QR code cannot expand into a large allocation.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), certanchor::Error> {
+//! # let bytes: Vec<u8> = vec![];
+//! use certanchor::Bundle;
+//! let bundle = Bundle::from_bytes(&bytes)?;
+//! let smaller = bundle.with_fewer_fields(&["name", "uscc"])?;   // disclose less
+//! let qr_text = smaller.to_text();                              // "CA1:..."
+//! assert_eq!(Bundle::from_text(&qr_text)?, smaller);
+//! # Ok(()) }
+//! ```
+
+use std::io::Write as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::Hash;
+use crate::cbor::{self, Reader, Writer};
+use crate::certificate::{CertificateHeader, Disclosure, MAX_FIELDS, MAX_HEADER_LEN};
+use crate::error::{DecodeError, IssueError};
+use crate::merkle::{InclusionProof, MAX_PATH};
+use crate::status::inflate_capped;
+
+/// Largest bundle accepted (binary form), bytes.
+pub const MAX_BUNDLE_LEN: usize = 64 * 1024;
+/// Longest `CA1:` text accepted, bytes.
+pub const MAX_TEXT_LEN: usize = 4 + (MAX_BUNDLE_LEN * 3).div_ceil(2) + 8;
+/// Prefix of the text form.
+pub const TEXT_PREFIX: &str = "CA1:";
+/// Most status lists in one bundle.
+pub const MAX_STATUS_LISTS: usize = 4;
+/// Longest checkpoint text in a receipt, bytes.
+pub const MAX_CHECKPOINT_LEN: usize = 8 * 1024;
+
+/// Proof that an anchor is included in a ledger (DESIGN §5, §9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerReceipt {
+    /// The signed checkpoint (C2SP signed note) the proof leads to.
+    pub checkpoint: String,
+    /// The anchor's index in the ledger.
+    pub index: u64,
+    /// RFC 9162 audit path from the anchor's leaf to the checkpoint's root.
+    pub path: Vec<Hash>,
+}
+
+/// A proof bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bundle {
+    /// dcbor(certificate header), exactly as committed.
+    pub header: Vec<u8>,
+    /// Disclosed fields, as presented.
+    pub disclosed: Vec<Disclosure>,
+    /// Inclusion proof of the header in the anchor's tree.
+    pub proof: InclusionProof,
+    /// The COSE_Sign anchor bytes.
+    pub anchor: Vec<u8>,
+    /// Status lists (COSE_Sign1 bytes), at most one per purpose.
+    pub status: Vec<Vec<u8>>,
+    /// Optional ledger receipt.
+    pub receipt: Option<LedgerReceipt>,
+}
+
+impl Bundle {
+    /// Binary form: deterministic CBOR.
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::with_capacity(
+            self.header.len()
+                + self.anchor.len()
+                + 64 * self.disclosed.len()
+                + 40 * self.proof.path.len()
+                + 64,
+        );
+        let n = 5 + usize::from(!self.status.is_empty()) + usize::from(self.receipt.is_some());
+        w.map(n);
+        w.text("v");
+        w.uint(1);
+        w.text("proof");
+        w.array(3);
+        w.uint(self.proof.tree_size);
+        w.uint(self.proof.leaf_index);
+        w.array(self.proof.path.len());
+        for h in &self.proof.path {
+            w.bytes(h.as_bytes());
+        }
+        w.text("anchor");
+        w.bytes(&self.anchor);
+        w.text("header");
+        w.bytes(&self.header);
+        if !self.status.is_empty() {
+            w.text("status");
+            w.array(self.status.len());
+            for s in &self.status {
+                w.bytes(s);
+            }
+        }
+        if let Some(rc) = &self.receipt {
+            w.text("receipt");
+            w.map(3);
+            w.text("path");
+            w.array(rc.path.len());
+            for h in &rc.path {
+                w.bytes(h.as_bytes());
+            }
+            w.text("index");
+            w.uint(rc.index);
+            w.text("checkpoint");
+            w.text(&rc.checkpoint);
+        }
+        w.text("disclosed");
+        w.array(self.disclosed.len());
+        for d in &self.disclosed {
+            d.write(&mut w);
+        }
+        w.into_bytes()
+    }
+
+    /// Strictly decodes the binary form. The header, anchor and status lists
+    /// are carried as bytes and decoded by the verifier.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`]: over [`MAX_BUNDLE_LEN`], non-canonical CBOR,
+    /// unknown or missing fields, unknown version, path over [`MAX_PATH`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        const DOC: &str = "bundle";
+        let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, DOC)?;
+        let (mut v, mut proof, mut anchor, mut header) = (None, None, None, None);
+        let (mut status, mut receipt, mut disclosed) = (None, None, None);
+        cbor::read_map(&mut r, |k, r| {
+            match k {
+                "v" => v = Some(cbor::read_version(r, DOC)?),
+                "proof" => proof = Some(read_proof(r)?),
+                "anchor" => anchor = Some(r.bytes()?.to_vec()),
+                "header" => {
+                    let h = r.bytes()?;
+                    if h.len() > MAX_HEADER_LEN {
+                        return Err(DecodeError::TooLarge {
+                            what: "header",
+                            found: h.len(),
+                            max: MAX_HEADER_LEN,
+                        });
+                    }
+                    header = Some(h.to_vec());
+                }
+                "status" => {
+                    let n = r.array()?;
+                    if n == 0 || n > MAX_STATUS_LISTS {
+                        return Err(DecodeError::Invalid {
+                            what: "status",
+                            reason: format!("must hold 1..={MAX_STATUS_LISTS} lists, found {n}"),
+                        });
+                    }
+                    let mut lists = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        lists.push(r.bytes()?.to_vec());
+                    }
+                    r.leave();
+                    status = Some(lists);
+                }
+                "receipt" => receipt = Some(read_receipt(r)?),
+                "disclosed" => {
+                    let n = r.array()?;
+                    if n > MAX_FIELDS {
+                        return Err(DecodeError::TooLarge {
+                            what: "disclosed fields",
+                            found: n,
+                            max: MAX_FIELDS,
+                        });
+                    }
+                    let mut ds = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        ds.push(Disclosure::read(r)?);
+                    }
+                    r.leave();
+                    disclosed = Some(ds);
+                }
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        r.finish()?;
+        cbor::required(v, "v", DOC)?;
+        Ok(Self {
+            header: cbor::required(header, "header", DOC)?,
+            disclosed: cbor::required(disclosed, "disclosed", DOC)?,
+            proof: cbor::required(proof, "proof", DOC)?,
+            anchor: cbor::required(anchor, "anchor", DOC)?,
+            status: status.unwrap_or_default(),
+            receipt,
+        })
+    }
+
+    /// Text form: `CA1:` + base45(zlib(binary)).
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let compressed = z
+            .write_all(&self.to_bytes())
+            .and_then(|()| z.finish())
+            .unwrap_or_default();
+        format!("{TEXT_PREFIX}{}", base45::encode(&compressed))
+    }
+
+    /// Decodes the text form, inflating at most [`MAX_BUNDLE_LEN`] bytes.
+    ///
+    /// # Errors
+    /// [`DecodeError::Text`] for a bad prefix, base45 or zlib data;
+    /// [`DecodeError::TooLarge`] for a decompression bomb; then any binary-form error.
+    pub fn from_text(text: &str) -> Result<Self, DecodeError> {
+        let t = text.trim();
+        if t.len() > MAX_TEXT_LEN {
+            return Err(DecodeError::TooLarge {
+                what: "CA1 text",
+                found: t.len(),
+                max: MAX_TEXT_LEN,
+            });
+        }
+        let body = t
+            .strip_prefix(TEXT_PREFIX)
+            .ok_or_else(|| DecodeError::Text {
+                reason: format!("must start with `{TEXT_PREFIX}`"),
+            })?;
+        let compressed = base45::decode(body).map_err(|e| DecodeError::Text {
+            reason: format!("bad base45: {e:?}"),
+        })?;
+        let bytes = inflate_capped(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
+            DecodeError::Invalid { reason, .. } => DecodeError::Text { reason },
+            e => e,
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Decodes either form: text if it starts with `CA1:`, binary otherwise.
+    ///
+    /// # Errors
+    /// As [`Bundle::from_text`] / [`Bundle::from_bytes`].
+    pub fn decode_any(input: &[u8]) -> Result<Self, DecodeError> {
+        let trimmed = trim_ascii(input);
+        if trimmed.starts_with(TEXT_PREFIX.as_bytes()) {
+            let s = std::str::from_utf8(trimmed).map_err(|_| DecodeError::Text {
+                reason: "not UTF-8".into(),
+            })?;
+            Self::from_text(s)
+        } else {
+            Self::from_bytes(input)
+        }
+    }
+
+    /// The decoded certificate header.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] of [`CertificateHeader::from_slice`].
+    pub fn decoded_header(&self) -> Result<CertificateHeader, DecodeError> {
+        CertificateHeader::from_slice(&self.header)
+    }
+
+    /// A smaller bundle disclosing only `names` (a holder's selective disclosure).
+    /// Nothing else changes.
+    ///
+    /// # Errors
+    /// [`IssueError::NoSuchField`] if a name is not disclosed in this bundle.
+    pub fn with_fewer_fields<S: AsRef<str>>(&self, names: &[S]) -> Result<Self, IssueError> {
+        for n in names {
+            if !self.disclosed.iter().any(|d| d.name == n.as_ref()) {
+                return Err(IssueError::NoSuchField {
+                    field: n.as_ref().to_owned(),
+                });
+            }
+        }
+        let mut out = self.clone();
+        out.disclosed
+            .retain(|d| names.iter().any(|n| n.as_ref() == d.name));
+        Ok(out)
+    }
+
+    /// A JSON view for people and logs (bytes as base64, hashes as hex). Never a signed form.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let header = self
+            .decoded_header()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.id, "kind": h.kind, "issuer": h.issuer, "issued_at": h.issued_at,
+                    "valid_from": h.valid_from, "valid_until": h.valid_until,
+                    "digests": h.digests.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+                })
+            })
+            .unwrap_or(serde_json::Value::Null);
+        serde_json::json!({
+            "v": 1,
+            "header": header,
+            "header_bytes": B64.encode(&self.header),
+            "disclosed": self.disclosed.iter().map(|d| serde_json::json!({
+                "salt": hex::encode(d.salt), "name": d.name, "value": d.value.to_json(),
+            })).collect::<Vec<_>>(),
+            "proof": {
+                "tree_size": self.proof.tree_size,
+                "leaf_index": self.proof.leaf_index,
+                "path": self.proof.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+            },
+            "anchor": B64.encode(&self.anchor),
+            "status": self.status.iter().map(|s| B64.encode(s)).collect::<Vec<_>>(),
+            "receipt": self.receipt.as_ref().map(|r| serde_json::json!({
+                "checkpoint": r.checkpoint, "index": r.index,
+                "path": r.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+            })),
+        })
+    }
+}
+
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    b.get(start..end).unwrap_or_default()
+}
+
+fn read_path(r: &mut Reader<'_>) -> Result<Vec<Hash>, DecodeError> {
+    let n = r.array()?;
+    if n > MAX_PATH {
+        return Err(DecodeError::TooLarge {
+            what: "audit path",
+            found: n,
+            max: MAX_PATH,
+        });
+    }
+    let mut path = Vec::with_capacity(n);
+    for _ in 0..n {
+        path.push(Hash(r.bytes_n::<32>("path hash")?));
+    }
+    r.leave();
+    Ok(path)
+}
+
+fn read_proof(r: &mut Reader<'_>) -> Result<InclusionProof, DecodeError> {
+    let at = r.offset();
+    let n = r.array()?;
+    if n != 3 {
+        return Err(DecodeError::Invalid {
+            what: "proof",
+            reason: format!("must be [tree_size, leaf_index, path], found {n} items at byte {at}"),
+        });
+    }
+    let tree_size = r.uint()?;
+    let leaf_index = r.uint()?;
+    let path = read_path(r)?;
+    r.leave();
+    Ok(InclusionProof {
+        tree_size,
+        leaf_index,
+        path,
+    })
+}
+
+fn read_receipt(r: &mut Reader<'_>) -> Result<LedgerReceipt, DecodeError> {
+    const DOC: &str = "receipt";
+    let (mut path, mut index, mut checkpoint) = (None, None, None);
+    cbor::read_map(r, |k, r| {
+        match k {
+            "path" => path = Some(read_path(r)?),
+            "index" => index = Some(r.uint()?),
+            "checkpoint" => {
+                let t = r.text()?;
+                if t.len() > MAX_CHECKPOINT_LEN {
+                    return Err(DecodeError::TooLarge {
+                        what: "checkpoint",
+                        found: t.len(),
+                        max: MAX_CHECKPOINT_LEN,
+                    });
+                }
+                checkpoint = Some(t.to_owned());
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(LedgerReceipt {
+        checkpoint: cbor::required(checkpoint, "checkpoint", DOC)?,
+        index: cbor::required(index, "index", DOC)?,
+        path: cbor::required(path, "path", DOC)?,
+    })
+}

@@ -1,0 +1,383 @@
+//! Status lists: revocation and suspension (DESIGN §6).
+//!
+//! Per batch the issuer publishes signed lists (COSE_Sign1, tag 18) following
+//! the W3C Bitstring Status List idea: bit *i*, most significant bit first,
+//! is leaf *i*. The `epoch` increases with every update; the verifier uses the
+//! newest list it has seen and treats a list older than its `ttl` as stale
+//! (status indeterminate). A property sold is *revoked*; a seizure (查封)
+//! *suspends* until reinstated.
+//!
+//! ```
+//! use certanchor::{Hash, keys::SigningKey};
+//! use certanchor::status::{StatusList, StatusListBody, StatusPurpose};
+//! let key = SigningKey::from_seed(&[1; 32]);
+//! let mut body = StatusListBody::new("cn.beijing.ghzrzyw", "2024-06", Hash::digest(b"root"),
+//!     StatusPurpose::Revocation, 1, 1_717_200_000, 86_400, 100);
+//! body.set(42, true).unwrap();
+//! let list = StatusList::sign(&body, &key).unwrap();
+//! let back = StatusList::from_bytes(list.to_bytes()).unwrap();
+//! assert_eq!(back.body().get(42), Some(true));
+//! assert_eq!(back.body().get(41), Some(false));
+//! assert!(back.verify_signature(&key.public_key()));
+//! ```
+
+use std::io::{Read as _, Write as _};
+
+use crate::Hash;
+use crate::cbor::{self, Reader, Writer};
+use crate::certificate::read_name;
+use crate::cose::SingleSigned;
+use crate::error::{DecodeError, IssueError};
+use crate::keys::{KeyId, PublicKey, SigningKey};
+
+/// Content type in a status list's protected header.
+pub const STATUS_CONTENT_TYPE: &str = "application/certanchor-status+cbor";
+/// Longest status list accepted (COSE_Sign1 bytes).
+pub const MAX_STATUS_LEN: usize = 1024 * 1024;
+/// Largest decompressed bitstring accepted, bytes (16 Mi leaves).
+pub const MAX_STATUS_BITS: usize = 2 * 1024 * 1024;
+
+/// What a status list records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StatusPurpose {
+    /// Permanently withdrawn (e.g. the property was sold).
+    Revocation,
+    /// Temporarily suspended (e.g. seizure, 查封); a later list may reinstate.
+    Suspension,
+}
+
+impl StatusPurpose {
+    /// The wire name: `revocation` or `suspension`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Revocation => "revocation",
+            Self::Suspension => "suspension",
+        }
+    }
+
+    /// Parses the wire name.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "revocation" => Some(Self::Revocation),
+            "suspension" => Some(Self::Suspension),
+            _ => None,
+        }
+    }
+}
+
+/// The payload of a status list, with the bitstring decompressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusListBody {
+    /// Issuer id (must be the batch's issuer).
+    pub issuer: String,
+    /// Batch name.
+    pub batch: String,
+    /// The batch's Merkle root.
+    pub root: Hash,
+    /// Revocation or suspension.
+    pub purpose: StatusPurpose,
+    /// Increases with every update.
+    pub epoch: u64,
+    /// Issue time, Unix seconds.
+    pub issued_at: u64,
+    /// Seconds after `issued_at` during which the list is fresh.
+    pub ttl: u64,
+    /// Decompressed bitstring, bit i (MSB first) = leaf i.
+    pub bits: Vec<u8>,
+}
+
+impl StatusListBody {
+    /// An all-clear list covering `tree_size` leaves.
+    #[allow(clippy::too_many_arguments)]
+    #[must_use]
+    pub fn new(
+        issuer: &str,
+        batch: &str,
+        root: Hash,
+        purpose: StatusPurpose,
+        epoch: u64,
+        issued_at: u64,
+        ttl: u64,
+        tree_size: u64,
+    ) -> Self {
+        let n = usize::try_from(tree_size.div_ceil(8))
+            .unwrap_or(usize::MAX)
+            .min(MAX_STATUS_BITS);
+        Self {
+            issuer: issuer.to_owned(),
+            batch: batch.to_owned(),
+            root,
+            purpose,
+            epoch,
+            issued_at,
+            ttl,
+            bits: vec![0; n],
+        }
+    }
+
+    /// The bit for leaf `index`, `None` if the list does not cover it.
+    #[must_use]
+    pub fn get(&self, index: u64) -> Option<bool> {
+        let byte = self.bits.get(usize::try_from(index / 8).ok()?)?;
+        Some(byte & (0x80 >> (index % 8)) != 0)
+    }
+
+    /// Sets or clears the bit for leaf `index`.
+    ///
+    /// # Errors
+    /// [`IssueError::NoSuchIndex`] if the list does not cover `index`.
+    pub fn set(&mut self, index: u64, on: bool) -> Result<(), IssueError> {
+        let size = self.bits.len().saturating_mul(8);
+        let byte = usize::try_from(index / 8)
+            .ok()
+            .and_then(|i| self.bits.get_mut(i))
+            .ok_or(IssueError::NoSuchIndex {
+                index: usize::try_from(index).unwrap_or(usize::MAX),
+                size,
+            })?;
+        let mask = 0x80 >> (index % 8);
+        if on {
+            *byte |= mask;
+        } else {
+            *byte &= !mask;
+        }
+        Ok(())
+    }
+
+    /// Indices whose bit is set.
+    pub fn set_indices(&self) -> impl Iterator<Item = u64> + '_ {
+        self.bits.iter().enumerate().flat_map(|(i, b)| {
+            (0..8u64).filter_map(move |j| (b & (0x80 >> j) != 0).then_some(i as u64 * 8 + j))
+        })
+    }
+
+    /// Deterministic CBOR of the payload (bitstring zlib-compressed).
+    #[must_use]
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let compressed = z
+            .write_all(&self.bits)
+            .and_then(|()| z.finish())
+            .unwrap_or_default();
+        // keys: v, ttl, bits, root, batch, epoch, issuer, purpose, issued_at
+        let mut w = Writer::with_capacity(128 + compressed.len());
+        w.map(9);
+        w.text("v");
+        w.uint(1);
+        w.text("ttl");
+        w.uint(self.ttl);
+        w.text("bits");
+        w.bytes(&compressed);
+        w.text("root");
+        w.bytes(self.root.as_bytes());
+        w.text("batch");
+        w.text(&self.batch);
+        w.text("epoch");
+        w.uint(self.epoch);
+        w.text("issuer");
+        w.text(&self.issuer);
+        w.text("purpose");
+        w.text(self.purpose.as_str());
+        w.text("issued_at");
+        w.uint(self.issued_at);
+        w.into_bytes()
+    }
+
+    /// Strict decode; the bitstring is inflated with a cap of [`MAX_STATUS_BITS`].
+    ///
+    /// # Errors
+    /// Any [`DecodeError`]; a decompression bomb is [`DecodeError::TooLarge`].
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
+        const DOC: &str = "status list";
+        let mut r = Reader::new(bytes, MAX_STATUS_LEN, DOC)?;
+        let (mut v, mut ttl, mut bits, mut root, mut batch) = (None, None, None, None, None);
+        let (mut epoch, mut issuer, mut purpose, mut issued_at) = (None, None, None, None);
+        cbor::read_map(&mut r, |k, r| {
+            match k {
+                "v" => v = Some(cbor::read_version(r, DOC)?),
+                "ttl" => ttl = Some(r.uint()?),
+                "bits" => bits = Some(inflate_capped(r.bytes()?, MAX_STATUS_BITS, "status bits")?),
+                "root" => root = Some(Hash(r.bytes_n::<32>("root")?)),
+                "batch" => batch = Some(read_name(r, "batch")?),
+                "epoch" => epoch = Some(r.uint()?),
+                "issuer" => issuer = Some(read_name(r, "issuer")?),
+                "purpose" => {
+                    let at = r.offset();
+                    let p = r.text()?;
+                    purpose =
+                        Some(StatusPurpose::parse(p).ok_or_else(|| DecodeError::Invalid {
+                            what: "status purpose",
+                            reason: format!(
+                                "`{}` at byte {at} is not revocation or suspension",
+                                p.chars().take(32).collect::<String>()
+                            ),
+                        })?);
+                }
+                "issued_at" => issued_at = Some(r.uint()?),
+                _ => return Ok(false),
+            }
+            Ok(true)
+        })?;
+        r.finish()?;
+        cbor::required(v, "v", DOC)?;
+        Ok(Self {
+            issuer: cbor::required(issuer, "issuer", DOC)?,
+            batch: cbor::required(batch, "batch", DOC)?,
+            root: cbor::required(root, "root", DOC)?,
+            purpose: cbor::required(purpose, "purpose", DOC)?,
+            epoch: cbor::required(epoch, "epoch", DOC)?,
+            issued_at: cbor::required(issued_at, "issued_at", DOC)?,
+            ttl: cbor::required(ttl, "ttl", DOC)?,
+            bits: cbor::required(bits, "bits", DOC)?,
+        })
+    }
+}
+
+/// Inflates zlib data, refusing output above `max` bytes.
+pub(crate) fn inflate_capped(
+    data: &[u8],
+    max: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, DecodeError> {
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    flate2::read::ZlibDecoder::new(data)
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(|e| DecodeError::Invalid {
+            what,
+            reason: format!("bad zlib data: {e}"),
+        })?;
+    if out.len() > max {
+        return Err(DecodeError::TooLarge {
+            what,
+            found: out.len(),
+            max,
+        });
+    }
+    Ok(out)
+}
+
+/// A signed status list.
+#[derive(Debug, Clone)]
+pub struct StatusList {
+    bytes: Vec<u8>,
+    body: StatusListBody,
+    cose: SingleSigned,
+}
+
+impl PartialEq for StatusList {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+impl Eq for StatusList {}
+
+impl StatusList {
+    /// Signs a status list.
+    ///
+    /// # Errors
+    /// [`IssueError::Decode`] if the body breaks a format rule (empty names, too large).
+    pub fn sign(body: &StatusListBody, key: &SigningKey) -> Result<Self, IssueError> {
+        let bytes = SingleSigned::create(body.to_vec(), STATUS_CONTENT_TYPE, key);
+        Ok(Self::from_bytes(&bytes)?)
+    }
+
+    /// Strictly decodes a status list (COSE_Sign1 bytes).
+    ///
+    /// # Errors
+    /// Any [`DecodeError`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let cose = SingleSigned::decode(bytes, STATUS_CONTENT_TYPE, MAX_STATUS_LEN)?;
+        let body = StatusListBody::from_slice(cose.payload())?;
+        Ok(Self {
+            bytes: bytes.to_vec(),
+            body,
+            cose,
+        })
+    }
+
+    /// The COSE_Sign1 bytes.
+    #[must_use]
+    pub fn to_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The decoded payload.
+    #[must_use]
+    pub fn body(&self) -> &StatusListBody {
+        &self.body
+    }
+
+    /// Key id of the signer.
+    #[must_use]
+    pub fn signer_key_id(&self) -> KeyId {
+        self.cose.kid()
+    }
+
+    /// Verifies the signature with `key`.
+    #[must_use]
+    pub fn verify_signature(&self, key: &PublicKey) -> bool {
+        self.cose.verify(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> StatusListBody {
+        StatusListBody::new(
+            "iss",
+            "b",
+            Hash::digest(b"r"),
+            StatusPurpose::Suspension,
+            3,
+            10,
+            20,
+            17,
+        )
+    }
+
+    #[test]
+    fn bits_msb_first() {
+        let mut b = body();
+        assert_eq!(b.bits.len(), 3);
+        b.set(0, true).unwrap();
+        b.set(9, true).unwrap();
+        assert_eq!(b.bits, vec![0x80, 0x40, 0x00]);
+        assert_eq!(b.set_indices().collect::<Vec<_>>(), vec![0, 9]);
+        b.set(0, false).unwrap();
+        assert_eq!(b.get(0), Some(false));
+        assert_eq!(b.get(24), None);
+        assert!(b.set(24, true).is_err());
+    }
+
+    #[test]
+    fn payload_is_canonical_and_round_trips() {
+        let b = body();
+        let bytes = b.to_vec();
+        assert_eq!(
+            cbor::decode_value(&bytes, MAX_STATUS_LEN).unwrap().to_vec(),
+            bytes
+        );
+        assert_eq!(StatusListBody::from_slice(&bytes).unwrap(), b);
+    }
+
+    #[test]
+    fn decompression_bomb_refused() {
+        let zeros = vec![0u8; MAX_STATUS_BITS + 1];
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&zeros).unwrap();
+        let bomb = z.finish().unwrap();
+        assert!(bomb.len() < 10_000);
+        let e = inflate_capped(&bomb, MAX_STATUS_BITS, "status bits").unwrap_err();
+        assert_eq!(e.code(), "too_large");
+        assert_eq!(
+            inflate_capped(b"not zlib", 10, "x").unwrap_err().code(),
+            "invalid_value"
+        );
+    }
+}

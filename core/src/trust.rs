@@ -1,0 +1,500 @@
+//! The verifier's trust store and policies (DESIGN §7): a JSON document that
+//! people edit and review.
+//!
+//! * Unknown fields are an error, not ignored (`deny_unknown_fields`).
+//! * A key signs only inside `[not_before, not_after)` and before `revoked_at`.
+//! * An issuer signs only the kinds it lists.
+//! * A policy per kind names the departments whose endorsements count and how
+//!   many are needed, and whether a fresh status list or a ledger receipt is
+//!   required.
+//!
+//! ```
+//! use certanchor::TrustStore;
+//! let json = r#"{ "version": 1,
+//!   "issuers": [ { "id": "cn.beijing.ghzrzyw", "name": "北京市规划和自然资源委员会",
+//!                  "kinds": ["real_estate_title"],
+//!                  "keys": [ { "public_key": "Gb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=",
+//!                              "not_before": "2024-01-01T00:00:00Z", "not_after": null,
+//!                              "revoked_at": null } ] },
+//!                { "id": "cn.beijing.tax", "name": "国家税务总局北京市税务局", "kinds": [],
+//!                  "keys": [ { "public_key": "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+//!                              "not_before": "2024-01-01T00:00:00Z" } ] } ],
+//!   "policies": [ { "kind": "real_estate_title",
+//!                   "endorsements": { "from": ["cn.beijing.tax"], "at_least": 1 } } ],
+//!   "ledgers": [] }"#;
+//! let trust = TrustStore::from_json(json).unwrap();
+//! assert_eq!(trust.issuer("cn.beijing.ghzrzyw").unwrap().name, "北京市规划和自然资源委员会");
+//! // a typo is an error, not silently ignored
+//! assert!(TrustStore::from_json(&json.replace("\"ledgers\"", "\"ledger\"")).is_err());
+//! // a policy naming a department that is not in the store is refused too
+//! assert!(TrustStore::from_json(&json.replace("[\"cn.beijing.tax\"]", "[\"cn.beijing.txa\"]")).is_err());
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::TrustError;
+use crate::keys::{KeyId, PublicKey};
+use crate::note::NoteVerifier;
+
+/// Largest trust store JSON accepted, bytes.
+pub const MAX_TRUST_STORE_LEN: usize = 1024 * 1024;
+
+/// The trust store as written in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustStoreDoc {
+    /// Must be 1.
+    pub version: u64,
+    /// Trusted issuers (issuing authorities and endorsing departments).
+    pub issuers: Vec<IssuerEntry>,
+    /// Policies per kind.
+    #[serde(default)]
+    pub policies: Vec<PolicyEntry>,
+    /// Trusted ledgers.
+    #[serde(default)]
+    pub ledgers: Vec<LedgerEntry>,
+}
+
+/// One trusted issuer or department.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerEntry {
+    /// Issuer id, e.g. `cn.beijing.ghzrzyw`.
+    pub id: String,
+    /// Display name, e.g. 北京市规划和自然资源委员会.
+    pub name: String,
+    /// Kinds this issuer may issue (empty: it may only endorse).
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Its keys.
+    pub keys: Vec<KeyEntry>,
+}
+
+/// One key of an issuer, with its validity window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyEntry {
+    /// base64 of the raw 32-byte Ed25519 key, or an SPKI PEM.
+    pub public_key: String,
+    /// RFC 3339 start of validity.
+    pub not_before: String,
+    /// RFC 3339 end of validity (exclusive), or null.
+    #[serde(default)]
+    pub not_after: Option<String>,
+    /// RFC 3339 revocation time, or null.
+    #[serde(default)]
+    pub revoked_at: Option<String>,
+}
+
+/// A policy for one kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyEntry {
+    /// The kind.
+    pub kind: String,
+    /// Required endorsements, if any.
+    #[serde(default)]
+    pub endorsements: Option<EndorsementPolicy>,
+    /// Require a fresh status list (else the status check is indeterminate).
+    #[serde(default)]
+    pub require_status: bool,
+    /// Require a ledger receipt.
+    #[serde(default)]
+    pub require_ledger: bool,
+}
+
+/// Which departments must endorse, and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementPolicy {
+    /// Issuer ids whose endorsements count.
+    pub from: Vec<String>,
+    /// How many distinct ones are needed.
+    pub at_least: usize,
+}
+
+/// A trusted ledger (C2SP signed-note key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerEntry {
+    /// The log origin, also the signed-note key name.
+    pub origin: String,
+    /// base64 of the raw 32-byte Ed25519 key.
+    pub public_key: String,
+}
+
+/// A trusted key with its window in Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedKey {
+    /// The key.
+    pub key: PublicKey,
+    /// Start of validity.
+    pub not_before: u64,
+    /// End of validity (exclusive).
+    pub not_after: Option<u64>,
+    /// Revocation time.
+    pub revoked_at: Option<u64>,
+}
+
+impl TrustedKey {
+    /// Whether the key may sign at `t`; `Err` says why not.
+    ///
+    /// # Errors
+    /// A human-readable reason when `t` is outside the window or at/after revocation.
+    pub fn valid_at(&self, t: u64) -> Result<(), String> {
+        if t < self.not_before {
+            return Err(format!(
+                "key {} not valid before {}",
+                self.key.key_id(),
+                format_time(self.not_before)
+            ));
+        }
+        if let Some(na) = self.not_after
+            && t >= na
+        {
+            return Err(format!(
+                "key {} expired at {}",
+                self.key.key_id(),
+                format_time(na)
+            ));
+        }
+        if let Some(ra) = self.revoked_at
+            && t >= ra
+        {
+            return Err(format!(
+                "key {} revoked at {}",
+                self.key.key_id(),
+                format_time(ra)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A trusted issuer, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIssuer {
+    /// Issuer id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Kinds it may issue.
+    pub kinds: Vec<String>,
+    /// Its keys.
+    pub keys: Vec<TrustedKey>,
+}
+
+/// A compiled policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Required endorsements.
+    pub endorsements: Option<EndorsementPolicy>,
+    /// Require a fresh status list.
+    pub require_status: bool,
+    /// Require a ledger receipt.
+    pub require_ledger: bool,
+}
+
+/// The compiled trust store.
+#[derive(Debug, Clone)]
+pub struct TrustStore {
+    doc: TrustStoreDoc,
+    issuers: Vec<TrustedIssuer>,
+    by_kid: HashMap<KeyId, (usize, usize)>,
+    policies: HashMap<String, Policy>,
+    ledgers: Vec<NoteVerifier>,
+}
+
+/// Parses an RFC 3339 timestamp into Unix seconds (not before 1970).
+pub(crate) fn parse_time(s: &str) -> Option<u64> {
+    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    u64::try_from(t.unix_timestamp()).ok()
+}
+
+/// Formats Unix seconds as RFC 3339 UTC.
+#[must_use]
+pub fn format_time(t: u64) -> String {
+    i64::try_from(t)
+        .ok()
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| t.to_string())
+}
+
+impl TrustStore {
+    /// Parses and checks a trust store JSON document.
+    ///
+    /// # Errors
+    /// [`TrustError`]: bad JSON, unknown fields, duplicate issuers or keys,
+    /// malformed keys or times, impossible policies.
+    pub fn from_json(json: &str) -> Result<Self, TrustError> {
+        if json.len() > MAX_TRUST_STORE_LEN {
+            return Err(TrustError::Json(format!(
+                "document is {} bytes, limit {MAX_TRUST_STORE_LEN}",
+                json.len()
+            )));
+        }
+        let doc: TrustStoreDoc =
+            serde_json::from_str(json).map_err(|e| TrustError::Json(e.to_string()))?;
+        Self::from_doc(doc)
+    }
+
+    /// Checks and compiles a trust store document.
+    ///
+    /// # Errors
+    /// As [`TrustStore::from_json`].
+    pub fn from_doc(doc: TrustStoreDoc) -> Result<Self, TrustError> {
+        if doc.version != 1 {
+            return Err(TrustError::UnsupportedVersion(doc.version));
+        }
+        let mut issuers = Vec::with_capacity(doc.issuers.len());
+        let mut by_kid = HashMap::new();
+        let mut ids = BTreeSet::new();
+        for (ii, e) in doc.issuers.iter().enumerate() {
+            if e.id.is_empty() {
+                return Err(TrustError::Json(format!("issuer {ii}: empty id")));
+            }
+            if !ids.insert(e.id.clone()) {
+                return Err(TrustError::DuplicateIssuer(e.id.clone()));
+            }
+            let mut keys = Vec::with_capacity(e.keys.len());
+            for (ki, k) in e.keys.iter().enumerate() {
+                let bad = |reason: String| TrustError::BadKey {
+                    issuer: e.id.clone(),
+                    index: ki,
+                    reason,
+                };
+                let key = PublicKey::parse(&k.public_key).map_err(|err| bad(err.to_string()))?;
+                let time = |field: &str, v: &str| {
+                    parse_time(v).ok_or_else(|| TrustError::BadTime {
+                        field: format!("issuers[{ii}].keys[{ki}].{field}"),
+                        value: v.to_owned(),
+                    })
+                };
+                let not_before = time("not_before", &k.not_before)?;
+                let not_after = k
+                    .not_after
+                    .as_deref()
+                    .map(|v| time("not_after", v))
+                    .transpose()?;
+                let revoked_at = k
+                    .revoked_at
+                    .as_deref()
+                    .map(|v| time("revoked_at", v))
+                    .transpose()?;
+                if not_after.is_some_and(|na| na <= not_before) {
+                    return Err(bad("not_after must be after not_before".into()));
+                }
+                if by_kid.insert(key.key_id(), (ii, ki)).is_some() {
+                    return Err(bad(format!("key {} is listed twice", key.key_id())));
+                }
+                keys.push(TrustedKey {
+                    key,
+                    not_before,
+                    not_after,
+                    revoked_at,
+                });
+            }
+            issuers.push(TrustedIssuer {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                kinds: e.kinds.clone(),
+                keys,
+            });
+        }
+        let mut policies = HashMap::new();
+        for p in &doc.policies {
+            let bad = |reason: &str| TrustError::BadPolicy {
+                kind: p.kind.clone(),
+                reason: reason.to_owned(),
+            };
+            if let Some(en) = &p.endorsements {
+                let distinct: BTreeSet<&String> = en.from.iter().collect();
+                if distinct.len() != en.from.len() {
+                    return Err(bad("`from` lists an issuer twice"));
+                }
+                if en.at_least > en.from.len() {
+                    return Err(bad("`at_least` exceeds the number of issuers in `from`"));
+                }
+                if let Some(unknown) = en.from.iter().find(|f| !ids.contains(*f)) {
+                    return Err(bad(&format!(
+                        "`from` names `{unknown}`, which is not a trusted issuer"
+                    )));
+                }
+            }
+            let compiled = Policy {
+                endorsements: p.endorsements.clone(),
+                require_status: p.require_status,
+                require_ledger: p.require_ledger,
+            };
+            if policies.insert(p.kind.clone(), compiled).is_some() {
+                return Err(bad("two policies for the same kind"));
+            }
+        }
+        let mut ledgers = Vec::with_capacity(doc.ledgers.len());
+        for l in &doc.ledgers {
+            let key = PublicKey::from_base64(&l.public_key).map_err(|e| TrustError::BadLedger {
+                origin: l.origin.clone(),
+                reason: e.to_string(),
+            })?;
+            if l.origin.is_empty()
+                || l.origin.contains(char::is_whitespace)
+                || l.origin.contains('+')
+            {
+                return Err(TrustError::BadLedger {
+                    origin: l.origin.clone(),
+                    reason: "origin must be non-empty, without spaces or '+'".into(),
+                });
+            }
+            ledgers.push(NoteVerifier {
+                name: l.origin.clone(),
+                key,
+            });
+        }
+        Ok(Self {
+            doc,
+            issuers,
+            by_kid,
+            policies,
+            ledgers,
+        })
+    }
+
+    /// The document, as JSON (pretty).
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.doc).unwrap_or_default()
+    }
+
+    /// The document.
+    #[must_use]
+    pub fn doc(&self) -> &TrustStoreDoc {
+        &self.doc
+    }
+
+    /// All trusted issuers.
+    #[must_use]
+    pub fn issuers(&self) -> &[TrustedIssuer] {
+        &self.issuers
+    }
+
+    /// An issuer by id.
+    #[must_use]
+    pub fn issuer(&self, id: &str) -> Option<&TrustedIssuer> {
+        self.issuers.iter().find(|i| i.id == id)
+    }
+
+    /// The issuer and key for a key id.
+    #[must_use]
+    pub fn key(&self, kid: &KeyId) -> Option<(&TrustedIssuer, &TrustedKey)> {
+        let (i, k) = self.by_kid.get(kid)?;
+        let issuer = self.issuers.get(*i)?;
+        Some((issuer, issuer.keys.get(*k)?))
+    }
+
+    /// The policy for a kind.
+    #[must_use]
+    pub fn policy(&self, kind: &str) -> Option<&Policy> {
+        self.policies.get(kind)
+    }
+
+    /// Trusted ledgers, as signed-note verifiers (name = origin).
+    #[must_use]
+    pub fn ledgers(&self) -> &[NoteVerifier] {
+        &self.ledgers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "Gb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=";
+
+    fn doc(extra_issuer: &str, policy: &str) -> String {
+        format!(
+            r#"{{"version":1,"issuers":[{{"id":"a","name":"A","kinds":["k"],"keys":[{{"public_key":"{KEY}","not_before":"2024-01-01T00:00:00Z"}}]}}{extra_issuer}],"policies":[{policy}]}}"#
+        )
+    }
+
+    #[test]
+    fn typed_errors() {
+        assert!(TrustStore::from_json(&doc("", "")).is_ok());
+        assert_eq!(
+            TrustStore::from_json(&doc(r#",{"id":"a","name":"A2","keys":[]}"#, "")).unwrap_err(),
+            TrustError::DuplicateIssuer("a".into())
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc("", "").replace(KEY, "AAAA"))
+                .unwrap_err()
+                .code(),
+            "invalid_key"
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc("", "").replace("2024-01-01T00:00:00Z", "2024-01-01"))
+                .unwrap_err()
+                .code(),
+            "invalid_time"
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc("", "").replace("\"name\"", "\"nmae\""))
+                .unwrap_err()
+                .code(),
+            "trust_store_json"
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc(
+                "",
+                r#"{"kind":"k","endorsements":{"from":["a"],"at_least":2}}"#
+            ))
+            .unwrap_err()
+            .code(),
+            "invalid_policy"
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc(
+                "",
+                r#"{"kind":"k","endorsements":{"from":["zz"],"at_least":1}}"#
+            ))
+            .unwrap_err()
+            .code(),
+            "invalid_policy"
+        );
+        assert_eq!(
+            TrustStore::from_json(&doc("", "").replace("\"version\":1", "\"version\":2"))
+                .unwrap_err(),
+            TrustError::UnsupportedVersion(2)
+        );
+    }
+
+    #[test]
+    fn key_windows() {
+        let k = TrustedKey {
+            key: PublicKey::from_base64(KEY).unwrap(),
+            not_before: 100,
+            not_after: Some(200),
+            revoked_at: Some(150),
+        };
+        assert!(k.valid_at(99).is_err());
+        assert!(k.valid_at(100).is_ok());
+        assert!(k.valid_at(149).is_ok());
+        assert!(k.valid_at(150).unwrap_err().contains("revoked"));
+        let k2 = TrustedKey {
+            revoked_at: None,
+            ..k
+        };
+        assert!(k2.valid_at(200).unwrap_err().contains("expired"));
+    }
+
+    #[test]
+    fn times() {
+        assert_eq!(parse_time("1970-01-01T00:00:10Z"), Some(10));
+        assert_eq!(parse_time("2024-01-01T08:00:00+08:00"), Some(1_704_067_200));
+        assert_eq!(format_time(1_704_067_200), "2024-01-01T00:00:00Z");
+        assert_eq!(parse_time("1969-12-31T23:59:59Z"), None);
+    }
+}

@@ -1,0 +1,1172 @@
+//! Verification (DESIGN §8): ten checks, in order, each `passed`, `failed`,
+//! `indeterminate` or `skipped`, with a stable code and a reason a clerk can
+//! read.
+//!
+//! | # | check | fails when |
+//! |---|---|---|
+//! | 1 | `format` | the bundle (or its header, anchor, status lists) does not decode strictly, or is over a limit |
+//! | 2 | `integrity` | a disclosed field's digest is not in the header, or a field is disclosed twice |
+//! | 3 | `inclusion` | the leaf and audit path do not give the anchor's root for its tree size |
+//! | 4 | `issuer_signature` | the first signature is not a valid signature by a trusted key of the anchor's issuer, valid at `issued_at` |
+//! | 5 | `authorization` | header issuer ≠ anchor issuer, or the issuer is not trusted for the kind |
+//! | 6 | `endorsements` | the kind's policy is not met by valid signatures of distinct trusted departments |
+//! | 7 | `status` | revoked or suspended per the newest valid list (stale or missing-but-required: indeterminate) |
+//! | 8 | `validity` | `now` is outside `[valid_from, valid_until]` |
+//! | 9 | `schema` | a disclosed field breaks the kind's schema |
+//! | 10 | `ledger` | a receipt is present and does not prove the anchor in a checkpoint signed by a trusted ledger |
+//!
+//! The verdict is `invalid` if any check failed, `indeterminate` if none
+//! failed but one is indeterminate, `valid` otherwise.
+//!
+//! Anchor signatures are checked once per distinct anchor (a bounded cache
+//! keyed by SHA-256 of the whole COSE_Sign bytes — not only the anchor id,
+//! which two envelopes with different signatures share). The verifier also
+//! remembers the newest valid status list it has seen per batch and purpose,
+//! so an older list replayed later is not believed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use crate::Hash;
+use crate::anchor::Anchor;
+use crate::bundle::{Bundle, LedgerReceipt};
+use crate::cbor::Value;
+use crate::certificate::CertificateHeader;
+use crate::error::VerifyError;
+use crate::merkle::{self, leaf_hash};
+use crate::note;
+use crate::schema::SchemaRegistry;
+use crate::status::{StatusList, StatusPurpose};
+use crate::trust::{TrustStore, format_time};
+
+/// Most anchors kept in the signature cache.
+pub const MAX_CACHED_ANCHORS: usize = 4096;
+/// Most status lists remembered (batch × purpose).
+pub const MAX_REMEMBERED_STATUS: usize = 65_536;
+
+/// The overall result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// Every check passed or was not applicable.
+    Valid,
+    /// At least one check failed.
+    Invalid,
+    /// Nothing failed, but something required could not be established.
+    Indeterminate,
+}
+
+impl Verdict {
+    /// `valid`, `invalid` or `indeterminate`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// The ten checks of DESIGN §8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckCode {
+    /// Strict decoding and limits.
+    Format,
+    /// Disclosed fields match the header.
+    Integrity,
+    /// Merkle inclusion under the anchor's root.
+    Inclusion,
+    /// The issuer's signature on the anchor.
+    IssuerSignature,
+    /// The issuer is trusted for the kind.
+    Authorization,
+    /// Endorsements required by policy.
+    Endorsements,
+    /// Revocation and suspension.
+    Status,
+    /// Validity period.
+    Validity,
+    /// Disclosed fields conform to the kind's schema.
+    Schema,
+    /// Ledger receipt.
+    Ledger,
+}
+
+impl CheckCode {
+    /// All checks, in report order.
+    pub const ALL: [Self; 10] = [
+        Self::Format,
+        Self::Integrity,
+        Self::Inclusion,
+        Self::IssuerSignature,
+        Self::Authorization,
+        Self::Endorsements,
+        Self::Status,
+        Self::Validity,
+        Self::Schema,
+        Self::Ledger,
+    ];
+
+    /// Stable snake_case name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Format => "format",
+            Self::Integrity => "integrity",
+            Self::Inclusion => "inclusion",
+            Self::IssuerSignature => "issuer_signature",
+            Self::Authorization => "authorization",
+            Self::Endorsements => "endorsements",
+            Self::Status => "status",
+            Self::Validity => "validity",
+            Self::Schema => "schema",
+            Self::Ledger => "ledger",
+        }
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The check passed.
+    Passed,
+    /// The check failed: the verdict is invalid.
+    Failed,
+    /// The check could not be decided.
+    Indeterminate,
+    /// The check does not apply (or could not run because an earlier one failed).
+    Skipped,
+}
+
+impl Outcome {
+    /// `passed`, `failed`, `indeterminate` or `skipped`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Passed => "passed",
+            Self::Failed => "failed",
+            Self::Indeterminate => "indeterminate",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+/// One check in a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Which check.
+    pub check: CheckCode,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// Stable machine code of the result (`ok`, `bad_signature`, `revoked`, …).
+    pub code: &'static str,
+    /// Plain-language reason.
+    pub reason: String,
+}
+
+impl Check {
+    fn new(
+        check: CheckCode,
+        outcome: Outcome,
+        code: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            check,
+            outcome,
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// An issuer or department named in a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Party {
+    /// Issuer id.
+    pub id: String,
+    /// Display name from the trust store, if trusted.
+    pub name: Option<String>,
+}
+
+/// What the header says about the certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateInfo {
+    /// Certificate id.
+    pub id: String,
+    /// Kind.
+    pub kind: String,
+    /// Issuer id in the header.
+    pub issuer: String,
+    /// Issue time.
+    pub issued_at: u64,
+    /// Start of validity.
+    pub valid_from: u64,
+    /// End of validity.
+    pub valid_until: Option<u64>,
+}
+
+/// The anchor a bundle rests on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnchorInfo {
+    /// SHA-256 of the anchor payload.
+    pub id: Hash,
+    /// Batch name.
+    pub batch: String,
+    /// Merkle root.
+    pub root: Hash,
+    /// Tree size.
+    pub tree_size: u64,
+    /// The certificate's leaf index.
+    pub leaf_index: u64,
+}
+
+/// A status list the verifier used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusInfo {
+    /// Revocation or suspension.
+    pub purpose: StatusPurpose,
+    /// Its epoch.
+    pub epoch: u64,
+    /// Its issue time.
+    pub issued_at: u64,
+    /// Fresh until (issued_at + ttl).
+    pub fresh_until: u64,
+    /// The certificate's bit.
+    pub set: Option<bool>,
+}
+
+/// Ledger facts from a verified receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerInfo {
+    /// Log origin.
+    pub origin: String,
+    /// Index of the anchor in the log.
+    pub index: u64,
+    /// Size of the checkpoint's tree.
+    pub tree_size: u64,
+}
+
+/// The result of verifying one bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Overall verdict.
+    pub verdict: Verdict,
+    /// The ten checks, in order.
+    pub checks: Vec<Check>,
+    /// Header facts (when the header decoded).
+    pub certificate: Option<CertificateInfo>,
+    /// Disclosed fields whose digests matched the header.
+    pub disclosed: BTreeMap<String, Value>,
+    /// The issuing authority.
+    pub issuer: Option<Party>,
+    /// Departments whose endorsements verified.
+    pub endorsers: Vec<Party>,
+    /// The anchor.
+    pub anchor: Option<AnchorInfo>,
+    /// Status lists used.
+    pub status: Vec<StatusInfo>,
+    /// Ledger facts.
+    pub ledger: Option<LedgerInfo>,
+    /// The time the bundle was verified at.
+    pub verified_at: u64,
+}
+
+impl Report {
+    /// The check of a given code.
+    #[must_use]
+    pub fn check(&self, code: CheckCode) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == code)
+    }
+
+    /// Checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
+    }
+
+    /// A JSON view with stable keys (used by the CLI and the bindings).
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let party = |p: &Party| serde_json::json!({"id": p.id, "name": p.name});
+        serde_json::json!({
+            "verdict": self.verdict.as_str(),
+            "verified_at": self.verified_at,
+            "checks": self.checks.iter().map(|c| serde_json::json!({
+                "check": c.check.as_str(), "outcome": c.outcome.as_str(),
+                "code": c.code, "reason": c.reason,
+            })).collect::<Vec<_>>(),
+            "certificate": self.certificate.as_ref().map(|c| serde_json::json!({
+                "id": c.id, "kind": c.kind, "issuer": c.issuer, "issued_at": c.issued_at,
+                "valid_from": c.valid_from, "valid_until": c.valid_until,
+            })),
+            "disclosed": self.disclosed.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
+            "issuer": self.issuer.as_ref().map(party),
+            "endorsers": self.endorsers.iter().map(party).collect::<Vec<_>>(),
+            "anchor": self.anchor.as_ref().map(|a| serde_json::json!({
+                "id": a.id.to_hex(), "batch": a.batch, "root": a.root.to_hex(),
+                "tree_size": a.tree_size, "leaf_index": a.leaf_index,
+            })),
+            "status": self.status.iter().map(|s| serde_json::json!({
+                "purpose": s.purpose.as_str(), "epoch": s.epoch, "issued_at": s.issued_at,
+                "fresh_until": s.fresh_until, "set": s.set,
+            })).collect::<Vec<_>>(),
+            "ledger": self.ledger.as_ref().map(|l| serde_json::json!({
+                "origin": l.origin, "index": l.index, "tree_size": l.tree_size,
+            })),
+        })
+    }
+}
+
+/// What is known about one anchor after checking its signatures once.
+#[derive(Debug)]
+struct AnchorEval {
+    anchor: Anchor,
+    issuer_check: Check,
+    issuer: Party,
+    issuer_kinds: Option<Vec<String>>,
+    endorsers: Vec<Party>,
+    endorsement_notes: Vec<String>,
+}
+
+type StatusKey = (String, String, Hash, StatusPurpose);
+
+/// Verifies bundles against a trust store. Cheap to share across threads.
+#[derive(Debug)]
+pub struct Verifier {
+    trust: TrustStore,
+    registry: SchemaRegistry,
+    anchors: Mutex<HashMap<Hash, Arc<AnchorEval>>>,
+    status_seen: Mutex<HashMap<StatusKey, Arc<StatusList>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Verifier {
+    /// A verifier with the built-in kinds' schemas.
+    #[must_use]
+    pub fn new(trust: TrustStore) -> Self {
+        Self::with_registry(trust, SchemaRegistry::builtin())
+    }
+
+    /// A verifier with an embedder's schema registry.
+    #[must_use]
+    pub fn with_registry(trust: TrustStore, registry: SchemaRegistry) -> Self {
+        Self {
+            trust,
+            registry,
+            anchors: Mutex::new(HashMap::new()),
+            status_seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The trust store.
+    #[must_use]
+    pub fn trust_store(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    /// The schema registry.
+    #[must_use]
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.registry
+    }
+
+    /// Hands the verifier a status list obtained out of band (e.g. downloaded
+    /// from the issuer). It is kept if it is validly signed and newer than
+    /// what the verifier already has.
+    ///
+    /// # Errors
+    /// [`VerifyError::Decode`] for a malformed list,
+    /// [`VerifyError::UntrustedStatusList`] when no trusted key of its issuer
+    /// signed it.
+    pub fn add_status_list(&self, bytes: &[u8]) -> Result<(), VerifyError> {
+        let list = StatusList::from_bytes(bytes)?;
+        self.status_list_trusted(&list)
+            .map_err(|reason| VerifyError::UntrustedStatusList { reason })?;
+        self.remember_status(Arc::new(list));
+        Ok(())
+    }
+
+    fn status_list_trusted(&self, list: &StatusList) -> Result<(), String> {
+        let b = list.body();
+        let kid = list.signer_key_id();
+        let (issuer, key) = self
+            .trust
+            .key(&kid)
+            .ok_or_else(|| format!("signed by unknown key {kid}"))?;
+        if issuer.id != b.issuer {
+            return Err(format!(
+                "names issuer `{}` but is signed by `{}`",
+                b.issuer, issuer.id
+            ));
+        }
+        key.valid_at(b.issued_at)?;
+        if !list.verify_signature(&key.key) {
+            return Err("signature does not verify".into());
+        }
+        Ok(())
+    }
+
+    /// Stores `list` if it is the newest of its batch and purpose; returns the newest.
+    fn remember_status(&self, list: Arc<StatusList>) -> Arc<StatusList> {
+        let b = list.body();
+        let k: StatusKey = (b.issuer.clone(), b.batch.clone(), b.root, b.purpose);
+        let mut seen = lock(&self.status_seen);
+        match seen.get(&k) {
+            Some(prev) if prev.body().epoch >= b.epoch => Arc::clone(prev),
+            _ => {
+                if seen.len() >= MAX_REMEMBERED_STATUS {
+                    seen.clear();
+                }
+                seen.insert(k, Arc::clone(&list));
+                list
+            }
+        }
+    }
+
+    /// Verifies a bundle given as bytes: binary, or `CA1:` text.
+    #[must_use]
+    pub fn verify(&self, input: &[u8], now: u64) -> Report {
+        match Bundle::decode_any(input) {
+            Ok(b) => self.verify_bundle(&b, now),
+            Err(e) => Self::format_failure(format!("bundle: {e}"), e.code(), now),
+        }
+    }
+
+    /// Verifies many bundles (in parallel with the `parallel` feature).
+    #[must_use]
+    pub fn verify_many<B: AsRef<[u8]> + Sync>(&self, inputs: &[B], now: u64) -> Vec<Report> {
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            inputs
+                .par_iter()
+                .map(|b| self.verify(b.as_ref(), now))
+                .collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            inputs
+                .iter()
+                .map(|b| self.verify(b.as_ref(), now))
+                .collect()
+        }
+    }
+
+    fn format_failure(reason: String, code: &'static str, now: u64) -> Report {
+        let mut checks = vec![Check::new(CheckCode::Format, Outcome::Failed, code, reason)];
+        checks.extend(CheckCode::ALL.iter().skip(1).map(|c| {
+            Check::new(
+                *c,
+                Outcome::Skipped,
+                "not_checked",
+                "not checked: the bundle could not be decoded",
+            )
+        }));
+        Report {
+            verdict: Verdict::Invalid,
+            checks,
+            certificate: None,
+            disclosed: BTreeMap::new(),
+            issuer: None,
+            endorsers: Vec::new(),
+            anchor: None,
+            status: Vec::new(),
+            ledger: None,
+            verified_at: now,
+        }
+    }
+
+    fn anchor_eval(&self, bytes: &[u8]) -> Result<Arc<AnchorEval>, crate::DecodeError> {
+        let key = Hash::digest(bytes);
+        if let Some(e) = lock(&self.anchors).get(&key) {
+            return Ok(Arc::clone(e));
+        }
+        let anchor = Anchor::from_bytes(bytes)?;
+        let eval = Arc::new(self.evaluate_anchor(anchor));
+        let mut cache = lock(&self.anchors);
+        if cache.len() >= MAX_CACHED_ANCHORS {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&eval));
+        Ok(eval)
+    }
+
+    fn evaluate_anchor(&self, anchor: Anchor) -> AnchorEval {
+        let body = anchor.body().clone();
+        let trusted_issuer = self.trust.issuer(&body.issuer);
+        let issuer = Party {
+            id: body.issuer.clone(),
+            name: trusted_issuer.map(|i| i.name.clone()),
+        };
+        let issuer_kinds = trusted_issuer.map(|i| i.kinds.clone());
+        let kids = anchor.signer_key_ids().to_vec();
+        let issuer_check = match kids.first().map(|k| (k, self.trust.key(k))) {
+            None => Check::new(
+                CheckCode::IssuerSignature,
+                Outcome::Failed,
+                "no_signature",
+                "the anchor has no signature",
+            ),
+            Some((kid, None)) => Check::new(
+                CheckCode::IssuerSignature,
+                Outcome::Failed,
+                "unknown_key",
+                format!("the issuer's signature is by key {kid}, which is not in the trust store"),
+            ),
+            Some((kid, Some((ti, tk)))) => {
+                if ti.id != body.issuer {
+                    Check::new(
+                        CheckCode::IssuerSignature,
+                        Outcome::Failed,
+                        "wrong_issuer_key",
+                        format!(
+                            "the anchor names issuer `{}` but is signed with a key of `{}`",
+                            body.issuer, ti.id
+                        ),
+                    )
+                } else if let Err(why) = tk.valid_at(body.issued_at) {
+                    Check::new(
+                        CheckCode::IssuerSignature,
+                        Outcome::Failed,
+                        "key_not_valid",
+                        format!(
+                            "{why}; the anchor was issued at {}",
+                            format_time(body.issued_at)
+                        ),
+                    )
+                } else if !anchor.verify_signature(0, &tk.key) {
+                    Check::new(
+                        CheckCode::IssuerSignature,
+                        Outcome::Failed,
+                        "bad_signature",
+                        format!("the issuer's signature with key {kid} does not verify"),
+                    )
+                } else {
+                    Check::new(
+                        CheckCode::IssuerSignature,
+                        Outcome::Passed,
+                        "ok",
+                        format!("signed by {} ({}) with key {kid}", ti.name, ti.id),
+                    )
+                }
+            }
+        };
+        let mut endorsers: Vec<Party> = Vec::new();
+        let mut notes = Vec::new();
+        for (i, kid) in kids.iter().enumerate().skip(1) {
+            match self.trust.key(kid) {
+                None => notes.push(format!("signature {i} is by untrusted key {kid}")),
+                Some((ti, _)) if ti.id == body.issuer => {
+                    notes.push(format!(
+                        "signature {i} is by the issuer itself and is not an endorsement"
+                    ));
+                }
+                Some((ti, tk)) => {
+                    if let Err(why) = tk.valid_at(body.issued_at) {
+                        notes.push(format!("endorsement by {}: {why}", ti.id));
+                    } else if !anchor.verify_signature(i, &tk.key) {
+                        notes.push(format!("endorsement by {} does not verify", ti.id));
+                    } else if endorsers.iter().any(|p| p.id == ti.id) {
+                        notes.push(format!("{} endorsed more than once; counted once", ti.id));
+                    } else {
+                        endorsers.push(Party {
+                            id: ti.id.clone(),
+                            name: Some(ti.name.clone()),
+                        });
+                    }
+                }
+            }
+        }
+        AnchorEval {
+            anchor,
+            issuer_check,
+            issuer,
+            issuer_kinds,
+            endorsers,
+            endorsement_notes: notes,
+        }
+    }
+
+    /// Verifies a decoded bundle at `now` (Unix seconds).
+    #[must_use]
+    pub fn verify_bundle(&self, bundle: &Bundle, now: u64) -> Report {
+        // 1. format: the nested documents must decode too.
+        let header = match CertificateHeader::from_slice(&bundle.header) {
+            Ok(h) => h,
+            Err(e) => {
+                return Self::format_failure(format!("certificate header: {e}"), e.code(), now);
+            }
+        };
+        let eval = match self.anchor_eval(&bundle.anchor) {
+            Ok(a) => a,
+            Err(e) => return Self::format_failure(format!("anchor: {e}"), e.code(), now),
+        };
+        let mut lists = Vec::with_capacity(bundle.status.len());
+        for (i, s) in bundle.status.iter().enumerate() {
+            match StatusList::from_bytes(s) {
+                Ok(l) => lists.push(l),
+                Err(e) => {
+                    return Self::format_failure(format!("status list {i}: {e}"), e.code(), now);
+                }
+            }
+        }
+        let body = eval.anchor.body();
+        let mut checks = Vec::with_capacity(10);
+        checks.push(Check::new(
+            CheckCode::Format,
+            Outcome::Passed,
+            "ok",
+            "the bundle decodes strictly and is within limits",
+        ));
+
+        // 2. integrity
+        let mut disclosed = BTreeMap::new();
+        let mut integrity = Check::new(CheckCode::Integrity, Outcome::Passed, "ok", "");
+        for d in &bundle.disclosed {
+            if disclosed.contains_key(&d.name) {
+                integrity = Check::new(
+                    CheckCode::Integrity,
+                    Outcome::Failed,
+                    "disclosed_twice",
+                    format!("field `{}` is disclosed twice", d.name),
+                );
+                break;
+            }
+            if !header.contains(&d.digest()) {
+                integrity = Check::new(
+                    CheckCode::Integrity,
+                    Outcome::Failed,
+                    "digest_mismatch",
+                    format!(
+                        "field `{}` does not match any digest in the header (altered value, name or salt)",
+                        d.name
+                    ),
+                );
+                break;
+            }
+            disclosed.insert(d.name.clone(), d.value.clone());
+        }
+        if integrity.outcome == Outcome::Passed {
+            integrity.reason = format!(
+                "{} disclosed field(s) match the header; {} committed digest(s) stay undisclosed",
+                disclosed.len(),
+                header.digests.len().saturating_sub(disclosed.len())
+            );
+        } else {
+            disclosed.clear();
+        }
+        checks.push(integrity);
+
+        // 3. inclusion
+        let leaf = leaf_hash(&bundle.header);
+        checks.push(if bundle.proof.tree_size != body.tree_size {
+            Check::new(
+                CheckCode::Inclusion,
+                Outcome::Failed,
+                "tree_size_mismatch",
+                format!(
+                    "proof is for a tree of {} leaves, the anchor's has {}",
+                    bundle.proof.tree_size, body.tree_size
+                ),
+            )
+        } else {
+            match merkle::verify_inclusion(&leaf, &bundle.proof, &body.root) {
+                Ok(()) => Check::new(
+                    CheckCode::Inclusion,
+                    Outcome::Passed,
+                    "ok",
+                    format!(
+                        "leaf {} of {} is under the anchor's root",
+                        bundle.proof.leaf_index, body.tree_size
+                    ),
+                ),
+                Err(e) => Check::new(
+                    CheckCode::Inclusion,
+                    Outcome::Failed,
+                    e.code(),
+                    format!("inclusion proof: {e}"),
+                ),
+            }
+        });
+
+        // 4. issuer signature (cached per anchor)
+        checks.push(eval.issuer_check.clone());
+
+        // 5. authorization
+        checks.push(if header.issuer != body.issuer {
+            Check::new(
+                CheckCode::Authorization,
+                Outcome::Failed,
+                "issuer_mismatch",
+                format!(
+                    "the certificate names issuer `{}` but the anchor is by `{}`",
+                    header.issuer, body.issuer
+                ),
+            )
+        } else if !body.kinds.contains(&header.kind) {
+            Check::new(
+                CheckCode::Authorization,
+                Outcome::Failed,
+                "kind_not_anchored",
+                format!("the anchor does not list kind `{}`", header.kind),
+            )
+        } else {
+            match &eval.issuer_kinds {
+                None => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Failed,
+                    "untrusted_issuer",
+                    format!("issuer `{}` is not in the trust store", body.issuer),
+                ),
+                Some(kinds) if !kinds.contains(&header.kind) => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Failed,
+                    "unauthorized_kind",
+                    format!(
+                        "issuer `{}` is not trusted to issue `{}`",
+                        body.issuer, header.kind
+                    ),
+                ),
+                Some(_) => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Passed,
+                    "ok",
+                    format!("`{}` is trusted to issue `{}`", body.issuer, header.kind),
+                ),
+            }
+        });
+
+        // 6. endorsements
+        let policy = self.trust.policy(&header.kind);
+        let notes = if eval.endorsement_notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", eval.endorsement_notes.join("; "))
+        };
+        checks.push(match policy.and_then(|p| p.endorsements.as_ref()) {
+            None => Check::new(
+                CheckCode::Endorsements,
+                Outcome::Skipped,
+                "no_policy",
+                format!("no endorsement policy for `{}`{notes}", header.kind),
+            ),
+            Some(ep) => {
+                let counted: Vec<&str> = eval
+                    .endorsers
+                    .iter()
+                    .filter(|p| ep.from.contains(&p.id))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                if counted.len() >= ep.at_least {
+                    Check::new(
+                        CheckCode::Endorsements,
+                        Outcome::Passed,
+                        "ok",
+                        format!(
+                            "endorsed by {} ({} of {} required){notes}",
+                            list_or_none(&counted),
+                            counted.len(),
+                            ep.at_least
+                        ),
+                    )
+                } else {
+                    Check::new(
+                        CheckCode::Endorsements,
+                        Outcome::Failed,
+                        "endorsements_missing",
+                        format!(
+                            "needs {} endorsement(s) from {}; valid ones: {}{notes}",
+                            ep.at_least,
+                            ep.from.join(", "),
+                            list_or_none(&counted)
+                        ),
+                    )
+                }
+            }
+        });
+
+        // 7. status
+        let (status_check, status_infos) = self.check_status(
+            &eval,
+            &lists,
+            bundle.proof.leaf_index,
+            now,
+            policy.is_some_and(|p| p.require_status),
+        );
+        checks.push(status_check);
+
+        // 8. validity
+        checks.push(if now < header.valid_from {
+            Check::new(
+                CheckCode::Validity,
+                Outcome::Failed,
+                "not_yet_valid",
+                format!("not valid before {}", format_time(header.valid_from)),
+            )
+        } else if let Some(u) = header.valid_until.filter(|u| now > *u) {
+            Check::new(
+                CheckCode::Validity,
+                Outcome::Failed,
+                "expired",
+                format!("expired at {}", format_time(u)),
+            )
+        } else {
+            Check::new(
+                CheckCode::Validity,
+                Outcome::Passed,
+                "ok",
+                match header.valid_until {
+                    Some(u) => format!(
+                        "valid from {} until {}",
+                        format_time(header.valid_from),
+                        format_time(u)
+                    ),
+                    None => format!("valid from {}, no end date", format_time(header.valid_from)),
+                },
+            )
+        });
+
+        // 9. schema
+        checks.push(match self.registry.get(&header.kind) {
+            None => Check::new(
+                CheckCode::Schema,
+                Outcome::Skipped,
+                "unknown_kind",
+                format!(
+                    "kind `{}` is not registered with this verifier",
+                    header.kind
+                ),
+            ),
+            Some(schema) => match schema
+                .validate_disclosed(bundle.disclosed.iter().map(|d| (d.name.as_str(), &d.value)))
+            {
+                Ok(()) => Check::new(
+                    CheckCode::Schema,
+                    Outcome::Passed,
+                    "ok",
+                    format!("disclosed fields conform to `{}`", header.kind),
+                ),
+                Err(vs) => Check::new(
+                    CheckCode::Schema,
+                    Outcome::Failed,
+                    "schema_violation",
+                    vs.iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            },
+        });
+
+        // 10. ledger
+        let (ledger_check, ledger) = self.check_ledger(
+            &eval.anchor,
+            bundle.receipt.as_ref(),
+            policy.is_some_and(|p| p.require_ledger),
+        );
+        checks.push(ledger_check);
+
+        let verdict = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
+            Verdict::Invalid
+        } else if checks.iter().any(|c| c.outcome == Outcome::Indeterminate) {
+            Verdict::Indeterminate
+        } else {
+            Verdict::Valid
+        };
+        Report {
+            verdict,
+            checks,
+            certificate: Some(CertificateInfo {
+                id: header.id,
+                kind: header.kind,
+                issuer: header.issuer,
+                issued_at: header.issued_at,
+                valid_from: header.valid_from,
+                valid_until: header.valid_until,
+            }),
+            disclosed,
+            issuer: Some(eval.issuer.clone()),
+            endorsers: eval.endorsers.clone(),
+            anchor: Some(AnchorInfo {
+                id: eval.anchor.id(),
+                batch: body.batch.clone(),
+                root: body.root,
+                tree_size: body.tree_size,
+                leaf_index: bundle.proof.leaf_index,
+            }),
+            status: status_infos,
+            ledger,
+            verified_at: now,
+        }
+    }
+
+    fn check_status(
+        &self,
+        eval: &AnchorEval,
+        lists: &[StatusList],
+        leaf: u64,
+        now: u64,
+        required: bool,
+    ) -> (Check, Vec<StatusInfo>) {
+        let body = eval.anchor.body();
+        let fail = |code, reason: String| {
+            (
+                Check::new(CheckCode::Status, Outcome::Failed, code, reason),
+                Vec::new(),
+            )
+        };
+        // Validate what the bundle carries and remember the newest.
+        for l in lists {
+            let b = l.body();
+            if b.issuer != body.issuer || b.batch != body.batch || b.root != body.root {
+                return fail(
+                    "status_wrong_batch",
+                    format!(
+                        "a status list is for batch `{}` of `{}`, not this certificate's batch",
+                        b.batch, b.issuer
+                    ),
+                );
+            }
+            if let Err(why) = self.status_list_trusted(l) {
+                return fail(
+                    "status_bad_signature",
+                    format!("{} list refused: {why}", b.purpose.as_str()),
+                );
+            }
+            self.remember_status(Arc::new(l.clone()));
+        }
+        let mut infos = Vec::new();
+        let mut notes = Vec::new();
+        let mut outcome = Outcome::Passed;
+        let mut code = "ok";
+        let mut any = false;
+        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+            let k: StatusKey = (body.issuer.clone(), body.batch.clone(), body.root, purpose);
+            let Some(newest) = lock(&self.status_seen).get(&k).cloned() else {
+                continue;
+            };
+            any = true;
+            let b = newest.body();
+            if let Some(carried) = lists.iter().find(|l| l.body().purpose == purpose)
+                && carried.body().epoch < b.epoch
+            {
+                notes.push(format!(
+                    "the bundle carried {} list epoch {}, a newer epoch {} is known and was used",
+                    purpose.as_str(),
+                    carried.body().epoch,
+                    b.epoch
+                ));
+            }
+            let fresh_until = b.issued_at.saturating_add(b.ttl);
+            let bit = b.get(leaf);
+            infos.push(StatusInfo {
+                purpose,
+                epoch: b.epoch,
+                issued_at: b.issued_at,
+                fresh_until,
+                set: bit,
+            });
+            match bit {
+                Some(true) => {
+                    outcome = Outcome::Failed;
+                    code = if purpose == StatusPurpose::Revocation {
+                        "revoked"
+                    } else {
+                        "suspended"
+                    };
+                    notes.push(format!(
+                        "{} per {} list epoch {} of {}",
+                        if purpose == StatusPurpose::Revocation {
+                            "revoked"
+                        } else {
+                            "suspended"
+                        },
+                        purpose.as_str(),
+                        b.epoch,
+                        format_time(b.issued_at)
+                    ));
+                }
+                None => {
+                    if outcome != Outcome::Failed {
+                        outcome = Outcome::Indeterminate;
+                        code = "status_not_covering";
+                    }
+                    notes.push(format!(
+                        "the {} list does not cover leaf {leaf}",
+                        purpose.as_str()
+                    ));
+                }
+                Some(false) if now > fresh_until => {
+                    if outcome != Outcome::Failed {
+                        outcome = Outcome::Indeterminate;
+                        code = "stale_status";
+                    }
+                    notes.push(format!(
+                        "the {} list (epoch {}) was fresh until {} and is stale",
+                        purpose.as_str(),
+                        b.epoch,
+                        format_time(fresh_until)
+                    ));
+                }
+                Some(false) => notes.push(format!(
+                    "not {} per list epoch {} (fresh until {})",
+                    if purpose == StatusPurpose::Revocation {
+                        "revoked"
+                    } else {
+                        "suspended"
+                    },
+                    b.epoch,
+                    format_time(fresh_until)
+                )),
+            }
+        }
+        if !any {
+            return if required {
+                (
+                    Check::new(
+                        CheckCode::Status,
+                        Outcome::Indeterminate,
+                        "status_missing",
+                        "the policy requires a status list and none is available",
+                    ),
+                    infos,
+                )
+            } else {
+                (
+                    Check::new(
+                        CheckCode::Status,
+                        Outcome::Skipped,
+                        "no_status",
+                        "no status list presented",
+                    ),
+                    infos,
+                )
+            };
+        }
+        (
+            Check::new(CheckCode::Status, outcome, code, notes.join("; ")),
+            infos,
+        )
+    }
+
+    fn check_ledger(
+        &self,
+        anchor: &Anchor,
+        receipt: Option<&LedgerReceipt>,
+        required: bool,
+    ) -> (Check, Option<LedgerInfo>) {
+        let Some(rc) = receipt else {
+            return if required {
+                (
+                    Check::new(
+                        CheckCode::Ledger,
+                        Outcome::Indeterminate,
+                        "receipt_missing",
+                        "the policy requires a ledger receipt and the bundle has none",
+                    ),
+                    None,
+                )
+            } else {
+                (
+                    Check::new(
+                        CheckCode::Ledger,
+                        Outcome::Skipped,
+                        "no_receipt",
+                        "no ledger receipt",
+                    ),
+                    None,
+                )
+            };
+        };
+        let fail = |code, reason: String| {
+            (
+                Check::new(CheckCode::Ledger, Outcome::Failed, code, reason),
+                None,
+            )
+        };
+        let cp = match note::verify_checkpoint(&rc.checkpoint, self.trust.ledgers()) {
+            Ok(cp) => cp,
+            Err(e) => return fail(e.code(), format!("checkpoint: {e}")),
+        };
+        let proof = merkle::InclusionProof {
+            tree_size: cp.tree_size,
+            leaf_index: rc.index,
+            path: rc.path.clone(),
+        };
+        match merkle::verify_inclusion(&leaf_hash(anchor.id().as_bytes()), &proof, &cp.root) {
+            Ok(()) => (
+                Check::new(
+                    CheckCode::Ledger,
+                    Outcome::Passed,
+                    "ok",
+                    format!(
+                        "anchor is entry {} of {} in ledger `{}`",
+                        rc.index, cp.tree_size, cp.origin
+                    ),
+                ),
+                Some(LedgerInfo {
+                    origin: cp.origin,
+                    index: rc.index,
+                    tree_size: cp.tree_size,
+                }),
+            ),
+            Err(e) => fail(
+                "not_in_ledger",
+                format!("the anchor is not proven in the checkpoint: {e}"),
+            ),
+        }
+    }
+}
+
+fn list_or_none(v: &[&str]) -> String {
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl std::fmt::Display for Report {
+    /// A plain-text report for people: verdict, certificate, checks, disclosed fields.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "verdict: {}", self.verdict.as_str().to_uppercase())?;
+        if let Some(c) = &self.certificate {
+            writeln!(f, "certificate: {} ({})", c.id, c.kind)?;
+        }
+        if let Some(i) = &self.issuer {
+            writeln!(
+                f,
+                "issuer: {} [{}]",
+                i.name.as_deref().unwrap_or("(untrusted)"),
+                i.id
+            )?;
+        }
+        if !self.endorsers.is_empty() {
+            let names: Vec<String> = self
+                .endorsers
+                .iter()
+                .map(|p| format!("{} [{}]", p.name.as_deref().unwrap_or("?"), p.id))
+                .collect();
+            writeln!(f, "endorsed by: {}", names.join(", "))?;
+        }
+        for c in &self.checks {
+            let mark = match c.outcome {
+                Outcome::Passed => "ok  ",
+                Outcome::Failed => "FAIL",
+                Outcome::Indeterminate => "??  ",
+                Outcome::Skipped => "--  ",
+            };
+            writeln!(f, "  [{mark}] {:<16} {}", c.check.as_str(), c.reason)?;
+        }
+        if !self.disclosed.is_empty() {
+            writeln!(f, "disclosed:")?;
+            for (k, v) in &self.disclosed {
+                writeln!(f, "  {k}: {}", v.to_json())?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,536 @@
+//! End to end: issue, endorse, disclose, revoke, verify — and make every
+//! check of DESIGN §8 fail or go indeterminate on purpose.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use certanchor::keys::SigningKey;
+use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
+use certanchor::status::StatusPurpose;
+use certanchor::trust::TrustStoreDoc;
+use certanchor::{
+    Bundle, Certificate, CheckCode, IssueOptions, IssuedBatch, Issuer, Outcome, Report, TrustStore,
+    Value, Verdict, Verifier,
+};
+
+const ISSUED: u64 = JAN_1_2024 + 86_400 * 150; // 2024-05-30
+const NOW: u64 = ISSUED + 3600;
+
+fn authority(id: &str) -> SigningKey {
+    demo_authorities()
+        .into_iter()
+        .find(|a| a.id == id)
+        .unwrap()
+        .key
+}
+
+fn verifier_with(doc: TrustStoreDoc) -> Verifier {
+    Verifier::new(TrustStore::from_doc(doc).unwrap())
+}
+
+fn verifier() -> Verifier {
+    verifier_with(demo_trust_doc(None))
+}
+
+fn issue(issuer_id: &str, certs: &[Certificate]) -> IssuedBatch {
+    Issuer::new(authority(issuer_id), issuer_id)
+        .issue(
+            "2024-05-30-001",
+            certs,
+            &IssueOptions {
+                issued_at: ISSUED,
+                decoys: 3,
+            },
+        )
+        .unwrap()
+}
+
+fn licenses(n: u64) -> Vec<Certificate> {
+    (0..n).map(sample::business_license).collect()
+}
+
+fn titles(n: u64) -> Vec<Certificate> {
+    (0..n).map(sample::real_estate_title).collect()
+}
+
+fn outcome(r: &Report, c: CheckCode) -> (Outcome, &'static str) {
+    let ch = r.check(c).unwrap();
+    (ch.outcome, ch.code)
+}
+
+#[track_caller]
+fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
+    let ch = r.check(c).unwrap();
+    assert_eq!(
+        (ch.outcome, ch.code),
+        (o, code),
+        "{}: {}",
+        c.as_str(),
+        ch.reason
+    );
+}
+
+#[test]
+fn thousand_licenses_and_hundred_titles_endorsed_disclosed_valid() {
+    let v = verifier();
+    let mut lic = issue("cn.beijing.scjgj", &licenses(1000));
+    lic.endorse(&authority("cn.beijing.tax")).unwrap();
+    lic.endorse(&authority("cn.beijing.gaj")).unwrap();
+    let mut tit = issue("cn.beijing.ghzrzyw", &titles(100));
+    tit.endorse(&authority("cn.beijing.tax")).unwrap();
+    tit.endorse(&authority("cn.beijing.zjw")).unwrap();
+
+    let mut all = Vec::new();
+    for i in 0..lic.len() {
+        let b = if i % 2 == 0 {
+            lic.bundle(i, Some(&["name", "uscc"])).unwrap()
+        } else {
+            lic.bundle(i, None).unwrap()
+        };
+        all.push(b.to_bytes());
+    }
+    for i in 0..tit.len() {
+        let b = tit
+            .bundle(i, Some(&["location", "right_holders", "building_area_m2"]))
+            .unwrap();
+        all.push(b.to_text().into_bytes());
+    }
+    let reports = v.verify_many(&all, NOW);
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(r.verdict, Verdict::Valid, "bundle {i}: {:#?}", r.checks);
+    }
+    let r0 = &reports[0];
+    assert_eq!(r0.disclosed.len(), 2);
+    assert_eq!(r0.endorsers.len(), 2);
+    assert_eq!(
+        r0.issuer.as_ref().unwrap().name.as_deref(),
+        Some("北京市市场监督管理局")
+    );
+    let rt = &reports[1000];
+    assert_eq!(rt.disclosed.len(), 3);
+    assert!(rt.disclosed.contains_key("location"));
+    assert_eq!(rt.certificate.as_ref().unwrap().kind, "real_estate_title");
+    // every check is listed, in order
+    let order: Vec<_> = rt.checks.iter().map(|c| c.check).collect();
+    assert_eq!(order, CheckCode::ALL.to_vec());
+}
+
+#[test]
+fn holder_discloses_fewer_fields_and_it_still_verifies() {
+    let mut b = issue("cn.beijing.ghzrzyw", &titles(5));
+    b.endorse(&authority("cn.beijing.zjw")).unwrap();
+    let full = b.bundle(3, None).unwrap();
+    let small = full.with_fewer_fields(&["location"]).unwrap();
+    assert_eq!(small.header, full.header);
+    assert_eq!(small.anchor, full.anchor);
+    let r = verifier().verify(&small.to_bytes(), NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+    assert_eq!(r.disclosed.keys().collect::<Vec<_>>(), vec!["location"]);
+    assert!(full.with_fewer_fields(&["nonexistent"]).is_err());
+    // text and binary forms agree
+    assert_eq!(Bundle::from_text(&small.to_text()).unwrap(), small);
+}
+
+#[test]
+fn wrong_key_fails_issuer_signature() {
+    let mut b = Issuer::new(SigningKey::from_seed(&[0x99; 32]), "cn.beijing.scjgj")
+        .issue("x", &licenses(3), &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_eq!(r.verdict, Verdict::Invalid);
+    assert_check(
+        &r,
+        CheckCode::IssuerSignature,
+        Outcome::Failed,
+        "unknown_key",
+    );
+    // A trusted key of *another* issuer is refused too.
+    let mut b = Issuer::new(authority("cn.beijing.ghzrzyw"), "cn.beijing.scjgj")
+        .issue("x", &licenses(3), &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::IssuerSignature,
+        Outcome::Failed,
+        "wrong_issuer_key",
+    );
+}
+
+#[test]
+fn key_outside_window_or_revoked_fails() {
+    let mut b = issue("cn.beijing.scjgj", &licenses(3));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    for (field, value, code) in [
+        ("not_before", "2024-06-01T00:00:00Z", "key_not_valid"),
+        ("not_after", "2024-05-01T00:00:00Z", "key_not_valid"),
+        ("revoked_at", "2024-05-01T00:00:00Z", "key_not_valid"),
+    ] {
+        let mut doc = demo_trust_doc(None);
+        let iss = doc
+            .issuers
+            .iter_mut()
+            .find(|i| i.id == "cn.beijing.scjgj")
+            .unwrap();
+        let k = &mut iss.keys[0];
+        match field {
+            "not_before" => k.not_before = value.into(),
+            "not_after" => {
+                k.not_before = "2023-01-01T00:00:00Z".into();
+                k.not_after = Some(value.into());
+            }
+            _ => k.revoked_at = Some(value.into()),
+        }
+        let r = verifier_with(doc).verify(&bytes, NOW);
+        assert_check(&r, CheckCode::IssuerSignature, Outcome::Failed, code);
+        assert_eq!(r.verdict, Verdict::Invalid);
+    }
+}
+
+#[test]
+fn unauthorized_kind_fails_authorization() {
+    let mut doc = demo_trust_doc(None);
+    doc.issuers
+        .iter_mut()
+        .find(|i| i.id == "cn.beijing.scjgj")
+        .unwrap()
+        .kinds = vec!["real_estate_title".into()];
+    let mut b = issue("cn.beijing.scjgj", &licenses(2));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier_with(doc).verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::Authorization,
+        Outcome::Failed,
+        "unauthorized_kind",
+    );
+    assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
+}
+
+#[test]
+fn endorsements_missing_untrusted_or_duplicate() {
+    let mut b = issue("cn.beijing.ghzrzyw", &titles(2));
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::Endorsements,
+        Outcome::Failed,
+        "endorsements_missing",
+    );
+    // an endorsement by an untrusted department does not count
+    b.endorse(&SigningKey::from_seed(&[0x77; 32])).unwrap();
+    // nor one by a trusted department not named in the policy
+    b.endorse(&authority("cn.beijing.gaj")).unwrap();
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::Endorsements,
+        Outcome::Failed,
+        "endorsements_missing",
+    );
+    assert!(
+        r.check(CheckCode::Endorsements)
+            .unwrap()
+            .reason
+            .contains("untrusted key")
+    );
+    // policy needing two: the same department twice (two keys) counts once
+    let mut doc = demo_trust_doc(None);
+    doc.policies[0].endorsements.as_mut().unwrap().at_least = 2;
+    let second_tax = SigningKey::from_seed(&[0x23; 32]);
+    let tax = doc
+        .issuers
+        .iter_mut()
+        .find(|i| i.id == "cn.beijing.tax")
+        .unwrap();
+    let mut k2 = tax.keys[0].clone();
+    k2.public_key = second_tax.public_key().to_base64();
+    tax.keys.push(k2);
+    let v = verifier_with(doc);
+    let mut b = issue("cn.beijing.ghzrzyw", &titles(2));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&second_tax).unwrap();
+    let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::Endorsements,
+        Outcome::Failed,
+        "endorsements_missing",
+    );
+    assert!(
+        r.check(CheckCode::Endorsements)
+            .unwrap()
+            .reason
+            .contains("counted once")
+    );
+    b.endorse(&authority("cn.beijing.zjw")).unwrap();
+    let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+}
+
+#[test]
+fn revoked_suspended_reinstated_and_stale() {
+    let key = authority("cn.beijing.ghzrzyw");
+    let issuer = Issuer::new(key, "cn.beijing.ghzrzyw");
+    let mut b = issuer
+        .issue("b", &titles(20), &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    issuer
+        .update_status(
+            &mut b,
+            StatusPurpose::Revocation,
+            &[(3, true)],
+            ISSUED,
+            86_400,
+        )
+        .unwrap();
+    issuer
+        .update_status(
+            &mut b,
+            StatusPurpose::Suspension,
+            &[(5, true)],
+            ISSUED,
+            86_400,
+        )
+        .unwrap();
+    let v = verifier();
+    let r = v.verify(&b.bundle(3, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
+    assert_eq!(r.verdict, Verdict::Invalid);
+    let r = v.verify(&b.bundle(5, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "suspended");
+    let r = v.verify(&b.bundle(4, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
+    assert_eq!(r.verdict, Verdict::Valid);
+    assert_eq!(r.status.len(), 2);
+    // stale: the same lists, checked two days later
+    let r = verifier().verify(&b.bundle(4, None).unwrap().to_bytes(), NOW + 2 * 86_400);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "stale_status",
+    );
+    assert_eq!(r.verdict, Verdict::Indeterminate);
+    // reinstate 5 (lifting the seizure) in a newer suspension list
+    let old5 = b.bundle(5, None).unwrap().to_bytes();
+    issuer
+        .update_status(
+            &mut b,
+            StatusPurpose::Suspension,
+            &[(5, false)],
+            ISSUED + 60,
+            86_400,
+        )
+        .unwrap();
+    let r = v.verify(&b.bundle(5, None).unwrap().to_bytes(), NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+    // replaying the older (suspended) list after the newer one was seen: newest wins
+    let r = v.verify(&old5, NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+    assert!(
+        r.check(CheckCode::Status)
+            .unwrap()
+            .reason
+            .contains("newer epoch")
+    );
+}
+
+#[test]
+fn status_required_but_missing_is_indeterminate() {
+    let mut doc = demo_trust_doc(None);
+    doc.policies[1].require_status = true;
+    let mut b = issue("cn.beijing.scjgj", &licenses(2));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier_with(doc).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "status_missing",
+    );
+    assert_eq!(r.verdict, Verdict::Indeterminate);
+}
+
+#[test]
+fn status_list_of_another_batch_fails() {
+    let issuer = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj");
+    let mut a = issuer
+        .issue("a", &licenses(4), &IssueOptions::at(ISSUED))
+        .unwrap();
+    let mut other = issuer
+        .issue("other", &licenses(4), &IssueOptions::at(ISSUED))
+        .unwrap();
+    a.endorse(&authority("cn.beijing.tax")).unwrap();
+    let list = issuer
+        .update_status(&mut other, StatusPurpose::Revocation, &[], ISSUED, 86_400)
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    let mut bundle = a.bundle(0, None).unwrap();
+    bundle.status = vec![list];
+    let r = verifier().verify(&bundle.to_bytes(), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "status_wrong_batch");
+}
+
+#[test]
+fn expired_and_not_yet_valid() {
+    let mut certs = licenses(2);
+    certs[0].valid_until = Some(ISSUED + 10);
+    certs[1].valid_from = NOW + 1000;
+    let mut b = issue("cn.beijing.scjgj", &certs);
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Validity, Outcome::Failed, "expired");
+    let r = verifier().verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Validity, Outcome::Failed, "not_yet_valid");
+}
+
+#[test]
+fn schema_violation_at_verify_time() {
+    // An issuer with a lax schema registry issues a bad USCC; a verifier with
+    // the built-in schema refuses it.
+    let mut lax = certanchor::schema::SchemaRegistry::empty();
+    lax.register(
+        certanchor::schema::Schema::builder("business_license")
+            .allow_extra(true)
+            .build(),
+    )
+    .unwrap();
+    let mut certs = licenses(1);
+    certs[0]
+        .fields
+        .insert("uscc".into(), Value::from("91110105MA00000000"));
+    let mut b = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
+        .with_registry(lax)
+        .issue("x", &certs, &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let r = verifier().verify(&b.bundle(0, Some(&["uscc"])).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Schema, Outcome::Failed, "schema_violation");
+    assert!(r.check(CheckCode::Schema).unwrap().reason.contains("uscc"));
+}
+
+#[test]
+fn integrity_and_inclusion_failures() {
+    let mut b = issue("cn.beijing.scjgj", &licenses(9));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let good = b.bundle(4, None).unwrap();
+    // altered value
+    let mut t = good.clone();
+    t.disclosed[0].value = Value::from("北京伪造科技有限公司");
+    assert_check(
+        &verifier().verify(&t.to_bytes(), NOW),
+        CheckCode::Integrity,
+        Outcome::Failed,
+        "digest_mismatch",
+    );
+    // disclosed twice
+    let mut t = good.clone();
+    t.disclosed.push(t.disclosed[0].clone());
+    assert_check(
+        &verifier().verify(&t.to_bytes(), NOW),
+        CheckCode::Integrity,
+        Outcome::Failed,
+        "disclosed_twice",
+    );
+    // Unicode normalization: NFC vs NFD of the same visible text differ
+    let mut t = good.clone();
+    let d = t.disclosed.iter_mut().find(|d| d.name == "name").unwrap();
+    d.value = Value::from(format!("{}e\u{301}", d.value.as_text().unwrap()));
+    assert_check(
+        &verifier().verify(&t.to_bytes(), NOW),
+        CheckCode::Integrity,
+        Outcome::Failed,
+        "digest_mismatch",
+    );
+    // a header of another certificate with this proof
+    let mut t = good.clone();
+    t.header = b.bundle(5, None).unwrap().header;
+    t.disclosed.clear();
+    let r = verifier().verify(&t.to_bytes(), NOW);
+    assert_eq!(outcome(&r, CheckCode::Inclusion).0, Outcome::Failed);
+    // proof for a different tree size
+    let mut t = good.clone();
+    t.proof.tree_size = 8;
+    assert_check(
+        &verifier().verify(&t.to_bytes(), NOW),
+        CheckCode::Inclusion,
+        Outcome::Failed,
+        "tree_size_mismatch",
+    );
+    // index past the tree
+    let mut t = good.clone();
+    t.proof.leaf_index = 9;
+    assert_eq!(
+        outcome(&verifier().verify(&t.to_bytes(), NOW), CheckCode::Inclusion).0,
+        Outcome::Failed
+    );
+}
+
+#[test]
+fn issue_reports_every_bad_row() {
+    let mut certs = licenses(5);
+    certs[1]
+        .fields
+        .insert("uscc".into(), Value::from("91110105MA00000000"));
+    certs[3].fields.remove("name");
+    certs[4].id = certs[0].id.clone();
+    let mut unknown = licenses(1).remove(0);
+    unknown.kind = "fishing_permit".into();
+    unknown.id = "F-1".into();
+    certs.push(unknown);
+    let e = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
+        .issue("x", &certs, &IssueOptions::at(ISSUED))
+        .unwrap_err();
+    let certanchor::IssueError::Rejected { problems } = e else {
+        panic!("{e}")
+    };
+    let codes: Vec<_> = problems.iter().map(|p| p.code()).collect();
+    assert!(codes.contains(&"schema_violation"));
+    assert!(codes.contains(&"invalid_certificate"));
+    assert!(codes.contains(&"unknown_kind"));
+    assert!(problems.len() >= 4, "{problems:#?}");
+}
+
+#[test]
+fn batch_record_round_trip() {
+    let issuer = Issuer::new(authority("cn.beijing.ghzrzyw"), "cn.beijing.ghzrzyw");
+    let mut b = issuer
+        .issue("rt", &titles(7), &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    issuer
+        .update_status(&mut b, StatusPurpose::Revocation, &[(2, true)], ISSUED, 600)
+        .unwrap();
+    let bytes = b.to_bytes();
+    let back = IssuedBatch::from_bytes(&bytes).unwrap();
+    assert_eq!(back.to_bytes(), bytes);
+    assert_eq!(back.bundle(6, None).unwrap(), b.bundle(6, None).unwrap());
+    assert_eq!(back.index_of(&b.records()[6].id().unwrap()), Some(6));
+    let mut bad = bytes.clone();
+    let n = bad.len();
+    bad[n - 3] ^= 1;
+    assert!(IssuedBatch::from_bytes(&bad).is_err());
+}
+
+#[test]
+fn every_bit_flip_is_never_valid_and_never_panics() {
+    let mut b = issue("cn.beijing.scjgj", &licenses(3));
+    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    let bundle = b.bundle(1, Some(&["name", "uscc"])).unwrap().to_bytes();
+    let v = verifier();
+    assert_eq!(v.verify(&bundle, NOW).verdict, Verdict::Valid);
+    let mut flipped = bundle.clone();
+    for i in 0..bundle.len() {
+        for bit in 0..8 {
+            flipped[i] ^= 1 << bit;
+            let r = v.verify(&flipped, NOW);
+            assert_ne!(r.verdict, Verdict::Valid, "byte {i} bit {bit}");
+            flipped[i] ^= 1 << bit;
+        }
+    }
+}
