@@ -1,4 +1,4 @@
-//! Error types: one `#[non_exhaustive]` enum per concern, joined in [`Error`].
+//! Error types: one `#[non_exhaustive]` enum per concern, joined in [`Error`](enum@Error).
 //!
 //! Every variant says *what* was wrong and *where* (byte offset, field name,
 //! check). [`Error::code`] and the per-enum `code()` methods return stable

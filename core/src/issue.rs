@@ -15,7 +15,7 @@
 //! let issuer = Issuer::new(key, "cn.beijing.example");
 //! let mut registry = certanchor::schema::SchemaRegistry::empty();
 //! registry.register(certanchor::schema::Schema::builder("library_card")
-//!     .required("name", certanchor::schema::FieldType::Text).build()).unwrap();
+//!     .required("name", certanchor::schema::FieldType::Text).build().unwrap()).unwrap();
 //! let issuer = issuer.with_registry(registry);
 //! let cert = Certificate { id: "L-1".into(), kind: "library_card".into(), valid_from: 0,
 //!     valid_until: None, fields: BTreeMap::from([("name".into(), Value::from("张三"))]) };

@@ -1,7 +1,12 @@
 //! End to end: issue, endorse, disclose, revoke, verify — and make every
 //! check of DESIGN §8 fail or go indeterminate on purpose.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use certanchor::keys::SigningKey;
 use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
@@ -397,7 +402,8 @@ fn schema_violation_at_verify_time() {
     lax.register(
         certanchor::schema::Schema::builder("business_license")
             .allow_extra(true)
-            .build(),
+            .build()
+            .unwrap(),
     )
     .unwrap();
     let mut certs = licenses(1);
