@@ -419,6 +419,118 @@ impl VerifyError {
     }
 }
 
+/// The ledger could not carry out a request.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// An operating-system I/O error.
+    #[error("{op} {path}: {reason}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file or directory.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
+    /// Another writer holds the ledger directory.
+    #[error("ledger {path} is locked by another writer")]
+    Locked {
+        /// The directory.
+        path: String,
+    },
+    /// The directory is not a certanchor ledger, or the key does not match it.
+    #[error("{path}: {reason}")]
+    NotALedger {
+        /// The directory or file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A damaged record in the middle of the log: never silently truncated.
+    #[error("corrupted record in {file} at byte {offset}: {reason}")]
+    Corrupt {
+        /// Segment or checkpoint file.
+        file: String,
+        /// Byte offset of the record.
+        offset: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The recovered log disagrees with a checkpoint it signed.
+    #[error("log inconsistent with its checkpoints: {reason}")]
+    Inconsistent {
+        /// What disagreed.
+        reason: String,
+    },
+    /// The entry is not a valid anchor.
+    #[error("not a valid anchor: {0}")]
+    BadAnchor(#[from] DecodeError),
+    /// The anchor is already in the log.
+    #[error("anchor {anchor_id} is already entry {index}")]
+    Duplicate {
+        /// Anchor id (hex).
+        anchor_id: String,
+        /// Its index.
+        index: u64,
+    },
+    /// No entry with that anchor id.
+    #[error("anchor {anchor_id} is not in the log")]
+    NotFound {
+        /// Anchor id (hex).
+        anchor_id: String,
+    },
+    /// No entry at that index, or not within the requested tree size.
+    #[error("no entry {index} in a log of {size}")]
+    NoSuchEntry {
+        /// Index asked for.
+        index: u64,
+        /// Log (or tree) size.
+        size: u64,
+    },
+    /// Tree sizes out of range.
+    #[error("bad tree sizes {old_size}..{new_size} for a log of {size}")]
+    BadRange {
+        /// Older size.
+        old_size: u64,
+        /// Newer size.
+        new_size: u64,
+        /// Log size.
+        size: u64,
+    },
+    /// The log has no entry yet.
+    #[error("the log is empty")]
+    Empty,
+    /// An earlier write failed; reopen the ledger to recover.
+    #[error("an earlier write failed; reopen the ledger to recover")]
+    Poisoned,
+    /// Signing or parsing a checkpoint failed.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+}
+
+impl LedgerError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "io_error",
+            Self::Locked { .. } => "locked",
+            Self::NotALedger { .. } => "not_a_ledger",
+            Self::Corrupt { .. } => "corrupt",
+            Self::Inconsistent { .. } => "inconsistent",
+            Self::BadAnchor(_) => "bad_anchor",
+            Self::Duplicate { .. } => "duplicate",
+            Self::NotFound { .. } => "not_found",
+            Self::NoSuchEntry { .. } => "no_such_entry",
+            Self::BadRange { .. } => "bad_range",
+            Self::Empty => "empty",
+            Self::Poisoned => "poisoned",
+            Self::Checkpoint(_) => "checkpoint_error",
+        }
+    }
+}
+
 /// Any certanchor error.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -438,6 +550,9 @@ pub enum Error {
     /// A verifier refused an out-of-band document.
     #[error(transparent)]
     Verify(#[from] VerifyError),
+    /// A ledger operation failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
 impl Error {
@@ -450,6 +565,7 @@ impl Error {
             Self::Issue(e) => e.code(),
             Self::Trust(e) => e.code(),
             Self::Verify(e) => e.code(),
+            Self::Ledger(e) => e.code(),
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod error;
 mod hash;
 pub mod issue;
 pub mod keys;
+#[cfg(feature = "ledger")]
+pub mod ledger;
 pub mod merkle;
 pub mod note;
 pub mod sample;
@@ -23,7 +25,7 @@ pub use anchor::{Anchor, AnchorBody};
 pub use bundle::{Bundle, LedgerReceipt};
 pub use cbor::Value;
 pub use certificate::{Certificate, CertificateHeader, Disclosure};
-pub use error::{DecodeError, Error, IssueError, KeyError, TrustError, VerifyError};
+pub use error::{DecodeError, Error, IssueError, KeyError, LedgerError, TrustError, VerifyError};
 pub use hash::Hash;
 pub use issue::{IssueOptions, IssuedBatch, Issuer};
 pub use trust::TrustStore;

@@ -1,7 +1,12 @@
 //! Checks the cross-language vectors in `tests/vectors/bundles.json` (also
 //! read by the Python and WASM suites).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;

@@ -1,0 +1,102 @@
+//! The ledger (DESIGN §9): an append-only, verifiable log of anchors, the way
+//! Certificate Transparency and the Go checksum database work.
+//!
+//! * Entries are anchor bytes (COSE_Sign). The log's tree is RFC 9162 over
+//!   the **anchor ids** as leaf data (`leaf = SHA-256(0x00 ‖ anchor_id)`), so
+//!   proofs verify with [`crate::merkle`].
+//! * After every append the log signs a C2SP tlog-checkpoint (origin, tree
+//!   size, root) as a C2SP signed note ([`crate::note`]). A checkpoint is a
+//!   commitment: the log can never later present a tree of that size with
+//!   another root, nor a larger tree that does not contain it (consistency
+//!   proofs), without the contradiction being provable from two signed notes.
+//! * [`FileLedger`] is the embedded default: segment files on local disk with
+//!   per-record length and CRC32C, fsync before acknowledging, a writer lock,
+//!   and crash recovery (see the [`file`](mod@self::file) module for the on-disk format).
+//!
+//! The [`Ledger`] trait lets an embedder anchor elsewhere (for example an
+//! EVM-compatible chain) behind the same interface.
+
+pub mod file;
+mod tree;
+
+pub use file::FileLedger;
+pub use tree::LogTree;
+
+use crate::Hash;
+use crate::bundle::LedgerReceipt;
+use crate::error::LedgerError;
+use crate::merkle::InclusionProof;
+
+/// What an append returns: the entry's index, the signed checkpoint that
+/// includes it, and the audit path from the entry to that checkpoint's root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// Index of the entry in the log.
+    pub index: u64,
+    /// The anchor id (leaf data).
+    pub anchor_id: Hash,
+    /// Signed checkpoint (C2SP signed note text) covering the entry.
+    pub checkpoint: String,
+    /// Tree size of that checkpoint.
+    pub tree_size: u64,
+    /// RFC 9162 audit path, leaf to root.
+    pub path: Vec<Hash>,
+}
+
+impl Receipt {
+    /// The form carried in a bundle (DESIGN §5 `receipt`).
+    #[must_use]
+    pub fn to_bundle_receipt(&self) -> LedgerReceipt {
+        LedgerReceipt {
+            checkpoint: self.checkpoint.clone(),
+            index: self.index,
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// An append-only log of anchors with signed checkpoints.
+pub trait Ledger {
+    /// Appends one anchor and returns its receipt once it is durable.
+    ///
+    /// # Errors
+    /// [`LedgerError`]: malformed anchor, anchor already present, I/O.
+    fn append(&mut self, anchor: &[u8]) -> Result<Receipt, LedgerError>;
+
+    /// Appends several anchors with one durability barrier (one fsync).
+    ///
+    /// # Errors
+    /// As [`Ledger::append`]; nothing is appended when any anchor is refused.
+    fn append_many(&mut self, anchors: &[&[u8]]) -> Result<Vec<Receipt>, LedgerError>;
+
+    /// Number of entries.
+    fn size(&self) -> u64;
+
+    /// The latest signed checkpoint (C2SP signed note).
+    ///
+    /// # Errors
+    /// [`LedgerError::Empty`] before the first append.
+    fn checkpoint(&self) -> Result<String, LedgerError>;
+
+    /// Index and inclusion proof of an anchor in the tree of `tree_size` entries.
+    ///
+    /// # Errors
+    /// [`LedgerError::NotFound`], or a size beyond the log.
+    fn inclusion_proof(
+        &self,
+        anchor_id: &Hash,
+        tree_size: u64,
+    ) -> Result<InclusionProof, LedgerError>;
+
+    /// RFC 9162 consistency proof between two tree sizes.
+    ///
+    /// # Errors
+    /// [`LedgerError::BadRange`] unless `0 < old_size <= new_size <= size`.
+    fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, LedgerError>;
+
+    /// The anchor bytes at `index`.
+    ///
+    /// # Errors
+    /// [`LedgerError::NoSuchEntry`], I/O.
+    fn get(&self, index: u64) -> Result<Vec<u8>, LedgerError>;
+}
