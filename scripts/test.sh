@@ -35,9 +35,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 step "core builds for wasm32 without default features"
 cargo build -p certanchor --no-default-features --target wasm32-unknown-unknown --locked
 
-step "examples"
+step "examples and the demo (README's first command, debug build)"
 cargo run -q --locked -p certanchor --example issue_and_verify >/dev/null
-cargo run -q --locked -p certanchor --example demo >/dev/null
+cargo run -q --locked -p certanchor-cli -- demo >/dev/null
 
 step "interop: pycose verifies our anchors, we accept pycose's status list"
 cargo build -q --locked -p certanchor --example interop

@@ -9,6 +9,7 @@ pub mod certificate;
 mod cose;
 pub mod error;
 mod hash;
+pub mod input;
 pub mod issue;
 pub mod keys;
 #[cfg(feature = "ledger")]

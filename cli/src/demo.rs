@@ -1,0 +1,391 @@
+//! `demo`: the main job on embedded sample data, told as a story.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use certanchor::keys::SigningKey;
+use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::sample;
+use certanchor::schema::SchemaRegistry;
+use certanchor::status::StatusPurpose;
+use certanchor::trust::{
+    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc,
+};
+use certanchor::{
+    Bundle, IssueOptions, IssuedBatch, Issuer, Report, TrustStore, Value, Verdict, Verifier,
+};
+use serde_json::json;
+
+use crate::util::{self, CliError};
+use crate::verifying::render_report;
+
+const ORIGIN: &str = "ledger.demo.beijing.gov.cn/certanchor";
+const TTL: u64 = 86_400;
+
+struct Office {
+    id: &'static str,
+    name: &'static str,
+    kinds: &'static [&'static str],
+    key: SigningKey,
+}
+
+fn offices() -> Result<Vec<Office>, CliError> {
+    let list: [(&str, &str, &[&str]); 5] = [
+        (
+            "cn.beijing.ghzrzyw",
+            "北京市规划和自然资源委员会",
+            &["real_estate_title"],
+        ),
+        (
+            "cn.beijing.scjgj",
+            "北京市市场监督管理局",
+            &["business_license"],
+        ),
+        ("cn.beijing.tax", "国家税务总局北京市税务局", &[]),
+        ("cn.beijing.zjw", "北京市住房和城乡建设委员会", &[]),
+        ("cn.beijing.gaj", "北京市公安局", &[]),
+    ];
+    list.into_iter()
+        .map(|(id, name, kinds)| {
+            Ok(Office {
+                id,
+                name,
+                kinds,
+                key: SigningKey::generate()?,
+            })
+        })
+        .collect()
+}
+
+fn office<'a>(o: &'a [Office], id: &str) -> Result<&'a Office, CliError> {
+    o.iter()
+        .find(|x| x.id == id)
+        .ok_or_else(|| CliError::new("internal", format!("no office {id}")))
+}
+
+fn write_batch(dir: &Path, batch: &IssuedBatch) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir.join("bundles")).map_err(util::io_err("create", dir))?;
+    util::write_atomic(&dir.join("batch.cbor"), &batch.to_bytes(), true)?;
+    util::write_atomic(&dir.join("anchor.cose"), batch.anchor().to_bytes(), false)
+}
+
+fn line(r: &Report, check: &str) -> String {
+    r.checks
+        .iter()
+        .find(|c| c.check.as_str() == check)
+        .map(|c| format!("{} — {} [{}]", c.outcome.as_str(), c.reason, c.code))
+        .unwrap_or_default()
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "VALID (有效)",
+        Verdict::Invalid => "INVALID (无效)",
+        Verdict::Indeterminate => "INDETERMINATE (待定)",
+    }
+}
+
+pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
+    let dir: PathBuf = match out {
+        Some(p) => p.to_path_buf(),
+        None => std::env::temp_dir().join(format!("certanchor-demo-{}", std::process::id())),
+    };
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(CliError::new(
+            "exists",
+            format!("{} is not empty; choose another --out", dir.display()),
+        ));
+    }
+    std::fs::create_dir_all(dir.join("keys")).map_err(util::io_err("create", &dir))?;
+    let now = util::now_or(None)?;
+    let mut summary = Vec::new();
+    let say = |s: String| {
+        if !json {
+            println!("{s}");
+        }
+    };
+    say(format!(
+        "certanchor demo — Beijing, {}\nfiles: {}\n",
+        certanchor::trust::format_time(now),
+        dir.display()
+    ));
+
+    // 1. Keys and the trust store every department shares.
+    let offices = offices()?;
+    for o in &offices {
+        util::write_atomic(
+            &dir.join("keys").join(format!("{}.pem", o.id)),
+            o.key.to_pkcs8_pem().as_bytes(),
+            true,
+        )?;
+    }
+    let ledger_key = SigningKey::generate()?;
+    let doc = TrustStoreDoc {
+        version: 1,
+        issuers: offices
+            .iter()
+            .map(|o| IssuerEntry {
+                id: o.id.into(),
+                name: o.name.into(),
+                kinds: o.kinds.iter().map(|k| (*k).to_owned()).collect(),
+                keys: vec![KeyEntry {
+                    public_key: o.key.public_key().to_base64(),
+                    not_before: certanchor::trust::format_time(now - 3600),
+                    not_after: None,
+                    revoked_at: None,
+                }],
+            })
+            .collect(),
+        policies: vec![
+            PolicyEntry {
+                kind: "real_estate_title".into(),
+                endorsements: Some(EndorsementPolicy {
+                    from: vec!["cn.beijing.tax".into(), "cn.beijing.zjw".into()],
+                    at_least: 2,
+                }),
+                require_status: true,
+                require_ledger: true,
+            },
+            PolicyEntry {
+                kind: "business_license".into(),
+                endorsements: Some(EndorsementPolicy {
+                    from: vec!["cn.beijing.tax".into(), "cn.beijing.gaj".into()],
+                    at_least: 1,
+                }),
+                require_status: false,
+                require_ledger: true,
+            },
+        ],
+        ledgers: vec![LedgerEntry {
+            origin: ORIGIN.into(),
+            public_key: ledger_key.public_key().to_base64(),
+        }],
+    };
+    let trust = TrustStore::from_doc(doc)?;
+    util::write_atomic(
+        &dir.join("trust.json"),
+        (trust.to_json() + "\n").as_bytes(),
+        false,
+    )?;
+    say("1. Five offices made keys; trust.json trusts them, requires 2 endorsements (tax + housing) for titles,\n   1 (tax or public security) for licenses, a fresh status list for titles, and a ledger receipt.".into());
+
+    // 2. Issue.
+    let scjgj = office(&offices, "cn.beijing.scjgj")?;
+    let ghz = office(&offices, "cn.beijing.ghzrzyw")?;
+    let t = Instant::now();
+    let licenses: Vec<_> = (0..1000).map(sample::business_license).collect();
+    let market = Issuer::new(scjgj.key.clone(), scjgj.id);
+    let mut lic = market.issue(
+        "2024-BL-0001",
+        &licenses,
+        &IssueOptions {
+            issued_at: now,
+            decoys: 4,
+        },
+    )?;
+    let titles: Vec<_> = (0..200).map(sample::real_estate_title).collect();
+    let land = Issuer::new(ghz.key.clone(), ghz.id);
+    let mut tit = land.issue(
+        "2024-RE-0001",
+        &titles,
+        &IssueOptions {
+            issued_at: now,
+            decoys: 2,
+        },
+    )?;
+    say(format!(
+        "2. {} issued {} business licenses, {} issued {} real-estate titles ({:.0?}).\n   Each batch is one signed Merkle root: licenses {}…, titles {}….",
+        scjgj.name,
+        lic.len(),
+        ghz.name,
+        tit.len(),
+        t.elapsed(),
+        &lic.anchor().body().root.to_hex()[..16],
+        &tit.anchor().body().root.to_hex()[..16]
+    ));
+
+    // 3. Endorse.
+    lic.endorse(&office(&offices, "cn.beijing.tax")?.key)?;
+    lic.endorse(&office(&offices, "cn.beijing.gaj")?.key)?;
+    tit.endorse(&office(&offices, "cn.beijing.tax")?.key)?;
+    tit.endorse(&office(&offices, "cn.beijing.zjw")?.key)?;
+    land.update_status(&mut tit, StatusPurpose::Revocation, &[], now, TTL)?;
+    land.update_status(&mut tit, StatusPurpose::Suspension, &[], now, TTL)?;
+    say("3. Tax and public security co-signed the license anchor; tax and housing co-signed the title anchor.".into());
+
+    // 4. Anchor in the ledger.
+    let mut ledger = FileLedger::create(dir.join("ledger"), ORIGIN, ledger_key)?;
+    let receipts = ledger.append_many(&[lic.anchor().to_bytes(), tit.anchor().to_bytes()])?;
+    let (lic_rc, tit_rc) = match receipts.as_slice() {
+        [a, b] => (a.to_bundle_receipt(), b.to_bundle_receipt()),
+        _ => return Err(CliError::new("internal", "ledger returned no receipts")),
+    };
+    say(format!(
+        "4. Both anchors are entries {} and {} of the ledger {ORIGIN}; signed checkpoint:\n{}",
+        lic_rc.index,
+        tit_rc.index,
+        ledger
+            .checkpoint()?
+            .lines()
+            .map(|l| format!("     {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    ));
+
+    let verifier = Verifier::new(trust.clone());
+    let registry = SchemaRegistry::builtin();
+    let bundle = |b: &IssuedBatch,
+                  rc: &certanchor::LedgerReceipt,
+                  i: usize,
+                  d: Option<&[&str]>|
+     -> Result<Bundle, CliError> {
+        let mut x = b.bundle(i, d)?;
+        x.receipt = Some(rc.clone());
+        Ok(x)
+    };
+
+    // 5. A holder shows the bank only three fields.
+    let full = bundle(&tit, &tit_rc, 17, None)?;
+    let shown = full.with_fewer_fields(&["location", "right_holders", "building_area_m2"])?;
+    util::write_atomic(&dir.join("title-17-full.cab"), &full.to_bytes(), false)?;
+    util::write_atomic(
+        &dir.join("title-17-for-bank.txt"),
+        shown.to_text().as_bytes(),
+        false,
+    )?;
+    let r = verifier.verify(shown.to_text().as_bytes(), now + 60);
+    say(format!(
+        "\n5. The holder of title 17 gives the bank a QR text with 3 of {} fields ({} chars). The bank verifies offline:\n",
+        full.disclosed.len(),
+        shown.to_text().len()
+    ));
+    say(render_report(&r, &registry));
+    summary.push(json!({"case": "partial disclosure to a bank", "verdict": r.verdict.as_str()}));
+    let r_full = verifier.verify(&full.to_bytes(), now + 60);
+    say(format!(
+        "   The full bundle of title 17 (all {} fields): {}",
+        full.disclosed.len(),
+        verdict_word(r_full.verdict)
+    ));
+    summary.push(json!({"case": "full bundle", "verdict": r_full.verdict.as_str()}));
+
+    // 6. Sale: revoke title 42; seizure: suspend title 17.
+    land.update_status(
+        &mut tit,
+        StatusPurpose::Revocation,
+        &[(42, true)],
+        now + 120,
+        TTL,
+    )?;
+    land.update_status(
+        &mut tit,
+        StatusPurpose::Suspension,
+        &[(17, true)],
+        now + 120,
+        TTL,
+    )?;
+    let r = verifier.verify(&bundle(&tit, &tit_rc, 42, None)?.to_bytes(), now + 180);
+    say(format!(
+        "\n6. Title 42 was sold and revoked: {}\n   status: {}",
+        verdict_word(r.verdict),
+        line(&r, "status")
+    ));
+    summary.push(json!({"case": "revoked after sale", "verdict": r.verdict.as_str()}));
+    let r = verifier.verify(
+        &bundle(&tit, &tit_rc, 17, Some(&["location"]))?.to_bytes(),
+        now + 180,
+    );
+    say(format!(
+        "   Title 17 was seized (查封) and suspended: {}\n   status: {}",
+        verdict_word(r.verdict),
+        line(&r, "status")
+    ));
+    summary.push(json!({"case": "suspended on seizure", "verdict": r.verdict.as_str()}));
+    // the holder replays the old bundle (with the older, clean status list)
+    let r = verifier.verify(&full.to_bytes(), now + 200);
+    say(format!(
+        "   The holder replays the old bundle of title 17: {} (the verifier keeps the newest list)",
+        verdict_word(r.verdict)
+    ));
+    summary.push(json!({"case": "replayed older status", "verdict": r.verdict.as_str()}));
+
+    // 7. Forgery and staleness.
+    let mut forged = bundle(&lic, &lic_rc, 3, Some(&["name", "uscc"]))?;
+    if let Some(d) = forged.disclosed.iter_mut().find(|d| d.name == "name") {
+        d.value = Value::from("北京伪造科技有限公司");
+    }
+    let r = verifier.verify(&forged.to_bytes(), now + 300);
+    say(format!(
+        "\n7. A license whose company name was altered: {}\n   integrity: {}",
+        verdict_word(r.verdict),
+        line(&r, "integrity")
+    ));
+    summary.push(json!({"case": "tampered name", "verdict": r.verdict.as_str()}));
+    let stale_at = now + TTL + 3600;
+    let r =
+        Verifier::new(trust.clone()).verify(&bundle(&tit, &tit_rc, 5, None)?.to_bytes(), stale_at);
+    say(format!(
+        "   Title 5 checked a day later with no newer status list: {}\n   status: {}",
+        verdict_word(r.verdict),
+        line(&r, "status")
+    ));
+    summary.push(json!({"case": "stale status list", "verdict": r.verdict.as_str()}));
+
+    // 8. Bulk verification, as a bank's back office would.
+    let mut all = Vec::with_capacity(lic.len() + tit.len());
+    for i in 0..lic.len() {
+        all.push(bundle(&lic, &lic_rc, i, None)?.to_bytes());
+    }
+    for i in 0..tit.len() {
+        all.push(bundle(&tit, &tit_rc, i, None)?.to_bytes());
+    }
+    for (i, b) in all.iter().take(5).enumerate() {
+        util::write_atomic(&util::bundle_path(&dir.join("licenses"), i), b, false).or_else(
+            |_| {
+                std::fs::create_dir_all(dir.join("licenses").join("bundles"))
+                    .map_err(util::io_err("create", &dir))?;
+                util::write_atomic(&util::bundle_path(&dir.join("licenses"), i), b, false)
+            },
+        )?;
+    }
+    write_batch(&dir.join("licenses"), &lic)?;
+    write_batch(&dir.join("titles"), &tit)?;
+    let t = Instant::now();
+    let reports = Verifier::new(trust).verify_many(&all, now + 300);
+    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    say(format!(
+        "\n8. Bulk: {} bundles verified in {:.0?} on all cores: {} valid, {} invalid (title 42 revoked, title 17 suspended), {} indeterminate.",
+        all.len(),
+        t.elapsed(),
+        count(Verdict::Valid),
+        count(Verdict::Invalid),
+        count(Verdict::Indeterminate)
+    ));
+    summary.push(
+        json!({"case": "bulk", "valid": count(Verdict::Valid), "invalid": count(Verdict::Invalid),
+        "indeterminate": count(Verdict::Indeterminate)}),
+    );
+    say(format!(
+        "\nFiles: {}\n  keys/*.pem (0600), trust.json, ledger/, licenses/ and titles/ (anchor.cose, batch.cbor 0600),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {}/trust.json {}/title-17-for-bank.txt",
+        dir.display(),
+        dir.display(),
+        dir.display()
+    ));
+    if json {
+        util::print_json(&json!({"dir": dir, "cases": summary}));
+    }
+    let expected_invalid = 2;
+    if count(Verdict::Invalid) != expected_invalid
+        || count(Verdict::Valid) != all.len() - expected_invalid
+    {
+        return Err(CliError::new(
+            "demo_failed",
+            "unexpected verdicts in bulk verification",
+        ));
+    }
+    Ok(0)
+}

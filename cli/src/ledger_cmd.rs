@@ -1,0 +1,263 @@
+//! `ledger …` and `note …`: the embedded file ledger from the command line.
+//!
+//! `ledger init` copies the ledger's signing key into the directory
+//! (`ledger-key.pem`, mode 0600) so that later commands can sign
+//! checkpoints; protect the directory like the key.
+
+use std::path::{Path, PathBuf};
+
+use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::merkle::leaf_hash;
+use certanchor::note::{self, NoteVerifier};
+use certanchor::{Anchor, Hash};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::util::{self, CliError};
+
+const KEY_FILE: &str = "ledger-key.pem";
+
+/// Ledger subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Create a ledger.
+    Init {
+        /// The directory (created; must be empty).
+        dir: PathBuf,
+        /// The ledger's signing key (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// Checkpoint origin, e.g. ledger.example.gov.cn/certanchor.
+        #[arg(long)]
+        origin: String,
+    },
+    /// Append anchors; exits 0 only once they are durable.
+    Append {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// Anchor files (COSE_Sign).
+        #[arg(required = true)]
+        anchors: Vec<PathBuf>,
+    },
+    /// Print the latest signed checkpoint.
+    Checkpoint {
+        /// The ledger directory.
+        dir: PathBuf,
+    },
+    /// Print the ledger's note verifier key.
+    Vkey {
+        /// The ledger directory.
+        dir: PathBuf,
+    },
+    /// Inclusion proof of an anchor.
+    Prove {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The anchor file.
+        #[arg(long)]
+        anchor: PathBuf,
+        /// Tree size; default the current size.
+        #[arg(long)]
+        size: Option<u64>,
+    },
+    /// Consistency proof between two sizes.
+    Consistency {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// Older size.
+        #[arg(long)]
+        from: u64,
+        /// Newer size; default the current size.
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Re-read every record, recompute the tree and check every stored checkpoint.
+    Verify {
+        /// The ledger directory.
+        dir: PathBuf,
+    },
+}
+
+/// Note subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NoteCommand {
+    /// Verify a signed note with a verifier key.
+    Verify {
+        /// Verifier key (`name+hash+base64`).
+        #[arg(long)]
+        vkey: String,
+        /// The note file.
+        file: PathBuf,
+    },
+}
+
+/// Opens a ledger created by `ledger init` (its key is in the directory).
+pub fn open_ledger(dir: &Path) -> Result<FileLedger, CliError> {
+    let key = util::load_key(&dir.join(KEY_FILE))?;
+    FileLedger::open(dir, key).map_err(|e| CliError::from(e).at(dir.display()))
+}
+
+fn hexes(v: &[Hash]) -> Vec<String> {
+    v.iter().map(Hash::to_hex).collect()
+}
+
+pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
+    match cmd {
+        LedgerCommand::Init { dir, key, origin } => {
+            let k = util::load_key(&key)?;
+            let ledger = FileLedger::create(&dir, &origin, k.clone())?;
+            util::write_atomic(&dir.join(KEY_FILE), k.to_pkcs8_pem().as_bytes(), true)?;
+            if json {
+                util::print_json(
+                    &json!({"dir": dir, "origin": origin, "vkey": ledger.verifier_key()}),
+                );
+            } else {
+                println!(
+                    "created ledger {} (origin {origin})\nverifier key: {}",
+                    dir.display(),
+                    ledger.verifier_key()
+                );
+            }
+            Ok(0)
+        }
+        LedgerCommand::Append { dir, anchors } => {
+            let mut ledger = open_ledger(&dir)?;
+            let bytes: Vec<Vec<u8>> = anchors
+                .iter()
+                .map(|p| util::read(p))
+                .collect::<Result<_, _>>()?;
+            let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+            let receipts = ledger.append_many(&refs)?;
+            if json {
+                util::print_json(&json!(receipts.iter().zip(&anchors).map(|(r, p)| json!({
+                    "anchor": p, "index": r.index, "anchor_id": r.anchor_id.to_hex(), "tree_size": r.tree_size,
+                })).collect::<Vec<_>>()));
+            } else {
+                for (r, p) in receipts.iter().zip(&anchors) {
+                    println!("{} -> entry {}", p.display(), r.index);
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Checkpoint { dir } => {
+            let ledger = open_ledger(&dir)?;
+            let cp = ledger.checkpoint()?;
+            if json {
+                util::print_json(&json!({"checkpoint": cp, "tree_size": ledger.size()}));
+            } else {
+                print!("{cp}");
+            }
+            Ok(0)
+        }
+        LedgerCommand::Vkey { dir } => {
+            let ledger = open_ledger(&dir)?;
+            if json {
+                util::print_json(
+                    &json!({"vkey": ledger.verifier_key(), "origin": ledger.origin()}),
+                );
+            } else {
+                println!("{}", ledger.verifier_key());
+            }
+            Ok(0)
+        }
+        LedgerCommand::Prove { dir, anchor, size } => {
+            let ledger = open_ledger(&dir)?;
+            let a = Anchor::from_bytes(&util::read(&anchor)?)
+                .map_err(|e| CliError::from(e).at(anchor.display()))?;
+            let size = size.unwrap_or_else(|| ledger.size());
+            let p = ledger.inclusion_proof(&a.id(), size)?;
+            let out = json!({"index": p.leaf_index, "tree_size": p.tree_size,
+                "leaf_hash": leaf_hash(a.id().as_bytes()).to_hex(), "path": hexes(&p.path)});
+            if json {
+                util::print_json(&out);
+            } else {
+                println!(
+                    "entry {} of {}; audit path (leaf up):",
+                    p.leaf_index, p.tree_size
+                );
+                for h in &p.path {
+                    println!("  {h}");
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Consistency { dir, from, to } => {
+            let ledger = open_ledger(&dir)?;
+            let to = to.unwrap_or_else(|| ledger.size());
+            let p = ledger.consistency_proof(from, to)?;
+            if json {
+                util::print_json(&json!({"old_size": from, "new_size": to, "path": hexes(&p)}));
+            } else {
+                println!("consistency {from} -> {to}:");
+                for h in &p {
+                    println!("  {h}");
+                }
+            }
+            Ok(0)
+        }
+        LedgerCommand::Verify { dir } => {
+            // Opening recovers and checks every stored checkpoint's root against
+            // the rebuilt tree; then every entry is re-read and re-parsed.
+            let ledger = open_ledger(&dir)?;
+            let verifier = NoteVerifier::from_verifier_key(&ledger.verifier_key())?;
+            for i in 0..ledger.size() {
+                let bytes = ledger.get(i)?;
+                let a = Anchor::from_bytes(&bytes)
+                    .map_err(|e| CliError::from(e).at(format!("entry {i}")))?;
+                if ledger.index_of(&a.id()) != Some(i) {
+                    return Err(CliError::new(
+                        "inconsistent",
+                        format!("entry {i}: anchor id does not match the index"),
+                    ));
+                }
+            }
+            let sizes: Vec<u64> = ledger.checkpoint_sizes().collect();
+            for w in sizes.windows(2) {
+                if let [a, b] = w {
+                    let (Some(na), Some(nb)) =
+                        (ledger.checkpoint_at(*a)?, ledger.checkpoint_at(*b)?)
+                    else {
+                        continue;
+                    };
+                    let ca = note::verify_checkpoint(&na, std::slice::from_ref(&verifier))?;
+                    let cb = note::verify_checkpoint(&nb, std::slice::from_ref(&verifier))?;
+                    let proof = ledger.consistency_proof(*a, *b)?;
+                    certanchor::merkle::verify_consistency(*a, *b, &ca.root, &cb.root, &proof)
+                        .map_err(|e| {
+                            CliError::new("inconsistent", format!("checkpoints {a} -> {b}: {e}"))
+                        })?;
+                }
+            }
+            if json {
+                util::print_json(
+                    &json!({"entries": ledger.size(), "checkpoints": sizes.len(), "ok": true}),
+                );
+            } else {
+                println!(
+                    "ok: {} entries, {} checkpoints, all consistent",
+                    ledger.size(),
+                    sizes.len()
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub fn run_note(cmd: NoteCommand, json: bool) -> Result<i32, CliError> {
+    match cmd {
+        NoteCommand::Verify { vkey, file } => {
+            let v = NoteVerifier::from_verifier_key(&vkey)?;
+            let text = util::read_text(&file)?;
+            let opened =
+                note::open_note(&text, &[v]).map_err(|e| CliError::from(e).at(file.display()))?;
+            if json {
+                util::print_json(&json!({"text": opened.text, "verified_by": opened.verified_by}));
+            } else {
+                print!("{}", opened.text);
+                eprintln!("verified by {}", opened.verified_by.join(", "));
+            }
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! `certanchor`: what an issuing office and a verifying department run.
+//!
+//! Exit codes: 0 success / valid, 1 invalid, 3 indeterminate, 2 usage or I/O
+//! error. Every command takes `--json` for scripts; errors are then printed as
+//! `{"error": {"code": …, "message": …}}` with the same stable codes as the
+//! library and the bindings.
+
+mod demo;
+mod issuing;
+mod ledger_cmd;
+mod qr;
+mod trust_cmd;
+mod util;
+mod verifying;
+
+use clap::{Parser, Subcommand};
+
+use crate::util::CliError;
+
+/// Anchor electronic certificates under signed Merkle roots and verify proof bundles offline.
+#[derive(Debug, Parser)]
+#[command(name = "certanchor", version, about)]
+struct Cli {
+    /// Machine-readable JSON output (and JSON errors).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate an Ed25519 key (PKCS#8 PEM, mode 0600; never overwrites).
+    Keygen {
+        /// Where to write the private key.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Print a key's public key (base64 raw), or its signed-note verifier key.
+    Pubkey {
+        /// Private key PEM (or SPKI public key PEM).
+        key: std::path::PathBuf,
+        /// Print the C2SP note verifier key for this key name instead.
+        #[arg(long)]
+        note_name: Option<String>,
+    },
+    /// Issue a batch of certificates from JSONL or CSV.
+    Issue(issuing::IssueArgs),
+    /// Add a department's endorsement signature to an anchor, in place.
+    Endorse {
+        /// The department's key.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// The department's issuer id (checked against nothing; recorded in the output).
+        #[arg(long)]
+        issuer: String,
+        /// The anchor file (`anchor.cose` of a batch).
+        anchor: std::path::PathBuf,
+    },
+    /// Produce bundles from a batch.
+    Prove(issuing::ProveArgs),
+    /// Derive a smaller bundle disclosing fewer fields (as a holder).
+    Disclose {
+        /// The bundle (binary or CA1 text).
+        bundle: std::path::PathBuf,
+        /// Fields to keep, comma separated.
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+        /// Write CA1 text instead of binary.
+        #[arg(long)]
+        text: bool,
+        /// Output file.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Publish a new status list: revoke, suspend or reinstate certificates.
+    Status(issuing::StatusArgs),
+    /// Verify one bundle: exit 0 valid, 1 invalid, 3 indeterminate.
+    Verify(verifying::VerifyArgs),
+    /// Verify many bundles in parallel with a summary.
+    VerifyMany(verifying::VerifyManyArgs),
+    /// Edit a trust store without hand-editing JSON.
+    Trust {
+        #[command(subcommand)]
+        command: trust_cmd::TrustCommand,
+    },
+    /// The embedded file ledger.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger_cmd::LedgerCommand,
+    },
+    /// C2SP signed notes.
+    Note {
+        #[command(subcommand)]
+        command: ledger_cmd::NoteCommand,
+    },
+    /// Show any certanchor object (bundle, anchor, status list, batch, checkpoint, trust store).
+    Inspect {
+        /// The file.
+        file: std::path::PathBuf,
+    },
+    /// Render a bundle as a QR code (PNG or SVG file, or on the terminal).
+    Qr {
+        /// The bundle (binary or CA1 text).
+        bundle: std::path::PathBuf,
+        /// Output `.png` or `.svg`; omitted: print to the terminal.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// The main job on embedded sample data: issue, endorse, anchor, disclose, revoke, verify.
+    Demo {
+        /// Keep the files here instead of a temporary directory.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+fn run(cli: Cli) -> Result<i32, CliError> {
+    let json = cli.json;
+    match cli.command {
+        Command::Keygen { out } => issuing::keygen(&out, json),
+        Command::Pubkey { key, note_name } => issuing::pubkey(&key, note_name.as_deref(), json),
+        Command::Issue(a) => issuing::issue(&a, json),
+        Command::Endorse {
+            key,
+            issuer,
+            anchor,
+        } => issuing::endorse(&key, &issuer, &anchor, json),
+        Command::Prove(a) => issuing::prove(&a, json),
+        Command::Disclose {
+            bundle,
+            fields,
+            text,
+            out,
+        } => issuing::disclose(&bundle, &fields, text, &out, json),
+        Command::Status(a) => issuing::status(&a, json),
+        Command::Verify(a) => verifying::verify(&a, json),
+        Command::VerifyMany(a) => verifying::verify_many(&a, json),
+        Command::Trust { command } => trust_cmd::run(command, json),
+        Command::Ledger { command } => ledger_cmd::run(command, json),
+        Command::Note { command } => ledger_cmd::run_note(command, json),
+        Command::Inspect { file } => verifying::inspect(&file, json),
+        Command::Qr { bundle, out } => qr::qr(&bundle, out.as_deref(), json),
+        Command::Demo { out } => demo::demo(out.as_deref(), json),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let json = cli.json;
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"code": e.code, "message": e.message}})
+                );
+            } else {
+                eprintln!("error: {}", e.message);
+            }
+            2
+        }
+    };
+    std::process::exit(code);
+}

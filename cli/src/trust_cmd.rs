@@ -1,0 +1,212 @@
+//! `trust …`: edit a trust store without hand-editing JSON. Every change is
+//! checked by the library before the file is (atomically) replaced.
+
+use std::path::{Path, PathBuf};
+
+use certanchor::TrustStore;
+use certanchor::keys::{PublicKey, SigningKey};
+use certanchor::note::NoteVerifier;
+use certanchor::trust::{
+    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc,
+};
+use clap::Subcommand;
+use serde_json::json;
+
+use crate::util::{self, CliError};
+
+/// Trust-store subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Create an empty trust store.
+    Init {
+        /// Where to write it (refuses to overwrite).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Add an issuer (or a key to an existing issuer).
+    AddIssuer {
+        /// The trust store.
+        trust: PathBuf,
+        /// Issuer id.
+        #[arg(long)]
+        id: String,
+        /// Kinds it may issue (repeat); none for a department that only endorses.
+        #[arg(long)]
+        kind: Vec<String>,
+        /// A private or public key PEM.
+        #[arg(long, conflicts_with = "public_key")]
+        key: Option<PathBuf>,
+        /// The public key as base64 raw bytes.
+        #[arg(long)]
+        public_key: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Start of the key's validity (RFC 3339); default now.
+        #[arg(long)]
+        not_before: Option<String>,
+    },
+    /// Add or replace the endorsement policy of a kind.
+    AddPolicy {
+        /// The trust store.
+        trust: PathBuf,
+        /// The kind.
+        #[arg(long)]
+        kind: String,
+        /// Issuer ids whose endorsements count (comma separated).
+        #[arg(long, value_delimiter = ',')]
+        endorsers: Vec<String>,
+        /// How many are needed.
+        #[arg(long, default_value_t = 1)]
+        at_least: usize,
+        /// Require a fresh status list.
+        #[arg(long)]
+        require_status: bool,
+        /// Require a ledger receipt.
+        #[arg(long)]
+        require_ledger: bool,
+    },
+    /// Trust a ledger by its signed-note verifier key (`name+hash+base64`).
+    AddLedger {
+        /// The trust store.
+        trust: PathBuf,
+        /// The verifier key (`certanchor ledger vkey DIR` prints it).
+        #[arg(long)]
+        vkey: String,
+    },
+}
+
+fn load(path: &Path) -> Result<TrustStoreDoc, CliError> {
+    let t = TrustStore::from_json(&util::read_text(path)?)
+        .map_err(|e| CliError::from(e).at(path.display()))?;
+    Ok(t.doc().clone())
+}
+
+fn save(path: &Path, doc: TrustStoreDoc, json: bool, what: &str) -> Result<i32, CliError> {
+    let store = TrustStore::from_doc(doc)?;
+    util::write_atomic(path, (store.to_json() + "\n").as_bytes(), false)?;
+    if json {
+        util::print_json(&json!({"trust": path, "changed": what}));
+    } else {
+        println!("{}: {what}", path.display());
+    }
+    Ok(0)
+}
+
+fn iso_now() -> String {
+    certanchor::trust::format_time(util::now_or(None).unwrap_or(0))
+}
+
+pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
+    match cmd {
+        TrustCommand::Init { out } => {
+            if out.exists() {
+                return Err(CliError::new(
+                    "exists",
+                    format!("{} exists; refusing to overwrite", out.display()),
+                ));
+            }
+            let doc = TrustStoreDoc {
+                version: 1,
+                issuers: vec![],
+                policies: vec![],
+                ledgers: vec![],
+            };
+            save(&out, doc, json, "created")
+        }
+        TrustCommand::AddIssuer {
+            trust,
+            id,
+            kind,
+            key,
+            public_key,
+            name,
+            not_before,
+        } => {
+            let pk = match (key, public_key) {
+                (Some(p), _) => {
+                    let text = util::read_text(&p)?;
+                    match SigningKey::from_pkcs8_pem(&text) {
+                        Ok(k) => k.public_key(),
+                        Err(_) => PublicKey::from_spki_pem(&text)
+                            .map_err(|e| CliError::from(e).at(p.display()))?,
+                    }
+                }
+                (None, Some(b64)) => PublicKey::from_base64(&b64)?,
+                (None, None) => {
+                    return Err(CliError::new(
+                        "usage",
+                        "give --key PEM or --public-key BASE64",
+                    ));
+                }
+            };
+            let not_before = match not_before {
+                Some(s) => certanchor::trust::format_time(util::parse_at(&s)?),
+                None => iso_now(),
+            };
+            let mut doc = load(&trust)?;
+            let entry = KeyEntry {
+                public_key: pk.to_base64(),
+                not_before,
+                not_after: None,
+                revoked_at: None,
+            };
+            match doc.issuers.iter_mut().find(|i| i.id == id) {
+                Some(i) => {
+                    i.keys.push(entry);
+                    for k in kind {
+                        if !i.kinds.contains(&k) {
+                            i.kinds.push(k);
+                        }
+                    }
+                    if let Some(n) = name {
+                        i.name = n;
+                    }
+                }
+                None => doc.issuers.push(IssuerEntry {
+                    name: name.unwrap_or_else(|| id.clone()),
+                    id: id.clone(),
+                    kinds: kind,
+                    keys: vec![entry],
+                }),
+            }
+            save(
+                &trust,
+                doc,
+                json,
+                &format!("issuer `{id}` with key {}", pk.key_id()),
+            )
+        }
+        TrustCommand::AddPolicy {
+            trust,
+            kind,
+            endorsers,
+            at_least,
+            require_status,
+            require_ledger,
+        } => {
+            let mut doc = load(&trust)?;
+            doc.policies.retain(|p| p.kind != kind);
+            doc.policies.push(PolicyEntry {
+                kind: kind.clone(),
+                endorsements: (!endorsers.is_empty()).then_some(EndorsementPolicy {
+                    from: endorsers,
+                    at_least,
+                }),
+                require_status,
+                require_ledger,
+            });
+            save(&trust, doc, json, &format!("policy for `{kind}`"))
+        }
+        TrustCommand::AddLedger { trust, vkey } => {
+            let v = NoteVerifier::from_verifier_key(&vkey)?;
+            let mut doc = load(&trust)?;
+            doc.ledgers.retain(|l| l.origin != v.name);
+            doc.ledgers.push(LedgerEntry {
+                origin: v.name.clone(),
+                public_key: v.key.to_base64(),
+            });
+            save(&trust, doc, json, &format!("ledger `{}`", v.name))
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Shared helpers: errors, atomic writes, keys, times, bundle input.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use certanchor::keys::SigningKey;
+use certanchor::{Bundle, DecodeError};
+
+/// A user-facing error: a stable code and one line saying what, where and what to do.
+#[derive(Debug)]
+pub struct CliError {
+    /// Stable snake_case code (the library's codes where they apply).
+    pub code: &'static str,
+    /// One line for people.
+    pub message: String,
+}
+
+impl CliError {
+    /// A new error.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Prefixes the message with where it happened.
+    pub fn at(self, place: impl std::fmt::Display) -> Self {
+        Self {
+            code: self.code,
+            message: format!("{place}: {}", self.message),
+        }
+    }
+}
+
+macro_rules! from_lib_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> Self {
+                Self::new(e.code(), e.to_string())
+            }
+        }
+    )*};
+}
+from_lib_error!(
+    certanchor::Error,
+    certanchor::DecodeError,
+    certanchor::IssueError,
+    certanchor::KeyError,
+    certanchor::TrustError,
+    certanchor::LedgerError,
+    certanchor::VerifyError,
+    certanchor::note::NoteError
+);
+
+/// An I/O error on `path`.
+pub fn io_err<'a>(op: &str, path: &'a Path) -> impl FnOnce(std::io::Error) -> CliError + 'a {
+    let op = op.to_owned();
+    move |e| CliError::new("io_error", format!("cannot {op} {}: {e}", path.display()))
+}
+
+/// Reads a whole file.
+pub fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(io_err("read", path))
+}
+
+/// Reads a whole file as UTF-8.
+pub fn read_text(path: &Path) -> Result<String, CliError> {
+    String::from_utf8(read(path)?).map_err(|_| {
+        CliError::new(
+            "invalid_utf8",
+            format!("{} is not UTF-8 text", path.display()),
+        )
+    })
+}
+
+/// Writes a file atomically (temp file in the same directory, fsync, rename).
+/// `private` files get mode 0600.
+pub fn write_atomic(path: &Path, data: &[u8], private: bool) -> Result<(), CliError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(if private { 0o600 } else { 0o644 });
+    }
+    let result = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io_err("write", path))
+}
+
+/// Loads a PKCS#8 PEM private key (as `openssl genpkey -algorithm ed25519` writes).
+pub fn load_key(path: &Path) -> Result<SigningKey, CliError> {
+    let pem = read_text(path)?;
+    SigningKey::from_pkcs8_pem(&pem).map_err(|e| CliError::from(e).at(path.display()))
+}
+
+/// Parses `--at`: RFC 3339, a date or Unix seconds.
+pub fn parse_at(s: &str) -> Result<u64, CliError> {
+    certanchor::input::parse_time_text(s, false)
+        .map_err(|e| CliError::new("invalid_time", format!("--at: {e}")))
+}
+
+/// Now, or `--at`.
+pub fn now_or(at: Option<&str>) -> Result<u64, CliError> {
+    match at {
+        Some(s) => parse_at(s),
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)),
+    }
+}
+
+/// Reads bundle input: a file path, `-` for stdin, or `CA1:` text given directly.
+pub fn read_bundle_input(arg: &str) -> Result<Vec<u8>, CliError> {
+    if arg.starts_with(certanchor::bundle::TEXT_PREFIX) {
+        return Ok(arg.as_bytes().to_vec());
+    }
+    if arg == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(certanchor::bundle::MAX_TEXT_LEN as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::new("io_error", format!("cannot read stdin: {e}")))?;
+        return Ok(buf);
+    }
+    read(Path::new(arg))
+}
+
+/// Decodes a bundle file (binary or CA1 text).
+pub fn load_bundle(path: &Path) -> Result<Bundle, CliError> {
+    Bundle::decode_any(&read(path)?).map_err(|e: DecodeError| CliError::from(e).at(path.display()))
+}
+
+/// Prints JSON.
+pub fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} ({per_sec}, eta {eta})")
+    {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// `DIR/bundles/<n>.cab`.
+pub fn bundle_path(dir: &Path, n: usize) -> PathBuf {
+    dir.join("bundles").join(format!("{n}.cab"))
+}

@@ -1,0 +1,299 @@
+//! The verifying department: verify, verify-many, inspect.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use certanchor::schema::SchemaRegistry;
+use certanchor::status::StatusList;
+use certanchor::{Anchor, Bundle, IssuedBatch, Report, TrustStore, Verdict, Verifier};
+use clap::Args;
+use serde_json::json;
+
+use crate::util::{self, CliError};
+
+/// `verify` arguments.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The trust store JSON.
+    #[arg(long)]
+    trust: PathBuf,
+    /// Verify as of this time (RFC 3339, date or Unix seconds); default now.
+    #[arg(long)]
+    at: Option<String>,
+    /// Status lists obtained out of band (COSE_Sign1 files).
+    #[arg(long)]
+    status: Vec<PathBuf>,
+    /// A bundle file (binary or CA1 text), `-` for stdin, or CA1 text itself.
+    input: String,
+}
+
+/// `verify-many` arguments.
+#[derive(Debug, Args)]
+pub struct VerifyManyArgs {
+    /// The trust store JSON.
+    #[arg(long)]
+    trust: PathBuf,
+    /// Verify as of this time; default now.
+    #[arg(long)]
+    at: Option<String>,
+    /// A directory of bundle files, or a JSONL file (each line a JSON string
+    /// or `{"bundle": …}` holding CA1 text or base64 binary).
+    input: PathBuf,
+}
+
+pub fn load_verifier(trust: &Path) -> Result<Verifier, CliError> {
+    let text = util::read_text(trust)?;
+    let store = TrustStore::from_json(&text).map_err(|e| CliError::from(e).at(trust.display()))?;
+    Ok(Verifier::new(store))
+}
+
+pub fn exit_code(v: Verdict) -> i32 {
+    match v {
+        Verdict::Valid => 0,
+        Verdict::Invalid => 1,
+        Verdict::Indeterminate => 3,
+    }
+}
+
+/// The human report, with Chinese labels for known fields.
+pub fn render_report(r: &Report, registry: &SchemaRegistry) -> String {
+    let mut out = String::new();
+    let banner = match r.verdict {
+        Verdict::Valid => "VALID 有效",
+        Verdict::Invalid => "INVALID 无效",
+        Verdict::Indeterminate => "INDETERMINATE 待定",
+    };
+    out.push_str(&format!("{banner}\n"));
+    let text = r.to_string();
+    // the library's report without its first line (the verdict) and its disclosed block
+    let body: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take_while(|l| *l != "disclosed:")
+        .collect();
+    for l in body {
+        out.push_str(l);
+        out.push('\n');
+    }
+    if !r.disclosed.is_empty() {
+        out.push_str("disclosed:\n");
+        let schema = r.certificate.as_ref().and_then(|c| registry.get(&c.kind));
+        for (k, v) in &r.disclosed {
+            let label = schema
+                .and_then(|s| s.field(k))
+                .and_then(|f| f.label_zh.clone())
+                .map(|l| format!(" {l}"))
+                .unwrap_or_default();
+            out.push_str(&format!("  {k}{label}: {}\n", v.to_json()));
+        }
+    }
+    out
+}
+
+pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
+    let verifier = load_verifier(&a.trust)?;
+    for s in &a.status {
+        verifier
+            .add_status_list(&util::read(s)?)
+            .map_err(|e| CliError::from(e).at(s.display()))?;
+    }
+    let now = util::now_or(a.at.as_deref())?;
+    let input = util::read_bundle_input(&a.input)?;
+    let report = verifier.verify(&input, now);
+    if json {
+        util::print_json(&report.to_json());
+    } else {
+        print!("{}", render_report(&report, verifier.registry()));
+    }
+    Ok(exit_code(report.verdict))
+}
+
+fn collect_inputs(input: &Path) -> Result<Vec<(String, Vec<u8>)>, CliError> {
+    if input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(util::io_err("list", input))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        return files
+            .into_iter()
+            .map(|p| Ok((p.display().to_string(), util::read(&p)?)))
+            .collect();
+    }
+    let text = util::read_text(input)?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let place = format!("{}:{}", input.display(), i + 1);
+        let v: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| CliError::new("invalid_input", format!("{place}: not JSON: {e}")))?;
+        let s = match &v {
+            serde_json::Value::String(s) => s.as_str(),
+            serde_json::Value::Object(o) => {
+                o.get("bundle").and_then(|b| b.as_str()).unwrap_or_default()
+            }
+            _ => "",
+        };
+        let bytes = if s.starts_with(certanchor::bundle::TEXT_PREFIX) {
+            s.as_bytes().to_vec()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|_| {
+                    CliError::new(
+                        "invalid_input",
+                        format!("{place}: expected CA1 text or base64"),
+                    )
+                })?
+        };
+        out.push((place, bytes));
+    }
+    Ok(out)
+}
+
+pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
+    let verifier = load_verifier(&a.trust)?;
+    let now = util::now_or(a.at.as_deref())?;
+    let inputs = collect_inputs(&a.input)?;
+    let pb = util::progress(inputs.len() as u64, "verifying");
+    let mut reports: Vec<Report> = Vec::with_capacity(inputs.len());
+    for chunk in inputs.chunks(1024) {
+        let bytes: Vec<&[u8]> = chunk.iter().map(|(_, b)| b.as_slice()).collect();
+        reports.extend(verifier.verify_many(&bytes, now));
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    let mut by_verdict: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &reports {
+        *by_verdict.entry(r.verdict.as_str()).or_default() += 1;
+        for c in r.checks.iter().filter(|c| {
+            matches!(
+                c.outcome,
+                certanchor::Outcome::Failed | certanchor::Outcome::Indeterminate
+            )
+        }) {
+            *by_code
+                .entry(format!("{}/{}", c.check.as_str(), c.code))
+                .or_default() += 1;
+        }
+    }
+    let worst = if by_verdict.contains_key("invalid") {
+        Verdict::Invalid
+    } else if by_verdict.contains_key("indeterminate") {
+        Verdict::Indeterminate
+    } else {
+        Verdict::Valid
+    };
+    if json {
+        util::print_json(&json!({
+            "total": reports.len(),
+            "verdicts": by_verdict,
+            "problems": by_code,
+            "results": inputs.iter().zip(&reports).map(|((name, _), r)| json!({
+                "input": name, "verdict": r.verdict.as_str(),
+                "failed": r.failures().map(|c| format!("{}/{}", c.check.as_str(), c.code)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!("{:<16} {:>10}", "verdict", "bundles");
+        for v in ["valid", "invalid", "indeterminate"] {
+            println!("{v:<16} {:>10}", by_verdict.get(v).copied().unwrap_or(0));
+        }
+        println!("{:<16} {:>10}", "total", reports.len());
+        if !by_code.is_empty() {
+            println!("\n{:<40} {:>10}", "check/code", "bundles");
+            for (code, n) in &by_code {
+                println!("{code:<40} {n:>10}");
+            }
+        }
+    }
+    Ok(exit_code(worst))
+}
+
+pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
+    let bytes = util::read(path)?;
+    let registry = SchemaRegistry::builtin();
+    let (kind, value) = if let Ok(b) = Bundle::decode_any(&bytes) {
+        let mut j = b.to_json();
+        if let Ok(h) = b.decoded_header()
+            && let Some(schema) = registry.get(&h.kind)
+            && let Some(arr) = j
+                .get_mut("disclosed")
+                .and_then(serde_json::Value::as_array_mut)
+        {
+            for d in arr {
+                let label = d["name"]
+                    .as_str()
+                    .and_then(|n| schema.field(n))
+                    .and_then(|f| f.label_zh.clone());
+                if let Some(obj) = d.as_object_mut() {
+                    obj.insert("label_zh".into(), json!(label));
+                }
+            }
+        }
+        ("bundle", j)
+    } else if let Ok(a) = Anchor::from_bytes(&bytes) {
+        let b = a.body();
+        (
+            "anchor",
+            json!({"id": a.id().to_hex(), "issuer": b.issuer, "batch": b.batch, "tree_size": b.tree_size,
+            "root": b.root.to_hex(), "issued_at": certanchor::trust::format_time(b.issued_at), "kinds": b.kinds,
+            "signer_key_ids": a.signer_key_ids().iter().map(|k| k.to_hex()).collect::<Vec<_>>()}),
+        )
+    } else if let Ok(s) = StatusList::from_bytes(&bytes) {
+        let b = s.body();
+        (
+            "status list",
+            json!({"issuer": b.issuer, "batch": b.batch, "purpose": b.purpose.as_str(), "epoch": b.epoch,
+            "issued_at": certanchor::trust::format_time(b.issued_at), "ttl": b.ttl, "root": b.root.to_hex(),
+            "set": b.set_indices().collect::<Vec<_>>(), "signer_key_id": s.signer_key_id().to_hex()}),
+        )
+    } else if let Ok(batch) = IssuedBatch::from_bytes(&bytes) {
+        let b = batch.anchor().body();
+        (
+            "batch record (private)",
+            json!({"issuer": b.issuer, "batch": b.batch, "certificates": batch.len(),
+            "root": b.root.to_hex(), "status_lists": batch.status_lists().len()}),
+        )
+    } else if let Ok(text) = std::str::from_utf8(&bytes) {
+        if let Ok(parsed) = certanchor::note::parse_note(text) {
+            let cp = certanchor::note::Checkpoint::from_text(&parsed.text).ok();
+            (
+                "signed note",
+                json!({"text": parsed.text, "signatures": parsed.signatures.len(),
+                "checkpoint": cp.map(|c| json!({"origin": c.origin, "tree_size": c.tree_size, "root": c.root.to_hex()}))}),
+            )
+        } else if let Ok(t) = TrustStore::from_json(text) {
+            (
+                "trust store",
+                json!({"issuers": t.issuers().iter().map(|i| json!({"id": i.id, "name": i.name, "kinds": i.kinds, "keys": i.keys.len()})).collect::<Vec<_>>(),
+                "policies": t.doc().policies, "ledgers": t.doc().ledgers}),
+            )
+        } else {
+            return Err(CliError::new(
+                "unknown_format",
+                format!("{}: not a certanchor object", path.display()),
+            ));
+        }
+    } else {
+        return Err(CliError::new(
+            "unknown_format",
+            format!("{}: not a certanchor object", path.display()),
+        ));
+    };
+    if json {
+        util::print_json(&json!({"type": kind, "value": value}));
+    } else {
+        println!("{kind}: {}", path.display());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,717 @@
+//! The `certanchor` command line, end to end: an issuing office and a
+//! verifying department, exit codes, `--json` shapes, bad input.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use certanchor::keys::SigningKey;
+use certanchor::sample;
+use serde_json::Value as J;
+
+const AT: &str = "2024-06-01T00:00:00Z";
+const LATER: &str = "2024-06-01T01:00:00Z";
+
+fn ca() -> Command {
+    Command::cargo_bin("certanchor").unwrap()
+}
+
+fn run_json(args: &[&str]) -> J {
+    let out = ca().arg("--json").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn key_file(dir: &Path, name: &str, seed: u8) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(
+        &p,
+        SigningKey::from_seed(&[seed; 32]).to_pkcs8_pem().as_str(),
+    )
+    .unwrap();
+    p
+}
+
+fn write_jsonl(path: &Path, certs: &[certanchor::Certificate]) {
+    let lines: Vec<String> = certs
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id, "valid_from": "2024-01-01", "valid_until": null,
+                "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Sets up an office: keys, trust store, ledger, an issued and endorsed title batch.
+struct Office {
+    dir: tempfile::TempDir,
+}
+
+impl Office {
+    fn new() -> Self {
+        let o = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let d = o.path();
+        let land = key_file(d, "land.pem", 0x11);
+        let tax = key_file(d, "tax.pem", 0x13);
+        let ledger_key = key_file(d, "ledger.pem", 0x42);
+        let trust = d.join("trust.json");
+        ca().args(["trust", "init", "--out", s(&trust)])
+            .assert()
+            .success();
+        ca().args([
+            "trust",
+            "add-issuer",
+            s(&trust),
+            "--id",
+            "cn.beijing.ghzrzyw",
+            "--kind",
+            "real_estate_title",
+            "--key",
+            s(&land),
+            "--name",
+            "北京市规划和自然资源委员会",
+            "--not-before",
+            "2024-01-01T00:00:00Z",
+        ])
+        .assert()
+        .success();
+        ca().args([
+            "trust",
+            "add-issuer",
+            s(&trust),
+            "--id",
+            "cn.beijing.tax",
+            "--key",
+            s(&tax),
+            "--name",
+            "国家税务总局北京市税务局",
+            "--not-before",
+            "2024-01-01T00:00:00Z",
+        ])
+        .assert()
+        .success();
+        ca().args([
+            "trust",
+            "add-policy",
+            s(&trust),
+            "--kind",
+            "real_estate_title",
+            "--endorsers",
+            "cn.beijing.tax",
+            "--at-least",
+            "1",
+        ])
+        .assert()
+        .success();
+        let ledger = d.join("ledger");
+        ca().args([
+            "ledger",
+            "init",
+            s(&ledger),
+            "--key",
+            s(&ledger_key),
+            "--origin",
+            "ledger.test/certanchor",
+        ])
+        .assert()
+        .success();
+        let vkey = run_json(&["ledger", "vkey", s(&ledger)])["vkey"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ca().args(["trust", "add-ledger", s(&trust), "--vkey", &vkey])
+            .assert()
+            .success();
+        let input = d.join("titles.jsonl");
+        write_jsonl(
+            &input,
+            &(0..6).map(sample::real_estate_title).collect::<Vec<_>>(),
+        );
+        let batch = d.join("batch");
+        ca().args([
+            "issue",
+            "--key",
+            s(&land),
+            "--issuer",
+            "cn.beijing.ghzrzyw",
+            "--batch",
+            "2024-06-T1",
+            "--kind",
+            "real_estate_title",
+            "--input",
+            s(&input),
+            "--out",
+            s(&batch),
+            "--ledger",
+            s(&ledger),
+            "--at",
+            AT,
+        ])
+        .assert()
+        .success();
+        ca().args([
+            "endorse",
+            "--key",
+            s(&tax),
+            "--issuer",
+            "cn.beijing.tax",
+            s(&batch.join("anchor.cose")),
+        ])
+        .assert()
+        .success();
+        o
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn p(&self, rel: &str) -> String {
+        self.path().join(rel).to_str().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn issuing_office_and_verifying_department() {
+    let o = Office::new();
+    let trust = o.p("trust.json");
+    // bundles written at issue time carry only the issuer's signature: endorsement missing
+    ca().args([
+        "verify",
+        "--trust",
+        &trust,
+        "--at",
+        LATER,
+        &o.p("batch/bundles/0.cab"),
+    ])
+    .assert()
+    .code(1);
+    // prove after the endorsement: valid, with a ledger receipt
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "2",
+        "--disclose",
+        "location,right_holders",
+        "--out",
+        &o.p("b2.cab"),
+    ])
+    .assert()
+    .success();
+    let r = run_json(&["verify", "--trust", &trust, "--at", LATER, &o.p("b2.cab")]);
+    assert_eq!(r["verdict"], "valid", "{r:#}");
+    assert_eq!(r["checks"].as_array().unwrap().len(), 10);
+    assert_eq!(r["checks"][9]["check"], "ledger");
+    assert_eq!(r["checks"][9]["outcome"], "passed");
+    assert_eq!(r["disclosed"].as_object().unwrap().len(), 2);
+    // the holder discloses less; text form; CA1 text on the command line and on stdin
+    ca().args([
+        "disclose",
+        &o.p("b2.cab"),
+        "--fields",
+        "location",
+        "--text",
+        "--out",
+        &o.p("b2.txt"),
+    ])
+    .assert()
+    .success();
+    let text = std::fs::read_to_string(o.p("b2.txt")).unwrap();
+    assert!(text.starts_with("CA1:"));
+    ca().args(["verify", "--trust", &trust, "--at", LATER, &text])
+        .assert()
+        .code(0);
+    ca().args(["verify", "--trust", &trust, "--at", LATER, "-"])
+        .write_stdin(text.clone())
+        .assert()
+        .code(0);
+    // by id
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--id",
+        &sample::real_estate_title(4).id,
+        "--out",
+        &o.p("b4.cab"),
+    ])
+    .assert()
+    .success();
+    // revoke 4 (a sale): invalid; stale status later: indeterminate
+    ca().args([
+        "status",
+        "revoke",
+        "--key",
+        &o.p("land.pem"),
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "4",
+        "--at",
+        AT,
+        "--ttl",
+        "3600",
+    ])
+    .assert()
+    .success();
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "4",
+        "--out",
+        &o.p("b4r.cab"),
+    ])
+    .assert()
+    .success();
+    let r = run_json_code(
+        &["verify", "--trust", &trust, "--at", LATER, &o.p("b4r.cab")],
+        1,
+    );
+    assert_eq!(r["checks"][6]["code"], "revoked");
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "3",
+        "--out",
+        &o.p("b3.cab"),
+    ])
+    .assert()
+    .success();
+    ca().args([
+        "verify",
+        "--trust",
+        &trust,
+        "--at",
+        "2024-06-02T00:00:00Z",
+        &o.p("b3.cab"),
+    ])
+    .assert()
+    .code(3);
+    // suspend then reinstate 3
+    ca().args([
+        "status",
+        "suspend",
+        "--key",
+        &o.p("land.pem"),
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "3",
+        "--at",
+        AT,
+    ])
+    .assert()
+    .success();
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "3",
+        "--out",
+        &o.p("b3s.cab"),
+    ])
+    .assert()
+    .success();
+    ca().args(["verify", "--trust", &trust, "--at", LATER, &o.p("b3s.cab")])
+        .assert()
+        .code(1);
+    ca().args([
+        "status",
+        "reinstate",
+        "--key",
+        &o.p("land.pem"),
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "3",
+        "--at",
+        AT,
+    ])
+    .assert()
+    .success();
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "3",
+        "--out",
+        &o.p("b3r.cab"),
+    ])
+    .assert()
+    .success();
+    ca().args(["verify", "--trust", &trust, "--at", LATER, &o.p("b3r.cab")])
+        .assert()
+        .code(0);
+    // verify-many over a directory: summary and worst exit code
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--all",
+        "--out",
+        &o.p("all"),
+    ])
+    .assert()
+    .success();
+    let out = ca()
+        .args([
+            "--json",
+            "verify-many",
+            "--trust",
+            &trust,
+            "--at",
+            LATER,
+            &o.p("all"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let j: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["total"], 6);
+    assert_eq!(j["verdicts"]["invalid"], 1);
+    assert_eq!(j["problems"]["status/revoked"], 1);
+    // the same as JSONL of CA1 texts
+    let jsonl: String = [0, 1]
+        .iter()
+        .map(|_| serde_json::to_string(&text).unwrap() + "\n")
+        .collect();
+    std::fs::write(o.p("many.jsonl"), jsonl).unwrap();
+    ca().args([
+        "verify-many",
+        "--trust",
+        &trust,
+        "--at",
+        LATER,
+        &o.p("many.jsonl"),
+    ])
+    .assert()
+    .code(0);
+}
+
+fn run_json_code(args: &[&str], code: i32) -> J {
+    let out = ca().arg("--json").args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn ledger_commands() {
+    let o = Office::new();
+    let ledger = o.p("ledger");
+    let anchor = o.p("batch/anchor.cose");
+    let p = run_json(&["ledger", "prove", &ledger, "--anchor", &anchor]);
+    assert_eq!(p["index"], 0);
+    assert_eq!(p["tree_size"], 1);
+    assert_eq!(p["leaf_hash"].as_str().unwrap().len(), 64);
+    // appending the same anchor again is refused; another anchor grows the log
+    ca().args(["ledger", "append", &ledger, &anchor])
+        .assert()
+        .code(2);
+    let other = o.path().join("other");
+    let land = o.p("land.pem");
+    let input = o.path().join("one.jsonl");
+    write_jsonl(&input, &[sample::real_estate_title(99)]);
+    ca().args([
+        "issue",
+        "--key",
+        &land,
+        "--issuer",
+        "cn.beijing.ghzrzyw",
+        "--batch",
+        "other",
+        "--kind",
+        "real_estate_title",
+        "--input",
+        s(&input),
+        "--out",
+        s(&other),
+        "--at",
+        AT,
+    ])
+    .assert()
+    .success();
+    let r = run_json(&["ledger", "append", &ledger, s(&other.join("anchor.cose"))]);
+    assert_eq!(r[0]["index"], 1);
+    let c = run_json(&["ledger", "consistency", &ledger, "--from", "1"]);
+    assert_eq!(c["new_size"], 2);
+    assert_eq!(c["path"].as_array().unwrap().len(), 1);
+    ca().args(["ledger", "verify", &ledger]).assert().success();
+    let cp = o.path().join("cp.txt");
+    let out = ca()
+        .args(["ledger", "checkpoint", &ledger])
+        .output()
+        .unwrap();
+    std::fs::write(&cp, &out.stdout).unwrap();
+    let vkey = run_json(&["ledger", "vkey", &ledger])["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ca().args(["note", "verify", "--vkey", &vkey, s(&cp)])
+        .assert()
+        .success();
+    let other_vkey = certanchor::note::NoteVerifier::new(
+        "ledger.test/certanchor",
+        SigningKey::from_seed(&[7; 32]).public_key(),
+    )
+    .unwrap()
+    .to_verifier_key();
+    ca().args(["note", "verify", "--vkey", &other_vkey, s(&cp)])
+        .assert()
+        .code(2);
+    // a second writer is locked out while a first holds the ledger
+    let _held =
+        certanchor::ledger::FileLedger::open(&ledger, SigningKey::from_seed(&[0x42; 32])).unwrap();
+    let out = ca()
+        .args(["--json", "ledger", "append", &ledger, &anchor])
+        .output()
+        .unwrap();
+    let e: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "locked");
+}
+
+#[test]
+fn keys_and_bad_input() {
+    let d = tempfile::tempdir().unwrap();
+    let k = d.path().join("k.pem");
+    ca().args(["keygen", "--out", s(&k)]).assert().success();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&k).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let out = ca().args(["keygen", "--out", s(&k)]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite"));
+    // an OpenSSL-written key (RFC 8410 §10.3 example, as `openssl genpkey -algorithm ed25519` writes)
+    let ossl = d.path().join("openssl.pem");
+    std::fs::write(&ossl, "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n-----END PRIVATE KEY-----\n").unwrap();
+    let out = ca().args(["pubkey", s(&ossl)]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "Gb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE="
+    );
+    let vk = ca()
+        .args(["pubkey", s(&ossl), "--note-name", "example.org/log"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&vk.stdout).starts_with("example.org/log+"));
+    // every bad row is reported with its line and nothing is written
+    let input = d.path().join("bad.jsonl");
+    let mut certs: Vec<_> = (0..4).map(sample::business_license).collect();
+    certs[1]
+        .fields
+        .insert("uscc".into(), certanchor::Value::from("91110105MA00000000"));
+    certs[3].fields.remove("name");
+    write_jsonl(&input, &certs);
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    text.push_str("{not json\n");
+    std::fs::write(&input, text).unwrap();
+    let out_dir = d.path().join("out");
+    let out = ca()
+        .args([
+            "issue",
+            "--key",
+            s(&ossl),
+            "--issuer",
+            "x",
+            "--batch",
+            "b",
+            "--kind",
+            "business_license",
+            "--input",
+            s(&input),
+            "--out",
+            s(&out_dir),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:5"), "{err}");
+    assert!(!out_dir.exists());
+    // once JSON is fixed, schema problems are reported by line and field
+    let fixed = std::fs::read_to_string(&input)
+        .unwrap()
+        .lines()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&input, fixed).unwrap();
+    let out = ca()
+        .args([
+            "issue",
+            "--key",
+            s(&ossl),
+            "--issuer",
+            "x",
+            "--batch",
+            "b",
+            "--kind",
+            "business_license",
+            "--input",
+            s(&input),
+            "--out",
+            s(&out_dir),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl:2: field `uscc`"), "{err}");
+    assert!(err.contains("bad.jsonl:4: field `name`"), "{err}");
+    assert!(!out_dir.exists());
+    // CSV input
+    let csv = d.path().join("in.csv");
+    std::fs::write(
+        &csv,
+        "id,valid_from,valid_until,name\nL-1,2024-01-01,,张三\n",
+    )
+    .unwrap();
+    let out = ca()
+        .args([
+            "issue",
+            "--key",
+            s(&ossl),
+            "--issuer",
+            "x",
+            "--batch",
+            "b",
+            "--kind",
+            "business_license",
+            "--input",
+            s(&csv),
+            "--out",
+            s(&out_dir),
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in.csv:2: field `uscc`"));
+    // usage errors exit 2, unreadable files too
+    ca().args(["verify", "--trust", "/nonexistent.json", "x.cab"])
+        .assert()
+        .code(2);
+    ca().arg("frobnicate").assert().code(2);
+}
+
+#[test]
+fn inspect_and_verify_human_output_snapshots() {
+    let o = Office::new();
+    ca().args([
+        "prove",
+        "--batch",
+        &o.p("batch"),
+        "--index",
+        "1",
+        "--disclose",
+        "location,usage",
+        "--out",
+        &o.p("b1.cab"),
+    ])
+    .assert()
+    .success();
+    let out = ca()
+        .args([
+            "verify",
+            "--trust",
+            &o.p("trust.json"),
+            "--at",
+            LATER,
+            &o.p("b1.cab"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::with_settings!({filters => vec![(r"[0-9a-f]{64}", "[hash]")]}, {
+        insta::assert_snapshot!("verify_valid_title", text);
+    });
+    let out = ca()
+        .args(["inspect", &o.p("batch/anchor.cose")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout)
+        .unwrap()
+        .replace(o.path().to_str().unwrap(), "[dir]");
+    insta::with_settings!({filters => vec![(r"[0-9a-f]{64}", "[hash]")]}, {
+        insta::assert_snapshot!("inspect_anchor", text);
+    });
+    let j = run_json(&["inspect", &o.p("b1.cab")]);
+    assert_eq!(j["type"], "bundle");
+    assert_eq!(j["value"]["disclosed"][0]["label_zh"], "坐落");
+    for f in [
+        "trust.json",
+        "batch/batch.cbor",
+        "batch/status-revocation.cose",
+    ] {
+        if Path::new(&o.p(f)).exists() {
+            ca().args(["inspect", &o.p(f)]).assert().success();
+        }
+    }
+    // QR codes
+    ca().args(["qr", &o.p("b1.cab"), "--out", &o.p("b1.svg")])
+        .assert()
+        .success();
+    ca().args(["qr", &o.p("b1.cab"), "--out", &o.p("b1.png")])
+        .assert()
+        .success();
+    assert!(
+        std::fs::read(o.p("b1.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    ca().args(["qr", &o.p("b1.cab")]).assert().success();
+}
+
+#[test]
+fn demo_runs() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("demo");
+    let j = run_json(&["demo", "--out", s(&out)]);
+    let cases = j["cases"].as_array().unwrap();
+    let verdict = |name: &str| cases.iter().find(|c| c["case"] == name).unwrap()["verdict"].clone();
+    assert_eq!(verdict("partial disclosure to a bank"), "valid");
+    assert_eq!(verdict("revoked after sale"), "invalid");
+    assert_eq!(verdict("tampered name"), "invalid");
+    assert_eq!(verdict("stale status list"), "indeterminate");
+    // the files it leaves verify with the CLI
+    ca().args([
+        "verify",
+        "--trust",
+        s(&out.join("trust.json")),
+        s(&out.join("title-17-for-bank.txt")),
+    ])
+    .assert()
+    .code(0);
+}

@@ -1,0 +1,420 @@
+//! Reading certificates to issue from JSON Lines or CSV, with every bad row
+//! reported by line number.
+//!
+//! * **JSONL**: one object per line:
+//!   `{"id": …, "valid_from": "2024-01-01" | "2024-01-01T08:00:00+08:00" | 1704067200,
+//!     "valid_until": null | date | time | seconds, "fields": {…}}`.
+//!   Empty lines are skipped; unknown keys are errors.
+//! * **CSV**: header `id,valid_from,valid_until,<field>,…`. An empty cell is
+//!   null; a cell starting with `[` or `{` is JSON (for lists and records);
+//!   cells of `Int` / `Bool` schema fields are parsed as such; anything else is text.
+//!
+//! A plain date as `valid_from` means 00:00:00 UTC of that day; as
+//! `valid_until` (inclusive) it means 23:59:59 UTC of that day. Give an
+//! RFC 3339 time to choose another zone.
+//!
+//! Rows stream: the input is read line by line and only the certificates are kept.
+//!
+//! ```
+//! use certanchor::input::{InputFormat, read_certificates};
+//! let jsonl = r#"{"id": "L-1", "valid_from": "2024-01-01", "valid_until": null, "fields": {"name": "张三"}}
+//! {"id": "L-2", "valid_from": 1704067200, "valid_until": "2024-12-31", "fields": {"name": "李四"}}
+//! "#;
+//! let rows = read_certificates(jsonl.as_bytes(), InputFormat::Jsonl, "library_card", None).unwrap();
+//! assert_eq!(rows.len(), 2);
+//! assert_eq!(rows[1].line, 2);
+//! assert_eq!(rows[1].certificate.valid_until, Some(1_735_689_599));
+//! ```
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use crate::Certificate;
+use crate::cbor::Value;
+use crate::schema::{FieldType, Schema};
+
+/// Longest input line accepted, bytes.
+pub const MAX_LINE_LEN: usize = 1024 * 1024;
+
+/// The input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    /// JSON Lines.
+    Jsonl,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl InputFormat {
+    /// Chooses by file extension: `.jsonl`/`.ndjson`/`.json` or `.csv`.
+    #[must_use]
+    pub fn from_path(path: &std::path::Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "jsonl" | "ndjson" | "json" => Some(Self::Jsonl),
+            "csv" => Some(Self::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// One certificate read from the input, with its line number (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRow {
+    /// Line in the input.
+    pub line: usize,
+    /// The certificate.
+    pub certificate: Certificate,
+}
+
+/// A problem with one input row.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}{}: {reason}", field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
+pub struct InputProblem {
+    /// Line in the input (1-based).
+    pub line: usize,
+    /// The field concerned, if any.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn problem(line: usize, field: Option<&str>, reason: impl Into<String>) -> InputProblem {
+    InputProblem {
+        line,
+        field: field.map(str::to_owned),
+        reason: reason.into(),
+    }
+}
+
+/// Parses a time: Unix seconds, RFC 3339, or a `YYYY-MM-DD` date
+/// (start of day UTC, or end of day when `end_of_day`).
+///
+/// # Errors
+/// A reason when the text is none of these.
+pub fn parse_time_text(s: &str, end_of_day: bool) -> Result<u64, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    if let Some(t) = crate::trust::parse_time(s) {
+        return Ok(t);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(s, &fmt).map_err(|_| {
+        format!("`{s}` is not a date (YYYY-MM-DD), an RFC 3339 time or Unix seconds")
+    })?;
+    let secs = d.midnight().assume_utc().unix_timestamp();
+    let secs = u64::try_from(secs).map_err(|_| format!("`{s}` is before 1970"))?;
+    Ok(if end_of_day { secs + 86_399 } else { secs })
+}
+
+fn json_time(v: &serde_json::Value, end_of_day: bool) -> Result<Option<u64>, String> {
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("{n} is not a non-negative integer")),
+        serde_json::Value::String(s) => parse_time_text(s, end_of_day).map(Some),
+        other => Err(format!(
+            "expected a date, time or Unix seconds, found {other}"
+        )),
+    }
+}
+
+/// Reads certificates of `kind`. `schema` (when given) guides CSV cell types.
+///
+/// # Errors
+/// Every problem found, by line, when any row is bad (nothing is returned then).
+pub fn read_certificates<R: BufRead>(
+    input: R,
+    format: InputFormat,
+    kind: &str,
+    schema: Option<&Schema>,
+) -> Result<Vec<InputRow>, Vec<InputProblem>> {
+    match format {
+        InputFormat::Jsonl => read_jsonl(input, kind),
+        InputFormat::Csv => read_csv(input, kind, schema),
+    }
+}
+
+fn read_jsonl<R: BufRead>(input: R, kind: &str) -> Result<Vec<InputRow>, Vec<InputProblem>> {
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in input.lines().enumerate() {
+        let n = i + 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                problems.push(problem(n, None, format!("cannot read: {e}")));
+                break;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.len() > MAX_LINE_LEN {
+            problems.push(problem(
+                n,
+                None,
+                format!("line longer than {MAX_LINE_LEN} bytes"),
+            ));
+            continue;
+        }
+        let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&line) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(problem(n, None, format!("not a JSON object: {e}")));
+                continue;
+            }
+        };
+        match row_from_json(&obj, kind) {
+            Ok(c) => rows.push(InputRow {
+                line: n,
+                certificate: c,
+            }),
+            Err((field, reason)) => problems.push(problem(n, field.as_deref(), reason)),
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+fn row_from_json(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    kind: &str,
+) -> Result<Certificate, (Option<String>, String)> {
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !matches!(k.as_str(), "id" | "valid_from" | "valid_until" | "fields"))
+    {
+        return Err((
+            Some(k.clone()),
+            "unknown key (expected id, valid_from, valid_until, fields)".into(),
+        ));
+    }
+    let field = |f: &str| Some(f.to_owned());
+    let id = obj
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .ok_or((field("id"), "missing or not text".to_owned()))?;
+    let valid_from = json_time(
+        obj.get("valid_from").unwrap_or(&serde_json::Value::Null),
+        false,
+    )
+    .map_err(|e| (field("valid_from"), e))?
+    .ok_or((field("valid_from"), "missing".to_owned()))?;
+    let valid_until = json_time(
+        obj.get("valid_until").unwrap_or(&serde_json::Value::Null),
+        true,
+    )
+    .map_err(|e| (field("valid_until"), e))?;
+    let fields = match obj.get("fields") {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                Value::from_json(v)
+                    .map(|v| (k.clone(), v))
+                    .map_err(|e| (Some(k.clone()), e.to_string()))
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()?,
+        _ => return Err((field("fields"), "missing or not an object".into())),
+    };
+    Ok(Certificate {
+        id: id.to_owned(),
+        kind: kind.to_owned(),
+        valid_from,
+        valid_until,
+        fields,
+    })
+}
+
+fn base_type(t: &FieldType) -> &FieldType {
+    match t {
+        FieldType::Nullable(inner) => base_type(inner),
+        FieldType::Checked { base, .. } => base_type(base),
+        other => other,
+    }
+}
+
+fn cell_value(cell: &str, ty: Option<&FieldType>) -> Result<Value, String> {
+    if cell.is_empty() {
+        return Ok(Value::Null);
+    }
+    if cell.starts_with('[') || cell.starts_with('{') {
+        let j: serde_json::Value =
+            serde_json::from_str(cell).map_err(|e| format!("bad JSON in cell: {e}"))?;
+        return Value::from_json(&j).map_err(|e| e.to_string());
+    }
+    match ty.map(base_type) {
+        Some(FieldType::Int) => cell
+            .trim()
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| format!("`{cell}` is not an integer")),
+        Some(FieldType::Bool) => match cell.trim() {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{cell}` is not true or false")),
+        },
+        _ => Ok(Value::Text(cell.to_owned())),
+    }
+}
+
+fn read_csv<R: BufRead>(
+    input: R,
+    kind: &str,
+    schema: Option<&Schema>,
+) -> Result<Vec<InputRow>, Vec<InputProblem>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(input);
+    let headers = match rdr.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![problem(1, None, format!("bad header: {e}"))]),
+    };
+    let cols: Vec<&str> = headers.iter().collect();
+    if cols.first() != Some(&"id")
+        || cols.get(1) != Some(&"valid_from")
+        || cols.get(2) != Some(&"valid_until")
+    {
+        return Err(vec![problem(
+            1,
+            None,
+            "header must start with id,valid_from,valid_until",
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for rec in rdr.records() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.push(problem(line, None, e.to_string()));
+                continue;
+            }
+        };
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let cell = |i: usize| rec.get(i).unwrap_or_default();
+        let mut bad = |f: &str, r: String| problems.push(problem(line, Some(f), r));
+        let id = cell(0);
+        if id.is_empty() {
+            bad("id", "empty".into());
+            continue;
+        }
+        let valid_from = match parse_time_text(cell(1), false) {
+            Ok(t) => t,
+            Err(e) => {
+                bad("valid_from", e);
+                continue;
+            }
+        };
+        let valid_until = if cell(2).trim().is_empty() || cell(2).trim() == "null" {
+            None
+        } else {
+            match parse_time_text(cell(2), true) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    bad("valid_until", e);
+                    continue;
+                }
+            }
+        };
+        let mut fields = BTreeMap::new();
+        let mut ok = true;
+        for (i, name) in cols.iter().enumerate().skip(3) {
+            let ty = schema.and_then(|s| s.field(name)).map(|f| &f.ty);
+            match cell_value(cell(i), ty) {
+                Ok(v) => {
+                    fields.insert((*name).to_owned(), v);
+                }
+                Err(e) => {
+                    bad(name, e);
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            rows.push(InputRow {
+                line,
+                certificate: Certificate {
+                    id: id.to_owned(),
+                    kind: kind.to_owned(),
+                    valid_from,
+                    valid_until,
+                    fields,
+                },
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(parse_time_text("2024-01-01", false), Ok(1_704_067_200));
+        assert_eq!(
+            parse_time_text("2024-01-01", true),
+            Ok(1_704_067_200 + 86_399)
+        );
+        assert_eq!(parse_time_text("1704067200", false), Ok(1_704_067_200));
+        assert_eq!(
+            parse_time_text("2024-01-01T08:00:00+08:00", false),
+            Ok(1_704_067_200)
+        );
+        assert!(parse_time_text("2024-02-30", false).is_err());
+        assert!(parse_time_text("yesterday", false).is_err());
+    }
+
+    #[test]
+    fn jsonl_reports_every_bad_line() {
+        let input = "{\"id\":\"a\",\"valid_from\":\"2024-01-01\",\"fields\":{}}\n\
+                     not json\n\
+                     {\"id\":\"b\",\"valid_from\":\"2024-13-01\",\"fields\":{}}\n\
+                     {\"id\":\"c\",\"valid_from\":0,\"fields\":{},\"extra\":1}\n\
+                     {\"id\":\"d\",\"valid_from\":0,\"fields\":{\"x\":1.5}}\n";
+        let e = read_certificates(input.as_bytes(), InputFormat::Jsonl, "k", None).unwrap_err();
+        let lines: Vec<_> = e.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 5]);
+        assert_eq!(e[1].field.as_deref(), Some("valid_from"));
+        assert!(e[3].to_string().contains("line 5, field `x`"));
+    }
+
+    #[test]
+    fn csv_cells() {
+        let input = "id,valid_from,valid_until,name,holders,count\n\
+                     L-1,2024-01-01,,张三,\"[{\"\"name\"\":\"\"李四\"\"}]\",7\n";
+        let schema = crate::schema::Schema::builder("k")
+            .required("name", FieldType::Text)
+            .required("holders", FieldType::Any)
+            .required("count", FieldType::Int)
+            .build()
+            .unwrap();
+        let rows =
+            read_certificates(input.as_bytes(), InputFormat::Csv, "k", Some(&schema)).unwrap();
+        let c = &rows[0].certificate;
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(c.valid_until, None);
+        assert_eq!(c.fields["count"], Value::Int(7));
+        assert!(matches!(c.fields["holders"], Value::Array(_)));
+        let bad = "id,valid_from,valid_until,count\nL-1,2024-01-01,,seven\n";
+        let e =
+            read_certificates(bad.as_bytes(), InputFormat::Csv, "k", Some(&schema)).unwrap_err();
+        assert_eq!((e[0].line, e[0].field.as_deref()), (2, Some("count")));
+        let e = read_certificates("a,b\n".as_bytes(), InputFormat::Csv, "k", None).unwrap_err();
+        assert_eq!(e[0].line, 1);
+    }
+}
