@@ -11,6 +11,15 @@ have() { command -v "$1" >/dev/null 2>&1; }
 step() { printf '\n=== %s\n' "$*"; }
 T0=$(date +%s)
 
+APT_UPDATED=
+apt_install() {  # apt_install PACKAGE…  (installs only what is missing)
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ -n "$APT_UPDATED" ] || { apt-get update -qq; APT_UPDATED=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 step "toolchain"
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
@@ -19,6 +28,8 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup targe
 # pycose 1.1 needs cbor2 < 6 (cbor2 6 decodes tagged arrays as tuples).
 venv/bin/python -c 'import pycose, cbor2, pytest' 2>/dev/null \
   || venv/bin/pip install -q --disable-pip-version-check 'pycose==1.1.0' 'cbor2<6' pytest
+# Go's golang.org/x/mod/sumdb (note, tlog) from Debian, for the ledger cross-check.
+apt_install golang-go golang-golang-x-mod-dev
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -43,6 +54,10 @@ step "interop: pycose verifies our anchors, we accept pycose's status list"
 cargo build -q --locked -p certanchor --example interop
 CERTANCHOR_INTEROP_BIN="$ROOT/target/debug/examples/interop" \
   venv/bin/python -m pytest -q tests/interop
+
+step "interop: Go's sumdb/note and sumdb/tlog verify our checkpoints and proofs"
+cargo run -q --locked -p certanchor --example interop -- ledger-vectors > target/ledger-vectors.json
+GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go run tests/interop/go/crosscheck.go target/ledger-vectors.json
 
 echo
 echo "all tests passed in $(( $(date +%s) - T0 )) s"

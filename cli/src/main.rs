@@ -5,6 +5,7 @@
 //! `{"error": {"code": …, "message": …}}` with the same stable codes as the
 //! library and the bindings.
 
+mod bench;
 mod demo;
 mod issuing;
 mod ledger_cmd;
@@ -107,6 +108,12 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// End-to-end benchmark on generated licenses, with ratios to this machine's SHA-256 and Ed25519 rates.
+    Bench {
+        /// Number of certificates.
+        #[arg(long, default_value_t = 100_000)]
+        n: usize,
+    },
     /// The main job on embedded sample data: issue, endorse, anchor, disclose, revoke, verify.
     Demo {
         /// Keep the files here instead of a temporary directory.
@@ -142,6 +149,7 @@ fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Inspect { file } => verifying::inspect(&file, json),
         Command::Qr { bundle, out } => qr::qr(&bundle, out.as_deref(), json),
         Command::Demo { out } => demo::demo(out.as_deref(), json),
+        Command::Bench { n } => bench::bench(n, json),
     }
 }
 

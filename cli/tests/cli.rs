@@ -715,3 +715,23 @@ fn demo_runs() {
     .assert()
     .code(0);
 }
+
+#[test]
+fn bench_json_has_the_documented_keys() {
+    let j = run_json(&["bench", "--n", "300"]);
+    for k in [
+        "n",
+        "cores",
+        "issue_seconds",
+        "issue_per_s",
+        "verify_warm_per_s_core",
+        "verify_cold_per_s_core",
+        "verify_many_per_s",
+        "peak_rss_bytes",
+        "sha256_per_s_core",
+        "ed25519_verify_per_s_core",
+    ] {
+        assert!(j[k].is_number(), "{k}: {j:#}");
+    }
+    assert_eq!(j["n"], 300);
+}

@@ -108,8 +108,15 @@ fn org_code_check(first8: &str) -> char {
 /// A valid 18-character unified social credit code for an enterprise in `division`.
 #[must_use]
 pub fn uscc(division: &str, seed: u64) -> String {
-    let mut rng = Rng::new(seed ^ 0x5553_4343);
-    let org8 = rng.digits(8);
+    // a bijection on 0..10^8 (48271 is coprime with 10^8): distinct seeds
+    // below 10^8 give distinct codes
+    let org8 = format!(
+        "{:08}",
+        (seed % 100_000_000)
+            .wrapping_mul(48_271)
+            .wrapping_add(12_345)
+            % 100_000_000
+    );
     let first17 = format!("91{division}{org8}{}", org_code_check(&org8));
     let check = uscc_check_char(&first17).unwrap_or('0');
     format!("{first17}{check}")

@@ -2,6 +2,9 @@
 //! `interop check-status <base64 COSE_Sign1>` hands a status list written by
 //! another COSE implementation to a verifier with the demo trust store and
 //! prints what it understood as JSON (exit 1 if refused).
+//! `interop ledger-vectors` builds a small ledger and prints its signed
+//! checkpoints, verifier key, leaves and every inclusion and consistency proof
+//! as JSON, for the Go cross-check in `tests/interop/go/`.
 
 use base64::Engine as _;
 use certanchor::status::StatusList;
@@ -11,7 +14,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("check-status") => check_status(args.get(2).map(String::as_str).unwrap_or_default()),
-        _ => Err("usage: interop check-status <base64>".to_owned()),
+        Some("ledger-vectors") => ledger_vectors(),
+        _ => Err("usage: interop check-status <base64> | interop ledger-vectors".to_owned()),
     };
     match result {
         Ok(json) => println!("{json}"),
@@ -39,4 +43,62 @@ fn check_status(b64: &str) -> Result<String, String> {
         "set": b.set_indices().collect::<Vec<_>>(),
     })
     .to_string())
+}
+
+fn ledger_vectors() -> Result<String, String> {
+    use certanchor::ledger::{FileLedger, Ledger};
+    use certanchor::{Anchor, AnchorBody, Hash, keys::SigningKey};
+    let dir =
+        std::env::temp_dir().join(format!("certanchor-interop-ledger-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut ledger = FileLedger::create(
+        &dir,
+        "ledger.interop.test/certanchor",
+        SigningKey::from_seed(&[0x42; 32]),
+    )
+    .map_err(|e| e.to_string())?;
+    let issuer = SigningKey::from_seed(&[0x12; 32]);
+    let mut leaves = Vec::new();
+    let mut notes = Vec::new();
+    for i in 0..13u64 {
+        let body = AnchorBody {
+            issuer: "cn.beijing.scjgj".into(),
+            batch: format!("interop-{i}"),
+            tree_size: 1,
+            root: Hash::digest(&i.to_be_bytes()),
+            issued_at: 1_704_067_200,
+            kinds: vec!["business_license".into()],
+        };
+        let a = Anchor::sign(&body, &issuer).map_err(|e| e.to_string())?;
+        let r = ledger.append(a.to_bytes()).map_err(|e| e.to_string())?;
+        leaves.push(r.anchor_id.to_hex());
+        notes.push(serde_json::json!({"tree_size": r.tree_size, "note": r.checkpoint}));
+    }
+    let n = ledger.size();
+    let mut inclusion = Vec::new();
+    let mut consistency = Vec::new();
+    for size in 1..=n {
+        for (i, leaf) in leaves.iter().enumerate().take(size as usize) {
+            let id = Hash::from_hex(leaf).ok_or("bad leaf")?;
+            let p = ledger
+                .inclusion_proof(&id, size)
+                .map_err(|e| e.to_string())?;
+            inclusion.push(serde_json::json!({"index": i, "tree_size": size,
+                "path": p.path.iter().map(Hash::to_hex).collect::<Vec<_>>()}));
+        }
+        for old in 1..=size {
+            let p = ledger
+                .consistency_proof(old, size)
+                .map_err(|e| e.to_string())?;
+            consistency.push(serde_json::json!({"old_size": old, "new_size": size,
+                "path": p.iter().map(Hash::to_hex).collect::<Vec<_>>()}));
+        }
+    }
+    let out = serde_json::json!({
+        "vkey": ledger.verifier_key(), "leaves": leaves, "checkpoints": notes,
+        "inclusion": inclusion, "consistency": consistency,
+    });
+    drop(ledger);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out.to_string())
 }

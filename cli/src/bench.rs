@@ -1,0 +1,162 @@
+//! `bench`: end-to-end figures on generated licenses, each also given as a
+//! ratio to this machine's own SHA-256 and Ed25519 limits, so results compare
+//! across noisy machines.
+
+use std::time::{Duration, Instant};
+
+use certanchor::keys::SigningKey;
+use certanchor::sample;
+use certanchor::{Hash, IssueOptions, Issuer, TrustStore, Verdict, Verifier};
+use serde_json::json;
+
+use crate::util::{self, CliError};
+
+/// Runs `f` repeatedly for about `budget`, returning operations per second.
+fn rate(budget: Duration, mut f: impl FnMut() -> u64) -> f64 {
+    let t = Instant::now();
+    let mut ops = 0u64;
+    while t.elapsed() < budget {
+        ops += f();
+    }
+    ops as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
+fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let say = |s: String| {
+        if !json {
+            eprintln!("{s}");
+        }
+    };
+    // This machine's limits, one core.
+    let msg = [7u8; 64];
+    let sha256_per_s = rate(Duration::from_millis(300), || {
+        for _ in 0..1000 {
+            std::hint::black_box(Hash::digest(std::hint::black_box(&msg)));
+        }
+        1000
+    });
+    let k = SigningKey::from_seed(&[1; 32]);
+    let sig = k.sign(&msg);
+    let pk = k.public_key();
+    let ed_per_s = rate(Duration::from_millis(300), || {
+        for _ in 0..50 {
+            std::hint::black_box(pk.verify(&msg, &sig));
+        }
+        50
+    });
+    say(format!(
+        "limits (1 core): SHA-256(64 B) {sha256_per_s:.0}/s, Ed25519 verify {ed_per_s:.0}/s"
+    ));
+
+    // Issue.
+    let auths = sample::demo_authorities();
+    let (market, tax) = match (auths.get(1), auths.get(2)) {
+        (Some(m), Some(t)) => (m, t),
+        _ => return Err(CliError::new("internal", "demo authorities missing")),
+    };
+    let pb = util::progress(n as u64, "generating input");
+    let certs: Vec<_> = (0..n as u64)
+        .map(|i| {
+            pb.inc(1);
+            sample::business_license(i)
+        })
+        .collect();
+    pb.finish_and_clear();
+    let issuer = Issuer::new(market.key.clone(), market.id);
+    let t = Instant::now();
+    let mut batch = issuer.issue(
+        "bench",
+        &certs,
+        &IssueOptions::at(sample::JAN_1_2024 + 86_400),
+    )?;
+    let issue_s = t.elapsed().as_secs_f64();
+    batch.endorse(&tax.key)?;
+    drop(certs);
+    say(format!(
+        "issue: {n} certificates in {issue_s:.2} s ({:.0}/s)",
+        n as f64 / issue_s
+    ));
+
+    let t = Instant::now();
+    let bundles: Vec<Vec<u8>> = (0..batch.len())
+        .map(|i| batch.bundle(i, None).map(|b| b.to_bytes()))
+        .collect::<Result<_, _>>()?;
+    let bundle_s = t.elapsed().as_secs_f64();
+    say(format!("bundles: {n} in {bundle_s:.2} s"));
+
+    let trust = TrustStore::from_doc(sample::demo_trust_doc(None))?;
+    let now = sample::JAN_1_2024 + 2 * 86_400;
+    // warm, one core: the anchor's signatures are checked once
+    let v = Verifier::new(trust.clone());
+    let t = Instant::now();
+    let sample_n = bundles.len().min(200_000);
+    let mut valid = 0usize;
+    for b in bundles.iter().take(sample_n) {
+        valid += usize::from(v.verify(b, now).verdict == Verdict::Valid);
+    }
+    let warm = sample_n as f64 / t.elapsed().as_secs_f64();
+    // cold, one core: a fresh verifier per bundle checks both signatures each time
+    let cold_n = bundles.len().min(2_000);
+    let t = Instant::now();
+    for b in bundles.iter().take(cold_n) {
+        valid += usize::from(Verifier::new(trust.clone()).verify(b, now).verdict == Verdict::Valid);
+    }
+    let cold = cold_n as f64 / t.elapsed().as_secs_f64();
+    // all cores
+    let v = Verifier::new(trust);
+    let t = Instant::now();
+    let reports = v.verify_many(&bundles, now);
+    let many = bundles.len() as f64 / t.elapsed().as_secs_f64();
+    valid += reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Valid)
+        .count();
+    if valid != sample_n + cold_n + bundles.len() {
+        return Err(CliError::new(
+            "bench_failed",
+            "some benchmark bundles did not verify",
+        ));
+    }
+    let rss = peak_rss();
+    say(format!(
+        "verify: warm {warm:.0}/s/core ({:.1}% of SHA-256 rate), cold {cold:.0}/s/core ({:.2}x Ed25519 verify rate), all {cores} cores {many:.0}/s",
+        100.0 * warm / sha256_per_s,
+        cold / ed_per_s
+    ));
+    say(format!(
+        "peak RSS: {:.0} MiB",
+        rss as f64 / (1024.0 * 1024.0)
+    ));
+    let out = json!({
+        "n": n, "cores": cores,
+        "issue_seconds": issue_s, "issue_per_s": n as f64 / issue_s,
+        "bundle_seconds": bundle_s,
+        "verify_warm_per_s_core": warm, "verify_cold_per_s_core": cold, "verify_many_per_s": many,
+        "peak_rss_bytes": rss,
+        "sha256_per_s_core": sha256_per_s, "ed25519_verify_per_s_core": ed_per_s,
+        "ratios": {
+            "issue_per_s_over_sha256": n as f64 / issue_s / sha256_per_s,
+            "verify_warm_over_sha256": warm / sha256_per_s,
+            "verify_cold_over_ed25519": cold / ed_per_s,
+        },
+    });
+    if json {
+        util::print_json(&out);
+    }
+    Ok(0)
+}
