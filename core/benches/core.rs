@@ -1,0 +1,168 @@
+//! Criterion benchmarks of the hot paths. Run: `cargo bench -p certanchor`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::hint::black_box;
+
+use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::merkle::{MerkleTree, leaf_hash};
+use certanchor::sample::{self, JAN_1_2024};
+use certanchor::{Bundle, Disclosure, Hash, IssueOptions, Issuer, TrustStore, Value, Verifier};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+fn primitives(c: &mut Criterion) {
+    let d = Disclosure::new([7; 16], "registered_capital", Value::from("5000000.00"));
+    c.bench_function("field_digest", |b| b.iter(|| black_box(&d).digest()));
+    c.bench_function("leaf_hash_300B", |b| {
+        b.iter(|| leaf_hash(black_box(&[1u8; 300])))
+    });
+    let mut g = c.benchmark_group("tree_build_and_all_proofs");
+    for n in [1_000u64, 100_000] {
+        let leaves: Vec<Hash> = (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        g.throughput(Throughput::Elements(n));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &leaves, |b, l| {
+            b.iter(|| {
+                let t = MerkleTree::from_leaf_hashes(l.clone());
+                for i in 0..t.size() {
+                    black_box(t.inclusion_proof(i).unwrap());
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bundles(c: &mut Criterion) {
+    let auths = sample::demo_authorities();
+    let certs: Vec<_> = (0..1000).map(sample::business_license).collect();
+    let mut batch = Issuer::new(auths[1].key.clone(), auths[1].id)
+        .issue("bench", &certs, &IssueOptions::at(JAN_1_2024))
+        .unwrap();
+    batch.endorse(&auths[2].key).unwrap();
+    c.bench_function("issue_1000_licenses", |b| {
+        let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
+        b.iter(|| {
+            issuer
+                .issue("bench", &certs, &IssueOptions::at(JAN_1_2024))
+                .unwrap()
+        })
+    });
+    let bundle = batch.bundle(5, None).unwrap();
+    let bytes = bundle.to_bytes();
+    let text = bundle.to_text();
+    c.bench_function("header_encode", |b| {
+        let h = bundle.decoded_header().unwrap();
+        b.iter(|| black_box(&h).to_vec())
+    });
+    c.bench_function("bundle_encode", |b| {
+        b.iter(|| black_box(&bundle).to_bytes())
+    });
+    c.bench_function("bundle_decode", |b| {
+        b.iter(|| Bundle::from_bytes(black_box(&bytes)).unwrap())
+    });
+    c.bench_function("bundle_to_text", |b| {
+        b.iter(|| black_box(&bundle).to_text())
+    });
+    c.bench_function("bundle_from_text", |b| {
+        b.iter(|| Bundle::from_text(black_box(&text)).unwrap())
+    });
+    let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
+    let now = JAN_1_2024 + 60;
+    let warm = Verifier::new(trust.clone());
+    c.bench_function("verify_warm", |b| {
+        b.iter(|| warm.verify(black_box(&bytes), now))
+    });
+    c.bench_function("verify_cold", |b| {
+        b.iter(|| Verifier::new(trust.clone()).verify(black_box(&bytes), now))
+    });
+    let all: Vec<Vec<u8>> = (0..batch.len())
+        .map(|i| batch.bundle(i, None).unwrap().to_bytes())
+        .collect();
+    let mut g = c.benchmark_group("verify_many");
+    g.throughput(Throughput::Elements(all.len() as u64));
+    g.bench_function("1000", |b| {
+        b.iter(|| warm.verify_many(black_box(&all), now))
+    });
+    g.finish();
+    let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
+    issuer
+        .update_status(
+            &mut batch,
+            certanchor::status::StatusPurpose::Revocation,
+            &[(3, true)],
+            now,
+            600,
+        )
+        .unwrap();
+    let list = batch
+        .status_list(certanchor::status::StatusPurpose::Revocation)
+        .unwrap()
+        .body()
+        .clone();
+    c.bench_function("status_lookup", |b| {
+        b.iter(|| black_box(&list).get(black_box(3)))
+    });
+}
+
+fn ledger(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("certanchor-bench-ledger-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut l = FileLedger::create(
+        &dir,
+        "bench.example/log",
+        certanchor::keys::SigningKey::from_seed(&[9; 32]),
+    )
+    .unwrap();
+    let key = certanchor::keys::SigningKey::from_seed(&[1; 32]);
+    let mut counter = 0u64;
+    let mut next_group = |n: usize| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|_| {
+                counter += 1;
+                let body = certanchor::AnchorBody {
+                    issuer: "cn.beijing.scjgj".into(),
+                    batch: format!("b{counter}"),
+                    tree_size: 1,
+                    root: Hash::digest(&counter.to_be_bytes()),
+                    issued_at: JAN_1_2024,
+                    kinds: vec!["business_license".into()],
+                };
+                certanchor::Anchor::sign(&body, &key)
+                    .unwrap()
+                    .to_bytes()
+                    .to_vec()
+            })
+            .collect()
+    };
+    let mut g = c.benchmark_group("ledger_append_many");
+    g.throughput(Throughput::Elements(1000));
+    g.sample_size(10);
+    g.bench_function("1000", |b| {
+        b.iter_batched(
+            || next_group(1000),
+            |group| {
+                let refs: Vec<&[u8]> = group.iter().map(Vec::as_slice).collect();
+                l.append_many(&refs).unwrap()
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    g.finish();
+    let first = certanchor::Anchor::from_bytes(&l.get(0).unwrap())
+        .unwrap()
+        .id();
+    let size = l.size();
+    c.bench_function("ledger_inclusion_proof", |b| {
+        b.iter(|| l.inclusion_proof(black_box(&first), size).unwrap())
+    });
+    drop(l);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, primitives, bundles, ledger);
+criterion_main!(benches);
