@@ -1066,3 +1066,17 @@ fn trust_store_malformed_keys_and_times() {
     j["ledgers"][0]["public_key"] = serde_json::json!("AAAA");
     assert_eq!(trust_err(&j), "invalid_ledger");
 }
+
+/// Found by the `anchor` fuzz target: asking for a signature index past the
+/// last one panicked inside coset; it is simply not a valid signature.
+#[test]
+fn anchor_signature_index_past_the_end_is_false() {
+    let b = endorsed("index", 1);
+    let a = b.anchor();
+    let tax = authority("cn.beijing.tax").public_key();
+    assert_eq!(a.signer_key_ids().len(), 2);
+    assert!(a.verify_signature(1, &tax));
+    for i in [2, 3, usize::MAX] {
+        assert!(!a.verify_signature(i, &tax));
+    }
+}
