@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
   else
     status=FAILED; failed=$((failed + 1))
   fi
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
+  execs=$( (grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" || true) | awk '{print $2}' | tail -1)
   printf '  %-18s %-6s %10s execs\n' "$t" "$status" "${execs:-?}"
   if [ "$status" != ok ]; then
     grep -E -m5 'panicked|ERROR: libFuzzer|SUMMARY|Test unit written|error' "$log" || tail -20 "$log"
