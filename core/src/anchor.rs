@@ -213,7 +213,8 @@ impl Anchor {
         self.cose.kids()
     }
 
-    /// Verifies signature `index` with `key` (strict Ed25519).
+    /// Verifies signature `index` with `key` (strict Ed25519); `false` when
+    /// there is no signature `index`.
     #[must_use]
     pub fn verify_signature(&self, index: usize, key: &PublicKey) -> bool {
         self.cose.verify(index, key)

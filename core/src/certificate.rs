@@ -54,7 +54,10 @@ pub struct Certificate {
 }
 
 /// One disclosed field: salt, name and value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Equality compares the salt in constant time (`subtle`): an undisclosed
+/// field's salt is the holder's and the issuer's secret.
+#[derive(Debug, Clone, Eq)]
 pub struct Disclosure {
     /// The 16-byte salt.
     pub salt: [u8; 16],
@@ -62,6 +65,13 @@ pub struct Disclosure {
     pub name: String,
     /// Field value.
     pub value: Value,
+}
+
+impl PartialEq for Disclosure {
+    fn eq(&self, other: &Self) -> bool {
+        let salt_eq: bool = subtle::ConstantTimeEq::ct_eq(&self.salt[..], &other.salt[..]).into();
+        salt_eq & (self.name == other.name) & (self.value == other.value)
+    }
 }
 
 impl Disclosure {

@@ -365,6 +365,11 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_entry() {
             .id();
             assert_eq!(&got.to_hex(), id, "cycle {cycle}: entry {index} changed");
         }
+        if l.size() == 0 {
+            // killed before its first append: nothing acknowledged, nothing to check
+            assert!(acked.is_empty());
+            continue;
+        }
         let cp = note::verify_checkpoint(&l.checkpoint().unwrap(), &[verifier()]).unwrap();
         assert_eq!(cp.tree_size, l.size());
         assert_eq!(merkle::mth(&leaves), cp.root, "cycle {cycle}: root");
