@@ -22,8 +22,11 @@ if ! "$PY" -c 'import maturin, pytest, mypy, hypothesis, pandas, pyarrow, tqdm, 
 fi
 
 step "maturin develop --release"
-VIRTUAL_ENV=$PWD/venv venv/bin/maturin develop --release -q -m bindings-python/Cargo.toml 2>&1 \
-  | grep -v -e '^📦' -e '^✏️' -e '^🛠' -e '^🔗' -e '^🐍' || true
+if ! VIRTUAL_ENV=$PWD/venv venv/bin/maturin develop --release -q \
+    -m bindings-python/Cargo.toml >"$OUT/maturin.log" 2>&1; then
+  cat "$OUT/maturin.log"; echo "maturin develop failed"; exit 1
+fi
+grep -E '^(warning|error)' "$OUT/maturin.log" || true
 "$PY" -c 'import certanchor; print("certanchor", certanchor.__version__, "from", certanchor.__file__)'
 
 step "pytest"
@@ -35,11 +38,12 @@ SUMMARY=$(grep -E '^(=+ )?[0-9]+ (passed|failed|error)' "$OUT/pytest.log" | tail
 [ "$rc" -eq 0 ] || { echo "pytest failed (exit $rc; 5 = no tests collected)"; exit 1; }
 
 step "mypy --strict (examples, tests)"
-"$PY" -m mypy --strict --cache-dir "$OUT/mypy" examples/python/*.py
-(cd bindings-python && ../"$PY" -m mypy --strict --cache-dir "$OUT/mypy-tests" tests)
+# Caches live under target/ (ignored by git) so warm runs take seconds.
+"$PY" -m mypy --strict --cache-dir target/mypy-examples examples/python/*.py
+(cd bindings-python && ../"$PY" -m mypy --strict --cache-dir ../target/mypy-tests tests)
 
 step "stubtest"
-(cd bindings-python && ../"$PY" -m mypy.stubtest certanchor)
+(cd bindings-python && ../"$PY" -m mypy.stubtest certanchor && rm -rf .mypy_cache)
 
 echo
 echo "python: $SUMMARY"

@@ -35,9 +35,13 @@ def main() -> int:
     args = p.parse_args()
 
     issuer = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
-    batch = issuer.issue(
-        (sample.business_license(i) for i in range(args.count)), "bench", issued_at=ISSUED_AT
-    )
+    certs = {}
+    i = 0
+    while len(certs) < args.count:  # demo ids can collide: keep the first
+        c = sample.business_license(i)
+        certs.setdefault(c["id"], c)
+        i += 1
+    batch = issuer.issue(list(certs.values()), "bench", issued_at=ISSUED_AT)
     batch.endorse(sample.key("cn.beijing.tax"))
     texts = [b.to_text() for b in batch.bundles(disclose=["name", "uscc", "registered_capital"])]
 

@@ -8,7 +8,9 @@ use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or("usage: verify_many_bench FILE NOW [ROUNDS]")?;
+    let path = args
+        .next()
+        .ok_or("usage: verify_many_bench FILE NOW [ROUNDS]")?;
     let now: u64 = args.next().ok_or("missing NOW")?.parse()?;
     let rounds: usize = args.next().map_or(Ok(5), |s| s.parse())?;
     let text = std::fs::read_to_string(path)?;
@@ -22,7 +24,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let reports = verifier.verify_many(&bundles, now);
         best_many = best_many.min(t.elapsed().as_secs_f64());
-        if reports.iter().any(|r| r.verdict != certanchor::Verdict::Valid) {
+        if reports
+            .iter()
+            .any(|r| r.verdict != certanchor::Verdict::Valid)
+        {
             return Err("a benchmark bundle did not verify".into());
         }
         let t = Instant::now();

@@ -348,3 +348,23 @@ pub(crate) fn repr_list<S: AsRef<str>>(items: &[S]) -> String {
     let parts: Vec<String> = items.iter().map(|s| repr_str(s.as_ref())).collect();
     format!("[{}]", parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reprs_look_like_python() {
+        assert_eq!(repr_str("a'b\\c\n"), r"'a\'b\\c\n'");
+        assert_eq!(repr_str("京(2024)"), "'京(2024)'");
+        assert_eq!(repr_list(&["x", "y"]), "['x', 'y']");
+        assert_eq!(repr_list::<&str>(&[]), "[]");
+    }
+
+    #[test]
+    fn json_text_indents_on_request() {
+        let v = serde_json::json!({"a": [1, 2]});
+        assert_eq!(json_text(&v, None), r#"{"a":[1,2]}"#);
+        assert_eq!(json_text(&v, Some(1)), "{\n \"a\": [\n  1,\n  2\n ]\n}");
+    }
+}

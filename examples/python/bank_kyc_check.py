@@ -22,6 +22,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +35,18 @@ ISSUED_AT = sample.JAN_1_2024 + 150 * 86_400
 CHECKED_AT = ISSUED_AT + 86_400
 
 
+def demo_licenses(count: int) -> list[dict[str, Any]]:
+    """``count`` demo business licenses with distinct ids (the demo
+    generator's USCCs can repeat in large runs; later repeats are skipped)."""
+    certs: dict[str, dict[str, Any]] = {}
+    i = 0
+    while len(certs) < count:
+        cert = sample.business_license(i)
+        certs.setdefault(cert["id"], cert)
+        i += 1
+    return list(certs.values())
+
+
 def demo_bundles(count: int) -> pd.DataFrame:
     """Issues ``count`` demo licenses and returns one KYC bundle per row.
 
@@ -41,9 +54,8 @@ def demo_bundles(count: int) -> pd.DataFrame:
     or forged, so the failure report has something in it.
     """
     regulator = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
-    batch = regulator.issue(
-        (sample.business_license(i) for i in range(count)), "kyc-demo", issued_at=ISSUED_AT
-    )
+    licenses = demo_licenses(count)
+    batch = regulator.issue(licenses, "kyc-demo", issued_at=ISSUED_AT)
     batch.endorse(sample.key("cn.beijing.tax"))
     bad = range(7, count, 1000)
     regulator.update_status(batch, "revocation", list(bad), now=ISSUED_AT, ttl=30 * 86_400)
@@ -52,7 +64,7 @@ def demo_bundles(count: int) -> pd.DataFrame:
     forger = certanchor.Issuer(certanchor.SigningKey.generate(), "cn.beijing.scjgj")
     forged_idx = list(range(3, count, 1000))
     forged = forger.issue(
-        [sample.business_license(i) for i in forged_idx], "kyc-forged", issued_at=ISSUED_AT
+        [licenses[i] for i in forged_idx], "kyc-forged", issued_at=ISSUED_AT
     )
     for j, i in enumerate(forged_idx):
         texts[i] = forged.bundle(j, disclose=KYC_FIELDS).to_text()

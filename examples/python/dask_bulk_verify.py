@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
 from typing import Any
 
 import dask.dataframe as _dd
@@ -53,12 +52,22 @@ RESULT_COLUMNS = ["id", "verdict", "check", "code", "reason"]
 RESULT_META = pd.DataFrame({c: pd.Series(dtype="string") for c in RESULT_COLUMNS})
 
 
+def demo_licenses(count: int) -> list[dict[str, Any]]:
+    """``count`` demo business licenses with distinct ids (the demo
+    generator's USCCs can repeat in large runs; later repeats are skipped)."""
+    certs: dict[str, dict[str, Any]] = {}
+    i = 0
+    while len(certs) < count:
+        cert = sample.business_license(i)
+        certs.setdefault(cert["id"], cert)
+        i += 1
+    return list(certs.values())
+
+
 def generate(directory: Path, count: int, fmt: str, partitions: int) -> str:
     """Issues ``count`` demo licenses and writes their bundles; returns the glob."""
     regulator = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
-    batch = regulator.issue(
-        (sample.business_license(i) for i in range(count)), "dask-demo", issued_at=ISSUED_AT
-    )
+    batch = regulator.issue(demo_licenses(count), "dask-demo", issued_at=ISSUED_AT)
     batch.endorse(sample.key("cn.beijing.tax"))
     bundles = [b.to_text() for b in batch.bundles(disclose=["name", "uscc"])]
     bundles[0] = "CA1:not-a-bundle"  # one bad row, to show a failure
