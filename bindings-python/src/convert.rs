@@ -289,7 +289,8 @@ pub(crate) fn time_value(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     if !ts.is_finite() || ts < 0.0 {
         return Err(PyValueError::new_err("a time must not be before 1970"));
     }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    // Finite, non-negative and below 2^38 for any `datetime` (year <= 9999):
+    // the conversion is exact after `floor`.
     Ok(ts.floor() as u64)
 }
 
