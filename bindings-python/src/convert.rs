@@ -243,11 +243,13 @@ pub(crate) fn time_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
         return Ok(now_secs());
     };
-    time_value(obj)
+    time_value(obj, false)
 }
 
-/// Like [`time_arg`], for a value that must be present.
-pub(crate) fn time_value(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+/// Like [`time_arg`], for a value that must be present. A plain `date` is
+/// read by the core's [`certanchor::input::parse_time_text`]: its midnight
+/// UTC, or its last second when `end_of_day` (an inclusive `valid_until`).
+pub(crate) fn time_value(obj: &Bound<'_, PyAny>, end_of_day: bool) -> PyResult<u64> {
     let py = obj.py();
     if obj.is_instance_of::<PyBool>() {
         return Err(PyTypeError::new_err(
@@ -262,13 +264,8 @@ pub(crate) fn time_value(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     let dt = if obj.is_instance(datetime_type(py)?)? {
         obj.clone()
     } else if obj.is_instance(date_type(py)?)? {
-        datetime_type(py)?.call_method1(
-            "combine",
-            (
-                obj,
-                datetime_type(py)?.getattr("min")?.call_method0("time")?,
-            ),
-        )?
+        let iso: String = obj.call_method0("isoformat")?.extract()?;
+        return certanchor::input::parse_time_text(&iso, end_of_day).map_err(PyValueError::new_err);
     } else {
         return Err(PyTypeError::new_err(format!(
             "a time must be an int, datetime or date, not {}",

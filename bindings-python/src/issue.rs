@@ -99,13 +99,13 @@ fn certificate_from_py(i: usize, obj: &Bound<'_, PyAny>) -> PyResult<Certificate
         fields.insert(name, value);
     }
     let valid_until = match get("valid_until")? {
-        Some(v) if !v.is_none() => Some(time_value(&v)?),
+        Some(v) if !v.is_none() => Some(time_value(&v, true)?),
         _ => None,
     };
     Ok(Certificate {
         id: need("id")?.extract()?,
         kind: need("kind")?.extract()?,
-        valid_from: time_value(&need("valid_from")?)?,
+        valid_from: time_value(&need("valid_from")?, false)?,
         valid_until,
         fields,
     })
@@ -128,8 +128,9 @@ impl PyIssuer {
     }
 
     /// Issues a batch. Each certificate is a mapping with `id`, `kind`,
-    /// `valid_from`, optional `valid_until` (times as `int`, `date` or
-    /// `datetime`) and `fields` (values: `str`, `int`, `bool`, `None`,
+    /// `valid_from`, optional `valid_until` (times as Unix seconds, `date` or
+    /// `datetime`; a `date` as `valid_until` means its last second, as in
+    /// the core's CSV/JSONL input) and `fields` (values: `str`, `int`, `bool`, `None`,
     /// `bytes`, `Decimal`, `date`, lists, mappings). Raises `IssueError`
     /// listing every problem.
     #[pyo3(signature = (certificates, batch, issued_at = None, decoys = 0))]

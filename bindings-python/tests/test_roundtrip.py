@@ -78,6 +78,7 @@ def test_issue_with_python_values(verifier: certanchor.Verifier) -> None:
     amount = cert["fields"]["registered_capital"]["amount"]
     cert["fields"]["registered_capital"]["amount"] = Decimal(amount)
     cert["valid_from"] = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    cert["valid_until"] = dt.date(2024, 12, 31)
     issuer = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
     batch = issuer.issue([cert], "py-values", issued_at=dt.datetime(2024, 5, 30))
     batch.endorse(sample.key("cn.beijing.gaj"))
@@ -87,6 +88,8 @@ def test_issue_with_python_values(verifier: certanchor.Verifier) -> None:
     assert report.certificate is not None
     assert report.certificate["issued_at"] == ISSUED_AT
     assert report.certificate["valid_from"] == sample.JAN_1_2024
+    # a date as valid_until is inclusive: its last second (core input rules)
+    assert report.certificate["valid_until"] == sample.JAN_1_2024 + 366 * 86_400 - 1
 
 
 def test_missing_endorsement_and_times(verifier: certanchor.Verifier) -> None:
