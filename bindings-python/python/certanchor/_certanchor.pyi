@@ -1,0 +1,306 @@
+"""Type stubs of the compiled extension ``certanchor._certanchor``."""
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Optional, Union, final
+
+from ._enums import Outcome, Verdict
+
+__all__ = [
+    "CertanchorError",
+    "DecodeError",
+    "KeyFormatError",
+    "IssueError",
+    "TrustStoreError",
+    "VerifyError",
+    "LedgerError",
+    "Bundle",
+    "TrustStore",
+    "Verifier",
+    "Report",
+    "Check",
+    "SigningKey",
+    "Issuer",
+    "IssuedBatch",
+    "sample_business_license",
+    "sample_real_estate_title",
+    "sample_authorities",
+    "sample_key",
+    "sample_trust_json",
+    "__version__",
+    "JAN_1_2024",
+]
+
+__version__: str
+JAN_1_2024: int
+
+_BundleInput = Union[bytes, bytearray, memoryview, str, "Bundle"]
+_TimeInput = Union[int, datetime, date, None]
+
+class CertanchorError(ValueError):
+    """Base class of every certanchor error; ``code`` is the core's stable code."""
+
+    code: str
+
+class DecodeError(CertanchorError):
+    """A bundle, anchor, status list or other document did not decode strictly."""
+
+class KeyFormatError(CertanchorError):
+    """A key could not be read, generated or used."""
+
+class IssueError(CertanchorError):
+    """Issuing, endorsing, disclosing or updating status failed."""
+
+class TrustStoreError(CertanchorError):
+    """The trust store document is invalid."""
+
+class VerifyError(CertanchorError):
+    """The verifier refused an out-of-band document."""
+
+class LedgerError(CertanchorError):
+    """A ledger operation failed."""
+
+@final
+class Bundle:
+    """A proof bundle: binary (deterministic CBOR) or ``CA1:`` text."""
+
+    @staticmethod
+    def from_bytes(data: bytes) -> Bundle:
+        """Decodes the binary form strictly; raises ``DecodeError``."""
+    @staticmethod
+    def from_text(text: str) -> Bundle:
+        """Decodes the ``CA1:`` text form strictly; raises ``DecodeError``."""
+    @staticmethod
+    def decode(data: _BundleInput) -> Bundle:
+        """Decodes either form; raises ``DecodeError``."""
+    def to_bytes(self) -> bytes:
+        """The binary form."""
+    def __bytes__(self) -> bytes:
+        """The binary form."""
+    def to_text(self) -> str:
+        """The ``CA1:`` text form."""
+    def with_fewer_fields(self, names: list[str]) -> Bundle:
+        """A smaller bundle disclosing only ``names``."""
+    @property
+    def header(self) -> dict[str, Any]:
+        """The certificate header facts."""
+    @property
+    def disclosed_names(self) -> list[str]:
+        """Names of the disclosed fields (not yet verified)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON view as Python objects."""
+    def to_json(self, indent: Optional[int] = None) -> str:
+        """The JSON view as text."""
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        """Pickles as the binary form."""
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when the bundles are identical."""
+    def __ne__(self, other: object, /) -> bool:
+        """Not equal."""
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class TrustStore:
+    """The verifier's trust store. Picklable."""
+
+    @staticmethod
+    def from_json(source: Union[str, bytes, os.PathLike[str]]) -> TrustStore:
+        """Parses JSON text or a JSON file; raises ``TrustStoreError``."""
+    def to_json(self) -> str:
+        """Canonical JSON text."""
+    @property
+    def issuer_ids(self) -> list[str]:
+        """Ids of the trusted issuers and departments."""
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickles as JSON text."""
+
+@final
+class Check:
+    """One check of a report."""
+
+    @property
+    def check(self) -> str:
+        """Which check (``format`` … ``ledger``)."""
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome."""
+    @property
+    def code(self) -> str:
+        """Stable machine code of the result."""
+    @property
+    def reason(self) -> str:
+        """Plain-language reason."""
+    @property
+    def passed(self) -> bool:
+        """True when the check passed."""
+
+@final
+class Report:
+    """The result of verifying one bundle."""
+
+    @property
+    def verdict(self) -> Verdict:
+        """The overall verdict."""
+    @property
+    def is_valid(self) -> bool:
+        """True when the verdict is valid."""
+    @property
+    def checks(self) -> list[Check]:
+        """The ten checks, in order."""
+    def check(self, name: str) -> Optional[Check]:
+        """The check named ``name``, or ``None``."""
+    def failures(self) -> list[Check]:
+        """The checks that failed."""
+    @property
+    def disclosed(self) -> dict[str, Any]:
+        """Verified disclosed fields, typed by the kind's schema."""
+    @property
+    def certificate(self) -> Optional[dict[str, Any]]:
+        """Header facts, or ``None``."""
+    @property
+    def issuer(self) -> Optional[str]:
+        """The issuing authority's id."""
+    @property
+    def endorsers(self) -> list[str]:
+        """Ids of the departments whose endorsements verified."""
+    @property
+    def anchor_id(self) -> Optional[str]:
+        """The anchor id (hex)."""
+    @property
+    def batch(self) -> Optional[str]:
+        """The batch name."""
+    @property
+    def verified_at(self) -> datetime:
+        """The verification time (aware UTC)."""
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON view as Python objects."""
+    def to_json(self, indent: Optional[int] = None) -> str:
+        """The JSON view as text."""
+
+@final
+class Verifier:
+    """Verifies bundles against a trust store. Thread-safe, picklable."""
+
+    def __new__(cls, trust: TrustStore) -> Verifier:
+        """A verifier trusting ``trust``."""
+    @property
+    def trust_store(self) -> TrustStore:
+        """The trust store."""
+    def verify(self, bundle: _BundleInput, now: _TimeInput = None) -> Report:
+        """Verifies one bundle at ``now`` (default: the current time)."""
+    def verify_many(
+        self,
+        bundles: Iterable[_BundleInput],
+        now: _TimeInput = None,
+        progress: bool = False,
+    ) -> list[Report]:
+        """Verifies many bundles in parallel with the GIL released."""
+    def add_status_list(self, data: bytes) -> None:
+        """Adds a status list obtained out of band."""
+    def __reduce__(self) -> tuple[Any, tuple[TrustStore]]:
+        """Pickles as the trust store."""
+
+@final
+class SigningKey:
+    """An Ed25519 signing key."""
+
+    @staticmethod
+    def generate() -> SigningKey:
+        """A fresh random key."""
+    @staticmethod
+    def from_pem(pem: str) -> SigningKey:
+        """Reads a PKCS#8 PEM private key."""
+    def to_pem(self) -> str:
+        """The private key as PKCS#8 PEM. Secret."""
+    @property
+    def public_key(self) -> str:
+        """The raw public key in base64."""
+    @property
+    def public_key_pem(self) -> str:
+        """The public key as SPKI PEM."""
+    @property
+    def key_id(self) -> str:
+        """The COSE key id, hex."""
+
+@final
+class IssuedBatch:
+    """An issued batch: anchor, private records and status lists."""
+
+    @staticmethod
+    def from_bytes(data: bytes) -> IssuedBatch:
+        """Reads a batch saved with ``to_bytes``."""
+    def to_bytes(self) -> bytes:
+        """The private record (secret)."""
+    @property
+    def batch(self) -> str:
+        """The batch name."""
+    @property
+    def issuer(self) -> str:
+        """The issuer id."""
+    @property
+    def anchor(self) -> bytes:
+        """The signed anchor."""
+    @property
+    def anchor_id(self) -> str:
+        """The anchor id, hex."""
+    @property
+    def status_lists(self) -> list[bytes]:
+        """The current status lists."""
+    @property
+    def ids(self) -> list[Optional[str]]:
+        """Certificate ids, in batch order."""
+    def fields(self, index: int) -> dict[str, Any]:
+        """Fields of certificate ``index`` as issued."""
+    def index_of(self, id: str) -> Optional[int]:
+        """Leaf index of certificate ``id``."""
+    def endorse(self, key: SigningKey) -> None:
+        """Adds a department's endorsement."""
+    def bundle(self, index: int, disclose: Optional[list[str]] = None) -> Bundle:
+        """The bundle of certificate ``index``."""
+    def bundles(self, disclose: Optional[list[str]] = None) -> list[Bundle]:
+        """Bundles of every certificate."""
+    def __len__(self) -> int:
+        """Number of certificates."""
+
+@final
+class Issuer:
+    """An issuing authority."""
+
+    def __new__(cls, key: SigningKey, issuer_id: str) -> Issuer:
+        """An issuer ``issuer_id`` signing with ``key``."""
+    @property
+    def id(self) -> str:
+        """The issuer id."""
+    def issue(
+        self,
+        certificates: Iterable[Mapping[str, Any]],
+        batch: str,
+        issued_at: _TimeInput = None,
+        decoys: int = 0,
+    ) -> IssuedBatch:
+        """Issues a batch."""
+    def update_status(
+        self,
+        batch: IssuedBatch,
+        purpose: str,
+        changes: Union[Mapping[int, bool], Iterable[int]],
+        now: _TimeInput = None,
+        ttl: int = 86400,
+    ) -> bytes:
+        """Publishes a new status list for ``batch``."""
+
+def sample_business_license(i: int) -> dict[str, Any]:
+    """Demo business license ``i``."""
+
+def sample_real_estate_title(i: int) -> dict[str, Any]:
+    """Demo real-estate title ``i``."""
+
+def sample_authorities() -> list[dict[str, Any]]:
+    """The demo authorities."""
+
+def sample_key(issuer_id: str) -> SigningKey:
+    """A demo authority's signing key."""
+
+def sample_trust_json() -> str:
+    """The demo trust store JSON."""

@@ -1,0 +1,38 @@
+//! `certanchor._certanchor`: the Python binding of the certanchor core.
+//!
+//! Thin by design (DESIGN §1): each class wraps a core type, extracts its
+//! arguments under the GIL, calls the core (with the GIL released for long
+//! work) and converts the result. Errors map in one place, [`error`].
+//! The public Python package is `certanchor` (`python/certanchor/`).
+
+mod bundle;
+mod convert;
+mod error;
+mod issue;
+mod sample;
+mod trust;
+mod verify;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule(gil_used = false)]
+fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    error::register(m)?;
+    m.add_class::<bundle::PyBundle>()?;
+    m.add_class::<trust::PyTrustStore>()?;
+    m.add_class::<verify::PyVerifier>()?;
+    m.add_class::<verify::PyReport>()?;
+    m.add_class::<verify::PyCheck>()?;
+    m.add_class::<issue::PySigningKey>()?;
+    m.add_class::<issue::PyIssuer>()?;
+    m.add_class::<issue::PyIssuedBatch>()?;
+    m.add_function(wrap_pyfunction!(sample::sample_business_license, m)?)?;
+    m.add_function(wrap_pyfunction!(sample::sample_real_estate_title, m)?)?;
+    m.add_function(wrap_pyfunction!(sample::sample_authorities, m)?)?;
+    m.add_function(wrap_pyfunction!(sample::sample_key, m)?)?;
+    m.add_function(wrap_pyfunction!(sample::sample_trust_json, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("JAN_1_2024", certanchor::sample::JAN_1_2024)?;
+    Ok(())
+}

@@ -1,0 +1,27 @@
+"""Every public item of the package has a docstring."""
+
+from __future__ import annotations
+
+import inspect
+
+import certanchor
+from certanchor import sample
+
+
+def test_public_items_are_documented() -> None:
+    missing = []
+    for mod in (certanchor, sample):
+        assert mod.__doc__
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if isinstance(obj, (str, int)):
+                continue
+            if not inspect.getdoc(obj):
+                missing.append(f"{mod.__name__}.{name}")
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_"):
+                        continue
+                    if not inspect.getdoc(member):
+                        missing.append(f"{mod.__name__}.{name}.{attr}")
+    assert missing == []
