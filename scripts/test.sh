@@ -59,6 +59,9 @@ step "interop: Go's sumdb/note and sumdb/tlog verify our checkpoints and proofs"
 cargo run -q --locked -p certanchor --example interop -- ledger-vectors > target/ledger-vectors.json
 GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go run tests/interop/go/crosscheck.go target/ledger-vectors.json
 
+step "Python binding (scripts/test-python.sh)"
+bash scripts/test-python.sh
+
 step "fuzz smoke: every cargo-fuzz target for a few seconds (scripts/test-fuzz.sh)"
 bash scripts/test-fuzz.sh
 
