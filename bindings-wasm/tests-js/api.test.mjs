@@ -1,0 +1,123 @@
+// decodeBundle / bundleFromText / bundleToText / withFewerFields, labels,
+// the demo trust store, error names and codes.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ca, vectors, trustJson, b64, caseNamed } from "./helpers.mjs";
+
+const isErr = (name, code) => (e) => {
+  assert.ok(e instanceof Error, "an Error instance");
+  assert.equal(e.name, name);
+  assert.equal(e.code, code);
+  assert.ok(e.message.length > 0);
+  return true;
+};
+
+test("decodeBundle gives the same view for the binary and the CA1 text form", () => {
+  for (const c of vectors.cases) {
+    const a = ca.decodeBundle(b64(c.bundle));
+    assert.deepEqual(ca.decodeBundle(c.text), a, c.name);
+    assert.equal(a.v, 1);
+    assert.equal(typeof a.header.kind, "string");
+    assert.ok(Array.isArray(a.disclosed) && Array.isArray(a.proof.path));
+  }
+});
+
+test("bundleFromText gives the binary form; bundleToText round-trips", () => {
+  for (const c of vectors.cases) {
+    const bytes = ca.bundleFromText(c.text);
+    assert.ok(bytes instanceof Uint8Array);
+    assert.deepEqual(bytes, b64(c.bundle), c.name);
+    assert.deepEqual(ca.bundleFromText(ca.bundleToText(bytes)), bytes);
+    assert.match(ca.bundleToText(c.text), /^CA1:/);
+  }
+});
+
+test("withFewerFields discloses less and still verifies", () => {
+  const c = caseNamed("valid_title_full");
+  const all = ca.decodeBundle(c.text).disclosed.map((d) => d.name);
+  assert.ok(all.length > 2);
+  const keep = [all[0], all[2]];
+  const smaller = ca.withFewerFields(c.text, keep);
+  assert.deepEqual(ca.decodeBundle(smaller).disclosed.map((d) => d.name).sort(), [...keep].sort());
+  const r = new ca.Verifier(trustJson).verify(smaller, c.now);
+  assert.equal(r.verdict, "valid");
+  assert.deepEqual(Object.keys(r.disclosed).sort(), [...keep].sort());
+  const none = ca.withFewerFields(b64(c.bundle), []);
+  assert.equal(new ca.Verifier(trustJson).verify(none, c.now).verdict, "valid");
+  assert.throws(() => ca.withFewerFields(c.text, ["no_such"]), isErr("IssueError", "no_such_field"));
+  assert.throws(() => ca.withFewerFields(c.text, [1]), isErr("TypeError", "invalid_argument"));
+  assert.throws(() => ca.withFewerFields(c.text, "location"), isErr("TypeError", "invalid_argument"));
+});
+
+test("a bundle tampered after issue fails at integrity", () => {
+  const c = caseNamed("valid_license_partial");
+  const view = ca.decodeBundle(c.text);
+  const d = view.disclosed.find((x) => typeof x.value === "string" && /^[0-9A-Z]{4,}$/.test(x.value));
+  const bytes = b64(c.bundle);
+  const needle = Buffer.from(d.value, "utf8");
+  const at = Buffer.from(bytes).lastIndexOf(needle); // the disclosed copy (the id may repeat it)
+  assert.ok(at > 0);
+  const t = Uint8Array.from(bytes);
+  t[at + 1] = needle[1] === 0x31 ? 0x32 : 0x31; // one ASCII character changed, same length
+  const r = new ca.Verifier(trustJson).verify(t, c.now);
+  assert.equal(r.verdict, "invalid");
+  const failed = r.checks.filter((x) => x.outcome === "failed").map((x) => `${x.check}/${x.code}`);
+  assert.ok(failed.includes("integrity/digest_mismatch"), failed.join());
+});
+
+test("errors carry name and the core's stable code", () => {
+  assert.throws(() => new ca.Verifier("{"), isErr("TrustError", "trust_store_json"));
+  const extra = JSON.parse(trustJson);
+  extra.unexpected = true;
+  assert.throws(() => new ca.Verifier(JSON.stringify(extra)), isErr("TrustError", "trust_store_json"));
+  const v2 = JSON.parse(trustJson);
+  v2.version = 2;
+  assert.throws(() => new ca.Verifier(JSON.stringify(v2)), isErr("TrustError", "unsupported_version"));
+  const badKey = JSON.parse(trustJson);
+  badKey.issuers[0].keys[0].public_key = "AAAA";
+  assert.throws(() => new ca.Verifier(JSON.stringify(badKey)), isErr("TrustError", "invalid_key"));
+  assert.throws(() => ca.bundleFromText("HC1:6BF"), isErr("DecodeError", "invalid_text_form"));
+  assert.throws(() => ca.bundleFromText("CA1:!!!"), isErr("DecodeError", "invalid_text_form"));
+  assert.throws(() => ca.decodeBundle(new Uint8Array([0xa0])), (e) => e.name === "DecodeError" && typeof e.code === "string");
+  const v = new ca.Verifier(trustJson);
+  assert.throws(() => v.verify(42), isErr("TypeError", "invalid_argument"));
+  assert.throws(() => v.verify("CA1:", "yesterday"), isErr("TypeError", "invalid_argument"));
+  assert.throws(() => v.verify("CA1:", -5), isErr("TypeError", "invalid_argument"));
+  assert.throws(() => v.addStatusList(new Uint8Array([1, 2, 3])), (e) => e.name === "VerifyError" && typeof e.code === "string");
+  // an undecodable bundle is a report, not an exception
+  assert.equal(v.verify("CA1:not base45 ~", 0).checks[0].code, "invalid_text_form");
+});
+
+test("status lists handed out of band are used", () => {
+  const c = caseNamed("valid_title_full");
+  const v = new ca.Verifier(trustJson);
+  for (const s of vectors.status_lists) v.addStatusList(b64(s.cose));
+  const r = v.verify(c.text, c.now);
+  assert.equal(r.status.length, 2);
+  assert.deepEqual(r.status.map((s) => s.purpose).sort(), ["revocation", "suspension"]);
+});
+
+test("fieldLabels exports the core schema's Chinese labels", () => {
+  const bl = ca.fieldLabels("business_license");
+  assert.equal(bl.label_zh, "营业执照");
+  assert.equal(bl.fields.uscc, "统一社会信用代码");
+  assert.equal(bl.fields["registered_capital.amount"], "金额");
+  assert.equal(bl.order[0], "uscc");
+  const rt = ca.fieldLabels("real_estate_title");
+  assert.equal(rt.label_zh, "不动产权证书");
+  assert.equal(rt.fields.unit_number, "不动产单元号");
+  assert.equal(rt.fields.right_holders, "权利人");
+  assert.equal(rt.fields.location, "坐落");
+  assert.equal(rt.fields["right_holders.name"], "姓名（名称）");
+  assert.equal(ca.fieldLabels("marriage_certificate"), undefined);
+  assert.deepEqual(ca.builtinKinds(), ["business_license", "real_estate_title"]);
+});
+
+test("the shipped demo trust store is the vectors' trust store", () => {
+  const demo = ca.demoTrustStore();
+  assert.deepEqual(JSON.parse(demo), vectors.trust_store);
+  const doc = new ca.Verifier(demo).trustStore();
+  assert.equal(doc.issuers.length, 5);
+  assert.ok(doc.issuers.some((i) => i.name === "国家税务总局北京市税务局"));
+  assert.match(ca.version(), /^\d+\.\d+\.\d+/);
+});

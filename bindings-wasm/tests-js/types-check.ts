@@ -1,0 +1,27 @@
+// Type-checked by `tsc --noEmit` (tests-js/types.test.mjs): the published
+// .d.ts files describe what the tests use. Never run.
+import * as node from "certanchor-wasm";
+import init, * as web from "certanchor-wasm/web";
+import type { Report, Check, Verdict, FieldLabels, BundleView, TrustStoreDoc, CertanchorError } from "certanchor-wasm/web";
+
+export async function demo(text: string, bytes: Uint8Array): Promise<Verdict> {
+  await init();
+  const v: web.Verifier = new web.Verifier(web.demoTrustStore());
+  const r: Report = v.verify(text, new Date());
+  const first: Check = r.checks[0];
+  const code: string = first.code;
+  const n: Report = new node.Verifier(node.demoTrustStore()).verify(bytes, 1717030800);
+  const labels: FieldLabels | undefined = node.fieldLabels("business_license");
+  const zh: string | undefined = labels?.fields["uscc"];
+  const view: BundleView = node.decodeBundle(bytes);
+  const cab: Uint8Array = node.bundleFromText(text);
+  const smaller: Uint8Array = node.withFewerFields(cab, ["location"]);
+  const back: string = node.bundleToText(smaller);
+  const doc: TrustStoreDoc = v.trustStore();
+  const kinds: string[] = node.builtinKinds();
+  try { node.bundleFromText("x"); } catch (e) { const ce = e as CertanchorError; console.log(ce.code, ce.name); }
+  console.log(code, zh, view.header?.kind, back, doc.issuers[0]?.name, kinds, n.endorsers.map((p) => p.name));
+  v.addStatusList(bytes);
+  v.free();
+  return r.verdict;
+}
