@@ -62,6 +62,9 @@ GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go run tests/interop/go/crossc
 step "Python binding (scripts/test-python.sh)"
 bash scripts/test-python.sh
 
+step "WebAssembly package and the clerk's page (scripts/test-wasm.sh)"
+bash scripts/test-wasm.sh
+
 step "fuzz smoke: every cargo-fuzz target for a few seconds (scripts/test-fuzz.sh)"
 bash scripts/test-fuzz.sh
 
