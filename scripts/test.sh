@@ -41,7 +41,7 @@ step "cargo test"
 cargo test --workspace --locked
 
 step "cargo doc (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --lib --locked
 
 step "core builds for wasm32 without default features"
 cargo build -p certanchor --no-default-features --target wasm32-unknown-unknown --locked

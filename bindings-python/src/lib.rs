@@ -2,7 +2,7 @@
 //!
 //! Thin by design (DESIGN §1): each class wraps a core type, extracts its
 //! arguments under the GIL, calls the core (with the GIL released for long
-//! work) and converts the result. Errors map in one place, [`error`].
+//! work) and converts the result. Errors map in one place, the private `error` module.
 //! The public Python package is `certanchor` (`python/certanchor/`).
 
 mod bundle;

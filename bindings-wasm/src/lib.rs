@@ -4,8 +4,8 @@
 //! The binding is thin (DESIGN §1): every function converts its JavaScript
 //! arguments, calls the core, and converts the result back. No rule lives
 //! here. Reports, bundle views and trust stores cross the boundary as the
-//! core's own JSON views ([`Report::to_json`], [`Bundle::to_json`],
-//! [`TrustStore::to_json`]), so their keys are the same snake_case keys the
+//! core's own JSON views ([`certanchor::Report::to_json`], [`certanchor::Bundle::to_json`],
+//! [`certanchor::TrustStore::to_json`]), so their keys are the same snake_case keys the
 //! CLI's `--json` output and the Python binding use.
 //!
 //! Errors are thrown as JavaScript `Error` objects whose `name` says the
