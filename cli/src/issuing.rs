@@ -197,9 +197,11 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
             ));
         }
     };
-    let certs: Vec<_> = rows.iter().map(|r| r.certificate.clone()).collect();
+    // one copy of the input: line numbers aside, the certificates themselves
+    let (lines, certs): (Vec<usize>, Vec<_>) =
+        rows.into_iter().map(|r| (r.line, r.certificate)).unzip();
     if let Err(problems) = issuer.validate(&certs) {
-        let lines = problems
+        let found = problems
             .into_iter()
             .map(|p| match p {
                 IssueError::Schema {
@@ -207,19 +209,19 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
                     field,
                     reason,
                     ..
-                } => (rows.get(index).map_or(0, |r| r.line), Some(field), reason),
+                } => (lines.get(index).copied().unwrap_or(0), Some(field), reason),
                 IssueError::Certificate { index, reason, .. } => {
-                    (rows.get(index).map_or(0, |r| r.line), None, reason)
+                    (lines.get(index).copied().unwrap_or(0), None, reason)
                 }
                 IssueError::UnknownKind { index, kind, .. } => (
-                    rows.get(index).map_or(0, |r| r.line),
+                    lines.get(index).copied().unwrap_or(0),
                     None,
                     format!("unknown kind `{kind}`"),
                 ),
                 other => (0, None, other.to_string()),
             })
             .collect();
-        return Err(report_problems(&a.input, lines, json));
+        return Err(report_problems(&a.input, found, json));
     }
     let batch = issuer.issue(
         &a.batch,
@@ -229,6 +231,7 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
             decoys: a.decoys,
         },
     )?;
+    drop(certs); // the batch now holds the fields with their salts
     std::fs::create_dir_all(a.out.join("bundles")).map_err(util::io_err("create", &a.out))?;
     util::write_atomic(&a.out.join("batch.cbor"), &batch.to_bytes(), true)?;
     util::write_atomic(&a.out.join("anchor.cose"), batch.anchor().to_bytes(), false)?;
