@@ -18,9 +18,9 @@
 //! The verdict is `invalid` if any check failed, `indeterminate` if none
 //! failed but one is indeterminate, `valid` otherwise.
 //!
-//! Anchor signatures are checked once per distinct anchor (a bounded cache
-//! keyed by SHA-256 of the whole COSE_Sign bytes — not only the anchor id,
-//! which two envelopes with different signatures share). The verifier also
+//! Anchor and status-list signatures are checked once per distinct document
+//! (bounded caches keyed by SHA-256 of the whole COSE bytes — not only the
+//! anchor id, which two envelopes with different signatures share). The verifier also
 //! remembers the newest valid status list it has seen per batch and purpose,
 //! so an older list replayed later is not believed.
 
@@ -336,7 +336,16 @@ pub struct Verifier {
     trust: TrustStore,
     registry: SchemaRegistry,
     anchors: Mutex<HashMap<Hash, Arc<AnchorEval>>>,
+    status_lists: Mutex<HashMap<Hash, Arc<StatusEval>>>,
     status_seen: Mutex<HashMap<StatusKey, Arc<StatusList>>>,
+}
+
+/// A decoded status list and whether a trusted key of its issuer signed it,
+/// checked once per distinct list (keyed by SHA-256 of its bytes).
+#[derive(Debug)]
+struct StatusEval {
+    list: Arc<StatusList>,
+    trusted: Result<(), String>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -357,6 +366,7 @@ impl Verifier {
             trust,
             registry,
             anchors: Mutex::new(HashMap::new()),
+            status_lists: Mutex::new(HashMap::new()),
             status_seen: Mutex::new(HashMap::new()),
         }
     }
@@ -606,7 +616,7 @@ impl Verifier {
         };
         let mut lists = Vec::with_capacity(bundle.status.len());
         for (i, s) in bundle.status.iter().enumerate() {
-            match StatusList::from_bytes(s) {
+            match self.status_eval(s) {
                 Ok(l) => lists.push(l),
                 Err(e) => {
                     return Self::format_failure(format!("status list {i}: {e}"), e.code(), now);
@@ -903,10 +913,29 @@ impl Verifier {
         }
     }
 
+    fn status_eval(&self, bytes: &[u8]) -> Result<Arc<StatusEval>, crate::DecodeError> {
+        let key = Hash::digest(bytes);
+        if let Some(e) = lock(&self.status_lists).get(&key) {
+            return Ok(Arc::clone(e));
+        }
+        let list = StatusList::from_bytes(bytes)?;
+        let trusted = self.status_list_trusted(&list);
+        let eval = Arc::new(StatusEval {
+            list: Arc::new(list),
+            trusted,
+        });
+        let mut cache = lock(&self.status_lists);
+        if cache.len() >= MAX_CACHED_ANCHORS {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&eval));
+        Ok(eval)
+    }
+
     fn check_status(
         &self,
         eval: &AnchorEval,
-        lists: &[StatusList],
+        lists: &[Arc<StatusEval>],
         leaf: u64,
         now: u64,
         required: bool,
@@ -919,8 +948,8 @@ impl Verifier {
             )
         };
         // Validate what the bundle carries and remember the newest.
-        for l in lists {
-            let b = l.body();
+        for e in lists {
+            let b = e.list.body();
             if b.issuer != body.issuer || b.batch != body.batch || b.root != body.root {
                 return fail(
                     "status_wrong_batch",
@@ -930,13 +959,13 @@ impl Verifier {
                     ),
                 );
             }
-            if let Err(why) = self.status_list_trusted(l) {
+            if let Err(why) = &e.trusted {
                 return fail(
                     "status_bad_signature",
                     format!("{} list refused: {why}", b.purpose.as_str()),
                 );
             }
-            self.remember_status(Arc::new(l.clone()));
+            self.remember_status(Arc::clone(&e.list));
         }
         let mut infos = Vec::new();
         let mut notes = Vec::new();
@@ -950,7 +979,10 @@ impl Verifier {
             };
             any = true;
             let b = newest.body();
-            if let Some(carried) = lists.iter().find(|l| l.body().purpose == purpose)
+            if let Some(carried) = lists
+                .iter()
+                .map(|e| &e.list)
+                .find(|l| l.body().purpose == purpose)
                 && carried.body().epoch < b.epoch
             {
                 notes.push(format!(
