@@ -184,6 +184,59 @@ fn main() {
         }
     }
 
+    // certificate input: JSONL and CSV of sample licenses and titles
+    for (sel, kind) in [(0u8, "business_license"), (2u8, "real_estate_title")] {
+        let certs: Vec<_> = (0..3)
+            .map(|i| {
+                if kind == "business_license" {
+                    certanchor::sample::business_license(i)
+                } else {
+                    certanchor::sample::real_estate_title(i)
+                }
+            })
+            .collect();
+        let mut jsonl = vec![sel];
+        for c in &certs {
+            let line = serde_json::json!({
+                "id": c.id, "valid_from": c.valid_from, "valid_until": c.valid_until,
+                "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect::<serde_json::Map<_, _>>(),
+            });
+            jsonl.extend_from_slice(line.to_string().as_bytes());
+            jsonl.push(b'\n');
+        }
+        put("certificate_input", &format!("{kind}_jsonl"), &jsonl);
+        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let names: Vec<&String> = certs[0].fields.keys().collect();
+        let mut csv = String::from("id,valid_from,valid_until");
+        for n in &names {
+            csv.push(',');
+            csv.push_str(&quote(n));
+        }
+        csv.push('\n');
+        for c in &certs {
+            csv.push_str(&format!(
+                "{},2024-01-01,{}",
+                quote(&c.id),
+                c.valid_until.map_or(String::new(), |t: u64| t.to_string())
+            ));
+            for n in &names {
+                csv.push(',');
+                match c.fields.get(*n) {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Text(t)) => csv.push_str(&quote(t)),
+                    Some(v) => csv.push_str(&quote(&v.to_json().to_string())),
+                }
+            }
+            csv.push('\n');
+        }
+        put(
+            "certificate_input",
+            &format!("{kind}_csv"),
+            &[&[sel + 1][..], csv.as_bytes()].concat(),
+        );
+    }
+
     // tests/vectors
     let bv = vectors("bundles.json");
     for (i, a) in bv["anchors"].as_array().unwrap().iter().enumerate() {

@@ -277,6 +277,7 @@ pub fn run(name: &str, data: &[u8]) -> bool {
         "batch_record" => batch_record(data),
         "ledger_recovery" => ledger_recovery(data),
         "verify_bytes" => verify_bytes(data),
+        "certificate_input" => certificate_input(data),
         _ => return false,
     }
     true
@@ -450,4 +451,74 @@ pub fn verify_bytes(data: &[u8]) {
         );
     }
     let _ = r.to_json();
+}
+
+/// Certificate input (JSONL or CSV, chosen by the first byte): every row is
+/// read or reported; accepted rows carry increasing line numbers, survive a
+/// JSONL write → read round trip unchanged, and issuing them gives a batch or
+/// a typed error.
+pub fn certificate_input(data: &[u8]) {
+    use certanchor::input::{InputFormat, read_certificates};
+    let Some((&selector, text)) = data.split_first() else {
+        return;
+    };
+    let (format, kind) = match selector % 4 {
+        0 => (InputFormat::Jsonl, "business_license"),
+        1 => (InputFormat::Csv, "business_license"),
+        2 => (InputFormat::Jsonl, "real_estate_title"),
+        _ => (InputFormat::Csv, "real_estate_title"),
+    };
+    let registry = certanchor::schema::SchemaRegistry::builtin();
+    let rows = match read_certificates(text, format, kind, registry.get(kind)) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            assert!(!problems.is_empty(), "an error without a problem");
+            for p in &problems {
+                let _ = p.to_string();
+            }
+            return;
+        }
+    };
+    assert!(
+        rows.windows(2).all(|w| w[0].line < w[1].line),
+        "line numbers not increasing"
+    );
+    // JSONL round trip (input values never hold bytes, so to_json is exact).
+    let mut jsonl = String::new();
+    for r in &rows {
+        let c = &r.certificate;
+        let line = serde_json::json!({
+            "id": c.id,
+            "valid_from": c.valid_from,
+            "valid_until": c.valid_until,
+            "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
+        });
+        jsonl.push_str(&line.to_string());
+        jsonl.push('\n');
+    }
+    let again = read_certificates(jsonl.as_bytes(), InputFormat::Jsonl, kind, None)
+        .expect("our own JSONL refused");
+    let before: Vec<_> = rows.iter().map(|r| &r.certificate).collect();
+    let after: Vec<_> = again.iter().map(|r| &r.certificate).collect();
+    assert_eq!(before, after, "JSONL round trip changed a certificate");
+    if rows.is_empty() || rows.len() > 64 {
+        return;
+    }
+    let issuer_id = if kind == "business_license" {
+        "cn.beijing.scjgj"
+    } else {
+        "cn.beijing.ghzrzyw"
+    };
+    let issuer = Issuer::new(authority(issuer_id), issuer_id);
+    let certs: Vec<_> = rows.into_iter().map(|r| r.certificate).collect();
+    match issuer.issue("fuzz-input", &certs, &IssueOptions { issued_at: ISSUED, decoys: 1 }) {
+        Ok(b) => {
+            let bundle = b.bundle(0, None).expect("bundle of an issued batch");
+            let report = verifier().verify(&bundle.to_bytes(), NOW);
+            let _ = report.verdict;
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
 }
