@@ -220,6 +220,12 @@ impl Anchor {
         self.cose.verify(index, key)
     }
 
+    /// What signature `index` signs and the signature bytes (for batch
+    /// verification); `None` past the signatures.
+    pub(crate) fn signed_parts(&self, index: usize) -> Option<(Vec<u8>, &[u8])> {
+        self.cose.signed_parts(index)
+    }
+
     /// Adds an endorsement signature by `key` (a department co-signing the batch).
     ///
     /// # Errors

@@ -218,6 +218,17 @@ impl Writer {
         }
     }
 
+    /// Empties the writer, keeping its buffer for reuse.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// The bytes written so far.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The bytes written so far.
     #[must_use]
     pub fn into_bytes(self) -> Vec<u8> {

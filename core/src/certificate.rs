@@ -118,13 +118,24 @@ impl Disclosure {
 /// `SHA-256("certanchor:field:v1" ‖ 0x00 ‖ dcbor([salt, name, value]))`.
 #[must_use]
 pub fn field_digest(salt: &[u8; 16], name: &str, value: &Value) -> Hash {
-    let mut w = Writer::with_capacity(64);
-    w.raw(FIELD_DIGEST_DOMAIN);
-    w.array(3);
-    w.bytes(salt);
-    w.text(name);
-    w.value(value);
-    Hash::digest(&w.into_bytes())
+    // One scratch buffer per thread: digests are computed millions of times
+    // per batch and the encoding is short.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Writer> = std::cell::RefCell::new(Writer::with_capacity(256));
+    }
+    let encode = |w: &mut Writer| {
+        w.clear();
+        w.raw(FIELD_DIGEST_DOMAIN);
+        w.array(3);
+        w.bytes(salt);
+        w.text(name);
+        w.value(value);
+        Hash::digest(w.as_bytes())
+    };
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut w) => encode(&mut w),
+        Err(_) => encode(&mut Writer::with_capacity(128)),
+    })
 }
 
 /// The certificate header: the Merkle leaf data (DESIGN §3).

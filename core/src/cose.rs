@@ -178,6 +178,13 @@ impl MultiSigned {
         &self.kids
     }
 
+    /// The bytes signature `index` signs (COSE `Sig_structure`) and the
+    /// signature, for batch verification; `None` past the signatures.
+    pub(crate) fn signed_parts(&self, index: usize) -> Option<(Vec<u8>, &[u8])> {
+        let sig = self.sign.signatures.get(index)?;
+        Some((self.sign.tbs_data(b"", sig), &sig.signature))
+    }
+
     /// Verifies signature `index` with `key` (verify_strict); `false` for an
     /// index past the signatures (coset would panic).
     pub(crate) fn verify(&self, index: usize, key: &PublicKey) -> bool {

@@ -107,10 +107,31 @@ pub struct IssuedBatch {
     tree: MerkleTree,
 }
 
-fn csprng() -> Result<ChaCha20Rng, KeyError> {
+fn os_seed() -> Result<Zeroizing<[u8; 32]>, KeyError> {
     let mut seed = Zeroizing::new([0u8; 32]);
     getrandom::getrandom(seed.as_mut()).map_err(|e| KeyError::Rng(e.to_string()))?;
-    Ok(ChaCha20Rng::from_seed(*seed))
+    Ok(seed)
+}
+
+/// Certificates per unit of parallel work in [`Issuer::issue`] and
+/// [`Issuer::validate`].
+const CHUNK: usize = 2048;
+
+/// `f` over `(chunk number, chunk)` for chunks of [`CHUNK`] items, in
+/// parallel with the `parallel` feature; results in chunk order.
+fn chunks_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn((usize, &[T])) -> R + Sync + Send,
+) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_chunks(CHUNK).enumerate().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.chunks(CHUNK).enumerate().map(f).collect()
+    }
 }
 
 impl Issuer {
@@ -149,59 +170,82 @@ impl Issuer {
     /// The list of problems (unknown kind, schema violations with dotted field
     /// paths, empty or duplicate ids, inverted validity windows).
     pub fn validate(&self, certs: &[Certificate]) -> Result<(), Vec<IssueError>> {
-        let mut problems = Vec::new();
+        // Duplicate ids need the whole batch; every other rule is per
+        // certificate and runs in parallel, keeping the problems in order.
         let mut seen: HashSet<&str> = HashSet::with_capacity(certs.len());
-        for (index, c) in certs.iter().enumerate() {
-            let cert_err = |reason: String| IssueError::Certificate {
-                index,
-                id: c.id.clone(),
-                reason,
-            };
-            if c.id.is_empty() || c.id.len() > MAX_NAME_LEN {
-                problems.push(cert_err(format!("id must be 1..={MAX_NAME_LEN} bytes")));
-            } else if !seen.insert(c.id.as_str()) {
-                problems.push(cert_err("duplicate id in batch".into()));
+        let duplicate: Vec<bool> = certs
+            .iter()
+            .map(|c| !c.id.is_empty() && c.id.len() <= MAX_NAME_LEN && !seen.insert(&c.id))
+            .collect();
+        drop(seen);
+        let per_chunk = |(chunk, certs): (usize, &[Certificate])| {
+            let mut problems = Vec::new();
+            for (i, c) in certs.iter().enumerate() {
+                let index = chunk * CHUNK + i;
+                self.validate_one(index, c, duplicate.get(index) == Some(&true), &mut problems);
             }
-            if c.valid_until.is_some_and(|u| u < c.valid_from) {
-                problems.push(cert_err("valid_until is before valid_from".into()));
-            }
-            if c.fields.len() > MAX_FIELDS {
-                problems.push(cert_err(format!("more than {MAX_FIELDS} fields")));
-            }
-            if let Some(n) = c
-                .fields
-                .keys()
-                .find(|n| n.is_empty() || n.len() > MAX_NAME_LEN)
-            {
-                problems.push(IssueError::Schema {
-                    index,
-                    id: c.id.clone(),
-                    field: n.clone(),
-                    reason: format!("field names must be 1..={MAX_NAME_LEN} bytes"),
-                });
-            }
-            match self.registry.get(&c.kind) {
-                None => problems.push(IssueError::UnknownKind {
-                    index,
-                    id: c.id.clone(),
-                    kind: c.kind.clone(),
-                }),
-                Some(schema) => {
-                    if let Err(vs) = schema.validate_all(&c.fields) {
-                        problems.extend(vs.into_iter().map(|v| IssueError::Schema {
-                            index,
-                            id: c.id.clone(),
-                            field: v.field,
-                            reason: v.reason,
-                        }));
-                    }
-                }
-            }
-        }
+            problems
+        };
+        let problems: Vec<IssueError> =
+            chunks_map(certs, per_chunk).into_iter().flatten().collect();
         if problems.is_empty() {
             Ok(())
         } else {
             Err(problems)
+        }
+    }
+
+    fn validate_one(
+        &self,
+        index: usize,
+        c: &Certificate,
+        duplicate: bool,
+        problems: &mut Vec<IssueError>,
+    ) {
+        let cert_err = |reason: String| IssueError::Certificate {
+            index,
+            id: c.id.clone(),
+            reason,
+        };
+        if c.id.is_empty() || c.id.len() > MAX_NAME_LEN {
+            problems.push(cert_err(format!("id must be 1..={MAX_NAME_LEN} bytes")));
+        } else if duplicate {
+            problems.push(cert_err("duplicate id in batch".into()));
+        }
+        if c.valid_until.is_some_and(|u| u < c.valid_from) {
+            problems.push(cert_err("valid_until is before valid_from".into()));
+        }
+        if c.fields.len() > MAX_FIELDS {
+            problems.push(cert_err(format!("more than {MAX_FIELDS} fields")));
+        }
+        if let Some(n) = c
+            .fields
+            .keys()
+            .find(|n| n.is_empty() || n.len() > MAX_NAME_LEN)
+        {
+            problems.push(IssueError::Schema {
+                index,
+                id: c.id.clone(),
+                field: n.clone(),
+                reason: format!("field names must be 1..={MAX_NAME_LEN} bytes"),
+            });
+        }
+        match self.registry.get(&c.kind) {
+            None => problems.push(IssueError::UnknownKind {
+                index,
+                id: c.id.clone(),
+                kind: c.kind.clone(),
+            }),
+            Some(schema) => {
+                if let Err(vs) = schema.validate_all(&c.fields) {
+                    problems.extend(vs.into_iter().map(|v| IssueError::Schema {
+                        index,
+                        id: c.id.clone(),
+                        field: v.field,
+                        reason: v.reason,
+                    }));
+                }
+            }
         }
     }
 
@@ -253,40 +297,36 @@ impl Issuer {
         self.validate(certs)
             .map_err(|problems| IssueError::Rejected { problems })?;
 
-        let mut rng = csprng()?;
+        // One OS seed per batch; chunk `k` draws its salts from ChaCha20
+        // stream `k` of that key, so chunks run in parallel and never share
+        // keystream.
+        let seed = os_seed()?;
+        let per_chunk = |(chunk, certs): (usize, &[Certificate])| {
+            let mut rng = ChaCha20Rng::from_seed(*seed);
+            rng.set_stream(chunk as u64);
+            certs
+                .iter()
+                .map(|c| {
+                    let record = self.issue_one(c, opts, &mut rng);
+                    let leaf = leaf_hash(&record.header);
+                    (record, leaf)
+                })
+                .collect::<Vec<_>>()
+        };
+        let chunks = chunks_map(certs, per_chunk);
         let mut records = Vec::with_capacity(certs.len());
         let mut leaves = Vec::with_capacity(certs.len());
+        for chunk in chunks {
+            for (record, leaf) in chunk {
+                records.push(record);
+                leaves.push(leaf);
+            }
+        }
         let mut kinds = BTreeSet::new();
         for c in certs {
-            let mut fields = Vec::with_capacity(c.fields.len());
-            let mut digests = Vec::with_capacity(c.fields.len() + opts.decoys);
-            for (name, value) in &c.fields {
-                let mut salt = [0u8; 16];
-                rng.fill_bytes(&mut salt);
-                let d = Disclosure::new(salt, name.clone(), value.clone());
-                digests.push(d.digest());
-                fields.push(d);
+            if !kinds.contains(c.kind.as_str()) {
+                kinds.insert(c.kind.clone());
             }
-            for _ in 0..opts.decoys {
-                let mut h = [0u8; 32];
-                rng.fill_bytes(&mut h);
-                digests.push(Hash(h));
-            }
-            digests.sort_unstable();
-            digests.dedup();
-            let header = CertificateHeader {
-                id: c.id.clone(),
-                kind: c.kind.clone(),
-                issuer: self.id.clone(),
-                issued_at: opts.issued_at,
-                valid_from: c.valid_from,
-                valid_until: c.valid_until,
-                digests,
-            }
-            .to_vec();
-            leaves.push(leaf_hash(&header));
-            kinds.insert(c.kind.clone());
-            records.push(IssuedRecord { header, fields });
         }
         let tree = MerkleTree::from_leaf_hashes(leaves);
         let body = AnchorBody {
@@ -304,6 +344,42 @@ impl Issuer {
             status: Vec::new(),
             tree,
         })
+    }
+
+    /// Salts, digests and encodes one certificate's header.
+    fn issue_one(
+        &self,
+        c: &Certificate,
+        opts: &IssueOptions,
+        rng: &mut ChaCha20Rng,
+    ) -> IssuedRecord {
+        let mut fields = Vec::with_capacity(c.fields.len());
+        let mut digests = Vec::with_capacity(c.fields.len() + opts.decoys);
+        for (name, value) in &c.fields {
+            let mut salt = [0u8; 16];
+            rng.fill_bytes(&mut salt);
+            let d = Disclosure::new(salt, name.clone(), value.clone());
+            digests.push(d.digest());
+            fields.push(d);
+        }
+        for _ in 0..opts.decoys {
+            let mut h = [0u8; 32];
+            rng.fill_bytes(&mut h);
+            digests.push(Hash(h));
+        }
+        digests.sort_unstable();
+        digests.dedup();
+        let header = CertificateHeader {
+            id: c.id.clone(),
+            kind: c.kind.clone(),
+            issuer: self.id.clone(),
+            issued_at: opts.issued_at,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            digests,
+        }
+        .to_vec();
+        IssuedRecord { header, fields }
     }
 
     /// Publishes a new status list for `purpose` in `batch`: starts from the

@@ -173,6 +173,46 @@ impl PublicKey {
         KeyId(id)
     }
 
+    /// Verifies many `(message, signature, key)` triples at once (Ed25519
+    /// batch verification, about three times the single-signature rate):
+    /// `true` only if every signature verifies. Keys that `verify_strict`
+    /// refuses (small order) and malformed signatures fail the batch, so a
+    /// `false` should be followed by one-by-one [`PublicKey::verify`] to find
+    /// the bad signature. Without the `batch` feature this verifies one by one.
+    ///
+    /// ```
+    /// use certanchor::keys::{PublicKey, SigningKey};
+    /// let (a, b) = (SigningKey::from_seed(&[1; 32]), SigningKey::from_seed(&[2; 32]));
+    /// let (sa, sb) = (a.sign(b"one"), b.sign(b"two"));
+    /// let (pa, pb) = (a.public_key(), b.public_key());
+    /// assert!(PublicKey::verify_batch(&[(b"one", &sa[..], &pa), (b"two", &sb[..], &pb)]));
+    /// assert!(!PublicKey::verify_batch(&[(b"one", &sa[..], &pa), (b"two", &sa[..], &pb)]));
+    /// ```
+    #[must_use]
+    pub fn verify_batch(items: &[(&[u8], &[u8], &Self)]) -> bool {
+        #[cfg(feature = "batch")]
+        {
+            if items.len() > 1 {
+                let mut msgs = Vec::with_capacity(items.len());
+                let mut sigs = Vec::with_capacity(items.len());
+                let mut keys = Vec::with_capacity(items.len());
+                for (m, s, k) in items {
+                    let Ok(sig) = ed25519_dalek::Signature::from_slice(s) else {
+                        return false;
+                    };
+                    if k.inner.is_weak() {
+                        return false;
+                    }
+                    msgs.push(*m);
+                    sigs.push(sig);
+                    keys.push(k.inner);
+                }
+                return ed25519_dalek::verify_batch(&msgs, &sigs, &keys).is_ok();
+            }
+        }
+        items.iter().all(|(m, s, k)| k.verify(m, s))
+    }
+
     /// Verifies `sig` over `msg` with `verify_strict`.
     #[must_use]
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {

@@ -252,6 +252,54 @@ fn paired_levels(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
     levels
 }
 
+/// Leaves per subtree built on its own (a power of two, so every subtree is
+/// exactly a node of the whole tree).
+const SUBTREE: usize = 1 << 14;
+
+/// The levels above `leaves`. Large trees are cut into aligned subtrees of
+/// [`SUBTREE`] leaves, each built by rs_merkle (in parallel with the
+/// `parallel` feature); rs_merkle then builds the top over their roots. With
+/// left-to-right pairing and a promoted last odd node, level `l ≤ 14` of the
+/// whole tree is the concatenation of the subtrees' levels `l`, so the result
+/// is the same tree (checked against the one-piece build in the tests).
+fn levels_above(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
+    if leaves.len() <= SUBTREE {
+        return rs_merkle_levels(leaves).unwrap_or_else(|| paired_levels(leaves));
+    }
+    let build =
+        |chunk: &[[u8; 32]]| rs_merkle_levels(chunk).unwrap_or_else(|| paired_levels(chunk));
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Vec<Vec<[u8; 32]>>> = {
+        use rayon::prelude::*;
+        leaves.par_chunks(SUBTREE).map(build).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Vec<Vec<[u8; 32]>>> = leaves.chunks(SUBTREE).map(build).collect();
+    // Full subtrees have log2(SUBTREE) levels above their leaves; the last
+    // (possibly partial) one may have fewer: its top node is promoted.
+    let height = SUBTREE.trailing_zeros() as usize;
+    let mut levels: Vec<Vec<[u8; 32]>> = (0..height)
+        .map(|l| Vec::with_capacity((leaves.len() >> (l + 1)) + 1))
+        .collect();
+    for part in &parts {
+        let mut top = None;
+        for (l, level) in levels.iter_mut().enumerate() {
+            match part.get(l) {
+                Some(nodes) => {
+                    level.extend_from_slice(nodes);
+                    top = nodes.last().copied();
+                }
+                // A partial last subtree reached its root early: the root is
+                // promoted unchanged through the remaining levels.
+                None => level.extend(top.or_else(|| leaves.last().copied())),
+            }
+        }
+    }
+    let roots = levels.last().cloned().unwrap_or_default();
+    levels.extend(rs_merkle_levels(&roots).unwrap_or_else(|| paired_levels(&roots)));
+    levels
+}
+
 impl MerkleTree {
     /// Builds the tree over `leaves`, which are leaf hashes ([`leaf_hash`]).
     ///
@@ -272,7 +320,7 @@ impl MerkleTree {
                 root: empty_root(),
             };
         }
-        let upper = rs_merkle_levels(&leaves).unwrap_or_else(|| paired_levels(&leaves));
+        let upper = levels_above(&leaves);
         let mut levels = Vec::with_capacity(upper.len().saturating_add(1));
         levels.push(leaves);
         levels.extend(upper);
@@ -862,6 +910,34 @@ mod tests {
             assert_eq!(tree.root(), expected);
             assert_eq!(tree.size(), n as u64);
             assert_eq!(tree.levels.last().unwrap().len(), 1);
+        }
+    }
+
+    /// Trees built from subtrees (sizes above `SUBTREE`) have exactly the
+    /// levels of the one-piece build and the RFC 9162 root, including a last
+    /// subtree of 1, 2, an odd number or all but one leaf; proofs from the
+    /// seams verify.
+    #[test]
+    fn subtree_build_equals_one_piece_build() {
+        for n in [
+            SUBTREE + 1,
+            SUBTREE + 2,
+            SUBTREE + 5,
+            2 * SUBTREE,
+            2 * SUBTREE + 1,
+            3 * SUBTREE - 1,
+            3 * SUBTREE + 777,
+        ] {
+            let l = leaves(n, 3);
+            let r = raw(&l);
+            let levels = levels_above(&r);
+            assert_eq!(levels, paired_levels(&r), "n = {n}");
+            let tree = MerkleTree::from_leaf_hashes(l.clone());
+            assert_eq!(tree.root(), mth(&l), "n = {n}");
+            for i in [0, SUBTREE - 1, SUBTREE, n - 2, n - 1] {
+                let proof = tree.inclusion_proof(i as u64).unwrap();
+                verify_inclusion(&l[i], &proof, &tree.root()).unwrap();
+            }
         }
     }
 

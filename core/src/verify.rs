@@ -19,13 +19,13 @@
 //! failed but one is indeterminate, `valid` otherwise.
 //!
 //! Anchor and status-list signatures are checked once per distinct document
-//! (bounded caches keyed by SHA-256 of the whole COSE bytes — not only the
-//! anchor id, which two envelopes with different signatures share). The verifier also
+//! (bounded caches that match the whole COSE bytes — not only the anchor id,
+//! which two envelopes with different signatures share). The verifier also
 //! remembers the newest valid status list it has seen per batch and purpose,
 //! so an older list replayed later is not believed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::Hash;
 use crate::anchor::Anchor;
@@ -38,6 +38,10 @@ use crate::note;
 use crate::schema::SchemaRegistry;
 use crate::status::{StatusList, StatusPurpose};
 use crate::trust::{TrustStore, format_time};
+
+/// Bundles per unit of work in [`Verifier::verify_many`].
+#[cfg(feature = "parallel")]
+const VERIFY_CHUNK: usize = 256;
 
 /// Most anchors kept in the signature cache.
 pub const MAX_CACHED_ANCHORS: usize = 4096;
@@ -335,17 +339,87 @@ type StatusKey = (String, String, Hash, StatusPurpose);
 pub struct Verifier {
     trust: TrustStore,
     registry: SchemaRegistry,
-    anchors: Mutex<HashMap<Hash, Arc<AnchorEval>>>,
-    status_lists: Mutex<HashMap<Hash, Arc<StatusEval>>>,
+    anchors: ByteCache<AnchorEval>,
+    status_lists: ByteCache<StatusEval>,
     status_seen: Mutex<HashMap<StatusKey, Arc<StatusList>>>,
 }
 
 /// A decoded status list and whether a trusted key of its issuer signed it,
-/// checked once per distinct list (keyed by SHA-256 of its bytes).
+/// checked once per distinct list (found by its exact bytes).
 #[derive(Debug)]
 struct StatusEval {
     list: Arc<StatusList>,
     trusted: Result<(), String>,
+}
+
+/// Something cached by the exact bytes it was decoded from.
+trait FromBytes {
+    fn source(&self) -> &[u8];
+}
+
+impl FromBytes for AnchorEval {
+    fn source(&self) -> &[u8] {
+        self.anchor.to_bytes()
+    }
+}
+
+impl FromBytes for StatusEval {
+    fn source(&self) -> &[u8] {
+        self.list.to_bytes()
+    }
+}
+
+/// Length and last 32 bytes: the tail of a COSE signature, so distinct
+/// documents almost never share it. Only a locator: a hit counts only when
+/// the whole cached document equals the input byte for byte, so a crafted
+/// collision can at worst evict an entry, never borrow its verdict.
+type TailKey = (usize, [u8; 32]);
+
+fn tail_key(bytes: &[u8]) -> TailKey {
+    let mut tail = [0u8; 32];
+    let n = bytes.len().min(32);
+    if let (Some(dst), Some(src)) = (tail.get_mut(..n), bytes.get(bytes.len() - n..)) {
+        dst.copy_from_slice(src);
+    }
+    (bytes.len(), tail)
+}
+
+/// A bounded cache of evaluated documents, looked up by their exact bytes
+/// without hashing them (a SHA-256 of every anchor and status list was a
+/// tenth of a warm verification). Read-mostly: verifying threads share a
+/// read lock.
+#[derive(Debug)]
+struct ByteCache<T> {
+    map: RwLock<HashMap<TailKey, Arc<T>>>,
+}
+
+impl<T: FromBytes> ByteCache<T> {
+    fn new() -> Self {
+        Self {
+            map: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, bytes: &[u8]) -> Option<Arc<T>> {
+        let map = self
+            .map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&tail_key(bytes))
+            .filter(|e| e.source() == bytes)
+            .map(Arc::clone)
+    }
+
+    fn insert(&self, value: Arc<T>) {
+        let mut map = self
+            .map
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() >= MAX_CACHED_ANCHORS {
+            map.clear();
+        }
+        map.insert(tail_key(value.source()), value);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -365,8 +439,8 @@ impl Verifier {
         Self {
             trust,
             registry,
-            anchors: Mutex::new(HashMap::new()),
-            status_lists: Mutex::new(HashMap::new()),
+            anchors: ByteCache::new(),
+            status_lists: ByteCache::new(),
             status_seen: Mutex::new(HashMap::new()),
         }
     }
@@ -439,8 +513,12 @@ impl Verifier {
     /// Verifies a bundle given as bytes: binary, or `CA1:` text.
     #[must_use]
     pub fn verify(&self, input: &[u8], now: u64) -> Report {
-        match Bundle::decode_any(input) {
-            Ok(b) => self.verify_bundle(&b, now),
+        self.verify_result(Bundle::decode_any(input), now)
+    }
+
+    fn verify_result(&self, decoded: Result<Bundle, crate::DecodeError>, now: u64) -> Report {
+        match decoded {
+            Ok(b) => self.verify_decoded(std::borrow::Cow::Owned(b), now),
             Err(e) => Self::format_failure(format!("bundle: {e}"), e.code(), now),
         }
     }
@@ -450,10 +528,19 @@ impl Verifier {
     pub fn verify_many<B: AsRef<[u8]> + Sync>(&self, inputs: &[B], now: u64) -> Vec<Report> {
         #[cfg(feature = "parallel")]
         {
+            // Chunks decode their bundles once, then check the signatures of
+            // all their new anchors in one batch before the per-bundle checks.
             use rayon::prelude::*;
             inputs
-                .par_iter()
-                .map(|b| self.verify(b.as_ref(), now))
+                .par_chunks(VERIFY_CHUNK)
+                .flat_map_iter(|chunk| {
+                    let decoded: Vec<_> = chunk
+                        .iter()
+                        .map(|b| Bundle::decode_any(b.as_ref()))
+                        .collect();
+                    self.prime_anchors(&decoded);
+                    decoded.into_iter().map(move |d| self.verify_result(d, now))
+                })
                 .collect()
         }
         #[cfg(not(feature = "parallel"))]
@@ -490,21 +577,79 @@ impl Verifier {
     }
 
     fn anchor_eval(&self, bytes: &[u8]) -> Result<Arc<AnchorEval>, crate::DecodeError> {
-        let key = Hash::digest(bytes);
-        if let Some(e) = lock(&self.anchors).get(&key) {
-            return Ok(Arc::clone(e));
+        if let Some(e) = self.anchors.get(bytes) {
+            return Ok(e);
         }
         let anchor = Anchor::from_bytes(bytes)?;
-        let eval = Arc::new(self.evaluate_anchor(anchor));
-        let mut cache = lock(&self.anchors);
-        if cache.len() >= MAX_CACHED_ANCHORS {
-            cache.clear();
-        }
-        cache.insert(key, Arc::clone(&eval));
+        let checked = self.check_signatures(&[&anchor]);
+        let eval =
+            Arc::new(self.evaluate_anchor(anchor, checked.first().map_or(&[], Vec::as_slice)));
+        self.anchors.insert(Arc::clone(&eval));
         Ok(eval)
     }
 
-    fn evaluate_anchor(&self, anchor: Anchor) -> AnchorEval {
+    /// Checks every signature made with a trusted key on `anchors` in one
+    /// Ed25519 batch (one by one only if the batch fails): per anchor, per
+    /// signature, `Some(verified)`, or `None` for a key not in the store.
+    fn check_signatures(&self, anchors: &[&Anchor]) -> Vec<Vec<Option<bool>>> {
+        let mut parts = Vec::new();
+        let mut out: Vec<Vec<Option<bool>>> = Vec::with_capacity(anchors.len());
+        for (a, anchor) in anchors.iter().enumerate() {
+            let kids = anchor.signer_key_ids();
+            out.push(vec![None; kids.len()]);
+            for (i, kid) in kids.iter().enumerate() {
+                if let (Some((_, tk)), Some((tbs, sig))) =
+                    (self.trust.key(kid), anchor.signed_parts(i))
+                {
+                    parts.push((a, i, tbs, sig, &tk.key));
+                }
+            }
+        }
+        let items: Vec<(&[u8], &[u8], &crate::keys::PublicKey)> = parts
+            .iter()
+            .map(|(_, _, tbs, sig, key)| (tbs.as_slice(), *sig, *key))
+            .collect();
+        let all = crate::keys::PublicKey::verify_batch(&items);
+        for (a, i, tbs, sig, key) in &parts {
+            if let Some(slot) = out.get_mut(*a).and_then(|v| v.get_mut(*i)) {
+                *slot = Some(all || key.verify(tbs, sig));
+            }
+        }
+        out
+    }
+
+    /// Decodes and evaluates the distinct, not yet cached anchors among
+    /// `bundles` with one batch verification for all their signatures.
+    #[cfg(feature = "parallel")]
+    fn prime_anchors(&self, bundles: &[Result<Bundle, crate::DecodeError>]) {
+        let mut seen = std::collections::HashSet::new();
+        let anchors: Vec<Anchor> = bundles
+            .iter()
+            .flatten()
+            .map(|b| b.anchor.as_slice())
+            .filter(|bytes| seen.insert(tail_key(bytes)) && self.anchors.get(bytes).is_none())
+            .filter_map(|bytes| Anchor::from_bytes(bytes).ok())
+            .collect();
+        if anchors.len() < 2 {
+            return;
+        }
+        let refs: Vec<&Anchor> = anchors.iter().collect();
+        let checked = self.check_signatures(&refs);
+        for (anchor, results) in anchors.into_iter().zip(checked) {
+            let eval = Arc::new(self.evaluate_anchor(anchor, &results));
+            self.anchors.insert(eval);
+        }
+    }
+
+    /// `checked` holds [`Self::check_signatures`]'s results for `anchor`.
+    fn evaluate_anchor(&self, anchor: Anchor, checked: &[Option<bool>]) -> AnchorEval {
+        let verified = |i: usize, key: &crate::keys::PublicKey| {
+            checked
+                .get(i)
+                .copied()
+                .flatten()
+                .unwrap_or_else(|| anchor.verify_signature(i, key))
+        };
         let body = anchor.body().clone();
         let trusted_issuer = self.trust.issuer(&body.issuer);
         let issuer = Party {
@@ -547,7 +692,7 @@ impl Verifier {
                             format_time(body.issued_at)
                         ),
                     )
-                } else if !anchor.verify_signature(0, &tk.key) {
+                } else if !verified(0, &tk.key) {
                     Check::new(
                         CheckCode::IssuerSignature,
                         Outcome::Failed,
@@ -577,7 +722,7 @@ impl Verifier {
                 Some((ti, tk)) => {
                     if let Err(why) = tk.valid_at(body.issued_at) {
                         notes.push(format!("endorsement by {}: {why}", ti.id));
-                    } else if !anchor.verify_signature(i, &tk.key) {
+                    } else if !verified(i, &tk.key) {
                         notes.push(format!("endorsement by {} does not verify", ti.id));
                     } else if endorsers.iter().any(|p| p.id == ti.id) {
                         notes.push(format!("{} endorsed more than once; counted once", ti.id));
@@ -603,6 +748,12 @@ impl Verifier {
     /// Verifies a decoded bundle at `now` (Unix seconds).
     #[must_use]
     pub fn verify_bundle(&self, bundle: &Bundle, now: u64) -> Report {
+        self.verify_decoded(std::borrow::Cow::Borrowed(bundle), now)
+    }
+
+    /// The ten checks; an owned bundle hands its disclosed values to the
+    /// report instead of copying them.
+    fn verify_decoded(&self, bundle: std::borrow::Cow<'_, Bundle>, now: u64) -> Report {
         // 1. format: the nested documents must decode too.
         let header = match CertificateHeader::from_slice(&bundle.header) {
             Ok(h) => h,
@@ -633,10 +784,9 @@ impl Verifier {
         ));
 
         // 2. integrity
-        let mut disclosed = BTreeMap::new();
         let mut integrity = Check::new(CheckCode::Integrity, Outcome::Passed, "ok", "");
-        for d in &bundle.disclosed {
-            if disclosed.contains_key(&d.name) {
+        for (i, d) in bundle.disclosed.iter().enumerate() {
+            if bundle.disclosed.iter().take(i).any(|e| e.name == d.name) {
                 integrity = Check::new(
                     CheckCode::Integrity,
                     Outcome::Failed,
@@ -657,16 +807,14 @@ impl Verifier {
                 );
                 break;
             }
-            disclosed.insert(d.name.clone(), d.value.clone());
         }
-        if integrity.outcome == Outcome::Passed {
+        let integrity_ok = integrity.outcome == Outcome::Passed;
+        if integrity_ok {
+            let n = bundle.disclosed.len();
             integrity.reason = format!(
-                "{} disclosed field(s) match the header; {} committed digest(s) stay undisclosed",
-                disclosed.len(),
-                header.digests.len().saturating_sub(disclosed.len())
+                "{n} disclosed field(s) match the header; {} committed digest(s) stay undisclosed",
+                header.digests.len().saturating_sub(n)
             );
-        } else {
-            disclosed.clear();
         }
         checks.push(integrity);
 
@@ -886,6 +1034,16 @@ impl Verifier {
         } else {
             Verdict::Valid
         };
+        let leaf_index = bundle.proof.leaf_index;
+        let disclosed = if integrity_ok {
+            let fields = match bundle {
+                std::borrow::Cow::Owned(b) => b.disclosed,
+                std::borrow::Cow::Borrowed(b) => b.disclosed.clone(),
+            };
+            fields.into_iter().map(|d| (d.name, d.value)).collect()
+        } else {
+            BTreeMap::new()
+        };
         Report {
             verdict,
             checks,
@@ -905,7 +1063,7 @@ impl Verifier {
                 batch: body.batch.clone(),
                 root: body.root,
                 tree_size: body.tree_size,
-                leaf_index: bundle.proof.leaf_index,
+                leaf_index,
             }),
             status: status_infos,
             ledger,
@@ -914,9 +1072,8 @@ impl Verifier {
     }
 
     fn status_eval(&self, bytes: &[u8]) -> Result<Arc<StatusEval>, crate::DecodeError> {
-        let key = Hash::digest(bytes);
-        if let Some(e) = lock(&self.status_lists).get(&key) {
-            return Ok(Arc::clone(e));
+        if let Some(e) = self.status_lists.get(bytes) {
+            return Ok(e);
         }
         let list = StatusList::from_bytes(bytes)?;
         let trusted = self.status_list_trusted(&list);
@@ -924,11 +1081,7 @@ impl Verifier {
             list: Arc::new(list),
             trusted,
         });
-        let mut cache = lock(&self.status_lists);
-        if cache.len() >= MAX_CACHED_ANCHORS {
-            cache.clear();
-        }
-        cache.insert(key, Arc::clone(&eval));
+        self.status_lists.insert(Arc::clone(&eval));
         Ok(eval)
     }
 

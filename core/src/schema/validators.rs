@@ -108,11 +108,23 @@ fn calendar_date(year: i32, month: u32, day: u32) -> Result<time::Date, String> 
         .map_err(|_| format!("{year:04}-{month:02}-{day:02} is not a calendar date"))
 }
 
-fn uscc_value(c: char) -> Option<u32> {
-    if !c.is_ascii() {
-        return None;
+/// Value of each ASCII character in [`USCC_CHARSET`] (`u8::MAX` = not in the set).
+// Evaluated at compile time: an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
+const USCC_VALUES: [u8; 128] = {
+    let mut t = [u8::MAX; 128];
+    let set = USCC_CHARSET.as_bytes();
+    let mut i = 0;
+    while i < set.len() {
+        t[set[i] as usize] = i as u8;
+        i += 1;
     }
-    USCC_CHARSET.find(c).and_then(|i| u32::try_from(i).ok())
+    t
+};
+
+fn uscc_value(c: char) -> Option<u32> {
+    let v = *USCC_VALUES.get(usize::try_from(u32::from(c)).ok()?)?;
+    (v != u8::MAX).then_some(u32::from(v))
 }
 
 /// Computes the GB 32100-2015 check character (18th character) of a unified
@@ -139,7 +151,10 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
         sum += uscc_value(c)? * w;
     }
     let value = (31 - sum % 31) % 31;
-    USCC_CHARSET.chars().nth(usize::try_from(value).ok()?)
+    USCC_CHARSET
+        .as_bytes()
+        .get(usize::try_from(value).ok()?)
+        .map(|&b| char::from(b))
 }
 
 /// Validates a unified social credit code (统一社会信用代码, GB 32100-2015).
