@@ -117,8 +117,21 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         valid += usize::from(Verifier::new(trust.clone()).verify(b, now).verdict == Verdict::Valid);
     }
     let cold = cold_n as f64 / t.elapsed().as_secs_f64();
-    // all cores
-    let v = Verifier::new(trust);
+    // verify_many on one core, then on all cores
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| CliError::new("internal", e.to_string()))?;
+    let v = Verifier::new(trust.clone());
+    let t = Instant::now();
+    let reports = one_core.install(|| v.verify_many(&bundles, now));
+    let many_1 = bundles.len() as f64 / t.elapsed().as_secs_f64();
+    valid += reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Valid)
+        .count();
+    drop(reports);
+    let v = Verifier::new(trust.clone());
     let t = Instant::now();
     let reports = v.verify_many(&bundles, now);
     let many = bundles.len() as f64 / t.elapsed().as_secs_f64();
@@ -126,7 +139,50 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         .iter()
         .filter(|r| r.verdict == Verdict::Valid)
         .count();
-    if valid != sample_n + cold_n + bundles.len() {
+    drop(reports);
+    // bundles of many different anchors (batches of 4): verify_many checks
+    // their signatures in Ed25519 batches
+    let small = (n / 4).clamp(1, 2_000);
+    let pb = util::progress(small as u64, "issuing small batches");
+    let mut mixed = Vec::with_capacity(small * 4);
+    for k in 0..small as u64 {
+        let certs: Vec<_> = (0..4)
+            .map(|i| sample::business_license(k * 4 + i))
+            .collect();
+        let mut b = issuer.issue(
+            &format!("bench-{k}"),
+            &certs,
+            &IssueOptions::at(sample::JAN_1_2024 + 86_400),
+        )?;
+        b.endorse(&tax.key)?;
+        for i in 0..4 {
+            mixed.push(b.bundle(i, Some(&["name", "uscc"]))?.to_bytes());
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let v = Verifier::new(trust);
+    let t = Instant::now();
+    let reports = v.verify_many(&mixed, now);
+    let many_anchors = mixed.len() as f64 / t.elapsed().as_secs_f64() / cores as f64;
+    valid += reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Valid)
+        .count();
+    drop(reports);
+    // sizes: the full bundle, and the QR text of six disclosed fields
+    let full_len = bundles.first().map_or(0, Vec::len);
+    let first = sample::business_license(0);
+    let six: Vec<&str> = first.fields.keys().take(6).map(String::as_str).collect();
+    let qr_text = batch.bundle(0, Some(&six))?.to_text();
+    let qr_version =
+        qrcode::QrCode::with_error_correction_level(qr_text.as_bytes(), qrcode::EcLevel::M)
+            .ok()
+            .and_then(|c| match c.version() {
+                qrcode::Version::Normal(v) => Some(v),
+                qrcode::Version::Micro(_) => None,
+            });
+    if valid != sample_n + cold_n + 2 * bundles.len() + mixed.len() {
         return Err(CliError::new(
             "bench_failed",
             "some benchmark bundles did not verify",
@@ -139,6 +195,16 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         cold / ed_per_s
     ));
     say(format!(
+        "verify_many: 1 core {many_1:.0}/s, {cores} cores {many:.0}/s ({:.2}x); many anchors {many_anchors:.0}/s/core ({:.2}x Ed25519 verify rate)",
+        many / many_1,
+        many_anchors / ed_per_s
+    ));
+    say(format!(
+        "bundle: {full_len} bytes with all fields; CA1 text with 6 fields: {} characters, QR version {} at level M",
+        qr_text.len(),
+        qr_version.map_or_else(|| "?".to_owned(), |v| v.to_string())
+    ));
+    say(format!(
         "peak RSS: {:.0} MiB",
         rss as f64 / (1024.0 * 1024.0)
     ));
@@ -147,12 +213,16 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         "issue_seconds": issue_s, "issue_per_s": n as f64 / issue_s,
         "bundle_seconds": bundle_s,
         "verify_warm_per_s_core": warm, "verify_cold_per_s_core": cold, "verify_many_per_s": many,
+        "verify_many_1core_per_s": many_1, "verify_many_scaling": many / many_1,
+        "verify_many_anchors_per_s_core": many_anchors,
+        "bundle_bytes": full_len, "qr_text_chars_6_fields": qr_text.len(), "qr_version_6_fields_m": qr_version,
         "peak_rss_bytes": rss,
         "sha256_per_s_core": sha256_per_s, "ed25519_verify_per_s_core": ed_per_s,
         "ratios": {
             "issue_per_s_over_sha256": n as f64 / issue_s / sha256_per_s,
             "verify_warm_over_sha256": warm / sha256_per_s,
             "verify_cold_over_ed25519": cold / ed_per_s,
+            "verify_many_anchors_over_ed25519": many_anchors / ed_per_s,
         },
     });
     if json {
