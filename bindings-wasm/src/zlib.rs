@@ -169,11 +169,11 @@ fn fixed_block(data: &[u8]) -> Vec<u8> {
             1
         };
         for k in i..i + step {
-            if let (Some(h), Ok(pos)) = (hash(data, k), u32::try_from(k)) {
-                if let (Some(slot), Some(p)) = (head.get_mut(h), prev.get_mut(k)) {
-                    *p = *slot;
-                    *slot = pos;
-                }
+            if let (Some(h), Ok(pos)) = (hash(data, k), u32::try_from(k))
+                && let (Some(slot), Some(p)) = (head.get_mut(h), prev.get_mut(k))
+            {
+                *p = *slot;
+                *slot = pos;
             }
         }
         i += step;
