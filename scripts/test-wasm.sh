@@ -3,7 +3,8 @@
 # `certanchor-wasm`) and the clerk's page (bindings-wasm/www/).
 #
 # Installs what it needs when missing (idempotent; a second run skips every
-# install): the wasm32 Rust target, wasm-bindgen-cli at Cargo.lock's
+# install): the wasm32 Rust target, a nightly toolchain with rust-src (the
+# module is built with -Zbuild-std for size), wasm-bindgen-cli at Cargo.lock's
 # wasm-bindgen version, the npm dev dependencies from package-lock.json
 # (binaryen's wasm-opt, typescript, jsqr, puppeteer-core), Chromium and CJK
 # fonts from apt. Then builds, optimizes, and runs `node --test` (vectors, API,
@@ -31,6 +32,12 @@ apt_install() {
 
 step "toolchain"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# The module is built with nightly's build-std (std rebuilt for size, panics
+# abort without formatting): the only way under the 400 KB budget (README).
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+rustup +nightly component list --installed | grep -qx rust-src || rustup +nightly component add rust-src
+rustup +nightly target list --installed | grep -qx wasm32-unknown-unknown || rustup +nightly target add wasm32-unknown-unknown
+echo "$(rustc +nightly --version)"
 WB=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 [ -n "$WB" ] || { echo "wasm-bindgen not found in Cargo.lock" >&2; exit 1; }
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB" ]; then
@@ -50,11 +57,21 @@ fi
 WASM_OPT=$WASM_DIR/node_modules/.bin/wasm-opt   # npm binaryen; Debian's v108 emits broken wasm
 echo "wasm-opt: $("$WASM_OPT" --version)"
 
-step "cargo build --profile wasm-release --target wasm32-unknown-unknown -p certanchor-wasm"
-# wasm-release = release with opt-level "z", fat LTO (root Cargo.toml): the size budget.
-cargo build --profile wasm-release --locked --target wasm32-unknown-unknown -p certanchor-wasm
+step "cargo +nightly build -Zbuild-std --profile wasm-release --target wasm32-unknown-unknown -p certanchor-wasm"
+# wasm-release = release with opt-level "z", fat LTO (root Cargo.toml). On top,
+# for the size budget: std rebuilt with `optimize_for_size`, and
+# panic=immediate-abort (no panic messages or unwinding machinery; the
+# binding's code never panics on purpose: errors are thrown as codes), and no
+# source locations compiled in (-Zlocation-detail=none).
+# A target directory of its own: these RUSTFLAGS would otherwise invalidate
+# the stable builds' cache.
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
-RAW=$TARGET_DIR/wasm32-unknown-unknown/wasm-release/certanchor_wasm.wasm
+WASM_TARGET_DIR=$TARGET_DIR/wasm-nightly
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
+  cargo +nightly build --profile wasm-release --locked --target wasm32-unknown-unknown \
+  --target-dir "$WASM_TARGET_DIR" -p certanchor-wasm \
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
+RAW=$WASM_TARGET_DIR/wasm32-unknown-unknown/wasm-release/certanchor_wasm.wasm
 
 step "wasm-bindgen (web, nodejs, no-modules for the page) + wasm-opt -Oz"
 rm -rf "$WASM_DIR/pkg" "$WASM_DIR/www/pkg"

@@ -29,6 +29,8 @@ use certanchor::{Bundle, DecodeError, IssueError, TrustError, TrustStore, Verify
 use js_sys::{Array, Date, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+mod zlib;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** Overall result of a verification (DESIGN §8). */
@@ -235,9 +237,30 @@ fn verify_err(e: &VerifyError) -> JsValue {
     js_error("VerifyError", e.code(), &e.to_string())
 }
 
-/// Hands a JSON value to JavaScript as a plain object.
+/// Hands a JSON value to JavaScript as plain objects, arrays and
+/// primitives, as `JSON.parse` would build them (numbers are doubles; keys
+/// become own data properties, even `__proto__`). Built directly rather than
+/// through JSON text, so the module carries no JSON serializer.
 fn to_js(v: &serde_json::Value) -> Result<JsValue, JsValue> {
-    js_sys::JSON::parse(&v.to_string())
+    use serde_json::Value;
+    Ok(match v {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items
+            .iter()
+            .map(to_js)
+            .collect::<Result<Array, JsValue>>()?
+            .into(),
+        Value::Object(map) => {
+            let entries = map
+                .iter()
+                .map(|(k, v)| Ok(Array::of2(&JsValue::from_str(k), &to_js(v)?)))
+                .collect::<Result<Array, JsValue>>()?;
+            js_sys::Object::from_entries(&entries)?.into()
+        }
+    })
 }
 
 /// A bundle argument: `Uint8Array` (binary form) or string (`CA1:` text).
@@ -345,7 +368,9 @@ impl Verifier {
     /// Never in practice (the document is re-parsed from the core's JSON).
     #[wasm_bindgen(js_name = "trustStore", unchecked_return_type = "TrustStoreDoc")]
     pub fn trust_store(&self) -> Result<JsValue, JsValue> {
-        js_sys::JSON::parse(&self.inner.trust_store().to_json())
+        let doc = serde_json::to_value(self.inner.trust_store().doc())
+            .map_err(|e| js_error("TrustError", "trust_store_json", &e.to_string()))?;
+        to_js(&doc)
     }
 }
 
@@ -376,13 +401,23 @@ pub fn bundle_from_text(text: &str) -> Result<Vec<u8>, JsValue> {
 
 /// The `CA1:` text form of a bundle (for a QR code).
 ///
+/// The zlib stream inside comes from this package's small encoder
+/// (`src/zlib.rs`), not the core's: the text can differ from the CLI's
+/// `CA1:` text for the same bundle (typically by a few percent in length)
+/// but decodes to the same bytes everywhere.
+///
 /// # Errors
 /// Throws a `DecodeError` when the bundle does not decode, or a `TypeError`.
 #[wasm_bindgen(js_name = "bundleToText")]
 pub fn bundle_to_text(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] bundle: JsValue,
 ) -> Result<String, JsValue> {
-    Ok(decode(&bundle)?.to_text())
+    let bytes = decode(&bundle)?.to_bytes();
+    Ok(format!(
+        "{}{}",
+        certanchor::bundle::TEXT_PREFIX,
+        base45::encode(zlib::compress(&bytes))
+    ))
 }
 
 /// A smaller bundle (binary form) disclosing only the fields `names`: a
@@ -474,6 +509,11 @@ pub fn builtin_kinds() -> Vec<String> {
         .collect()
 }
 
+/// The demo trust store, as `certanchor::sample::demo_trust_doc(None)`
+/// writes it (checked by a test). Shipped as text: deriving the demo keys
+/// here would pull Ed25519 key generation and its tables into the module.
+const DEMO_TRUST_STORE: &str = include_str!("demo_trust_store.json");
+
 /// The demo city's trust store JSON (five demo authorities with keys derived
 /// from fixed seeds — for demonstrations and tests only, never production).
 ///
@@ -481,8 +521,7 @@ pub fn builtin_kinds() -> Vec<String> {
 /// Never in practice.
 #[wasm_bindgen(js_name = "demoTrustStore")]
 pub fn demo_trust_store() -> Result<String, JsValue> {
-    serde_json::to_string_pretty(&certanchor::sample::demo_trust_doc(None))
-        .map_err(|e| js_error("TrustError", "trust_store_json", &e.to_string()))
+    Ok(DEMO_TRUST_STORE.trim_end().to_owned())
 }
 
 /// The version of this package and of the certanchor core it contains.
@@ -490,4 +529,14 @@ pub fn demo_trust_store() -> Result<String, JsValue> {
 #[must_use]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_shipped_demo_trust_store_is_the_cores() {
+        let doc = certanchor::sample::demo_trust_doc(None);
+        let want = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        assert_eq!(super::DEMO_TRUST_STORE.trim_end(), want);
+    }
 }

@@ -32,6 +32,55 @@ test("bundleFromText gives the binary form; bundleToText round-trips", () => {
   }
 });
 
+test("bundleToText compresses about as well as the core's (CLI) encoder", () => {
+  // The package has its own small zlib encoder (src/zlib.rs); a QR code must
+  // not grow noticeably because of it.
+  let ours = 0, cores = 0;
+  for (const c of vectors.cases) {
+    const text = ca.bundleToText(b64(c.bundle));
+    assert.ok(text.length <= Math.ceil(c.text.length * 1.05), `${c.name}: ${text.length} vs ${c.text.length}`);
+    // and it is real compression: shorter than base45 of the raw bytes
+    assert.ok(text.length < 4 + Math.ceil((b64(c.bundle).length * 3) / 2), c.name);
+    ours += text.length;
+    cores += c.text.length;
+  }
+  console.log(`bundleToText: ${ours} chars over the vectors, core ${cores} (${((100 * ours) / cores).toFixed(1)} %)`);
+});
+
+test("a trust store with SPKI PEM keys works like one with base64 keys", () => {
+  // The wasm build reads PEM with the core's `pem-lite` reader: same keys accepted.
+  const pem = (b) => {
+    const der = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(b, "base64")]);
+    return `-----BEGIN PUBLIC KEY-----\n${der.toString("base64")}\n-----END PUBLIC KEY-----\n`;
+  };
+  const doc = structuredClone(vectors.trust_store);
+  for (const i of doc.issuers) for (const k of i.keys) k.public_key = pem(k.public_key);
+  const v = new ca.Verifier(JSON.stringify(doc));
+  for (const c of vectors.cases.slice(0, 6)) {
+    assert.equal(v.verify(c.text, c.now).verdict, c.verdict, c.name);
+  }
+  const bad = structuredClone(doc);
+  bad.issuers[0].keys[0].public_key = bad.issuers[0].keys[0].public_key.replace("MCow", "MCkw");
+  assert.throws(() => new ca.Verifier(JSON.stringify(bad)), isErr("TrustError", "invalid_key"));
+  const p256 = structuredClone(doc);
+  p256.issuers[0].keys[0].public_key =
+    "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9\nq9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==\n-----END PUBLIC KEY-----\n";
+  assert.throws(() => new ca.Verifier(JSON.stringify(p256)), isErr("TrustError", "invalid_key"));
+});
+
+test("views are plain JSON-like objects; trustStore() is the document", () => {
+  const v = new ca.Verifier(trustJson);
+  assert.deepEqual(v.trustStore(), vectors.trust_store);
+  const c = caseNamed("valid_title_full");
+  const r = v.verify(c.text, c.now);
+  assert.equal(Object.getPrototypeOf(r), Object.prototype);
+  assert.ok(Array.isArray(r.checks));
+  assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
+  assert.equal(typeof r.verified_at, "number");
+  const view = ca.decodeBundle(c.text);
+  assert.deepEqual(JSON.parse(JSON.stringify(view)), view);
+});
+
 test("withFewerFields discloses less and still verifies", () => {
   const c = caseNamed("valid_title_full");
   const all = ca.decodeBundle(c.text).disclosed.map((d) => d.name);

@@ -24,7 +24,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use zeroize::Zeroizing;
 
 use crate::Hash;
@@ -33,6 +33,12 @@ use crate::error::KeyError;
 /// DER prefix of an OpenSSL Ed25519 PKCS#8 v1 private key (RFC 8410 §7).
 const PKCS8_V1_PREFIX: [u8; 16] = [
     0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): the only
+/// DER encoding there is, followed by the 32 key bytes.
+const SPKI_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 
 /// Longest PEM text accepted.
@@ -124,12 +130,45 @@ impl PublicKey {
                 reason: "too long".into(),
             });
         }
-        ed25519_dalek::VerifyingKey::from_public_key_pem(pem.trim())
-            .map(|inner| Self { inner })
-            .map_err(|e| KeyError::Parse {
-                what: "SPKI PEM",
-                reason: e.to_string(),
-            })
+        #[cfg(feature = "pem-lite")]
+        return Self::from_spki_pem_fixed(pem);
+        #[cfg(not(feature = "pem-lite"))]
+        <ed25519_dalek::VerifyingKey as ed25519_dalek::pkcs8::DecodePublicKey>::from_public_key_pem(
+            pem.trim(),
+        )
+        .map(|inner| Self { inner })
+        .map_err(|e| KeyError::Parse {
+            what: "SPKI PEM",
+            reason: e.to_string(),
+        })
+    }
+
+    /// [`PublicKey::from_spki_pem`] without the `pkcs8`/`der` stack, for the
+    /// `pem-lite` feature: an Ed25519 SPKI has exactly one DER encoding, so
+    /// the PEM body must be [`SPKI_PREFIX`] + 32 key bytes.
+    #[cfg_attr(not(any(feature = "pem-lite", test)), allow(dead_code))]
+    fn from_spki_pem_fixed(pem: &str) -> Result<Self, KeyError> {
+        let bad = |reason: &str| KeyError::Parse {
+            what: "SPKI PEM",
+            reason: reason.into(),
+        };
+        let body = pem
+            .trim()
+            .strip_prefix("-----BEGIN PUBLIC KEY-----")
+            .and_then(|b| b.strip_suffix("-----END PUBLIC KEY-----"))
+            .ok_or_else(|| bad("not a `PUBLIC KEY` PEM"))?;
+        let b64: String = body.lines().map(str::trim_end).collect();
+        if b64.contains(|c: char| c.is_ascii_whitespace()) {
+            return Err(bad("whitespace inside a base64 line"));
+        }
+        let der = B64
+            .decode(&b64)
+            .map_err(|e| bad(&format!("bad base64: {e}")))?;
+        let key = der
+            .strip_prefix(&SPKI_PREFIX[..])
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .ok_or_else(|| bad("not an Ed25519 SubjectPublicKeyInfo"))?;
+        Self::from_bytes(&key).map_err(|e| bad(&e.to_string()))
     }
 
     /// Parses either an SPKI PEM or base64 raw bytes.
@@ -364,6 +403,53 @@ mod tests {
             "invalid_key"
         );
         assert!(PublicKey::parse(RFC8410_PUB).is_ok());
+    }
+
+    #[test]
+    fn fixed_layout_spki_reader_agrees_with_der() {
+        let k = SigningKey::from_seed(&[7; 32]).public_key();
+        let crlf = k.to_spki_pem().replace('\n', "\r\n");
+        for good in [RFC8410_PUB, &k.to_spki_pem(), &crlf] {
+            let der = PublicKey::from_spki_pem(good).unwrap();
+            let fixed = PublicKey::from_spki_pem_fixed(good).unwrap();
+            assert_eq!(der.to_bytes(), fixed.to_bytes());
+        }
+        let wrap = RFC8410_PUB.replace("-----BEGIN PUBLIC KEY-----", "-----BEGIN PRIVATE KEY-----");
+        let p256 = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEEVs/o5+uQbTjL3chynL4wXgUg2R9\nq9UU8I5mEovUf86QZ7kOBIjJwqnzD1omageEHWwHdBO6B+dFabmdT9POxg==\n-----END PUBLIC KEY-----\n";
+        let short = RFC8410_PUB.replace("MCowBQYDK2VwAyEA", "MCkwBQYDK2VwAyAA");
+        let spaced = RFC8410_PUB.replace("MCow", "MC ow");
+        // an encoding that is not a curve point
+        let off_curve = (2u8..)
+            .map(|y| {
+                let mut b = [0u8; 32];
+                b[0] = y;
+                b
+            })
+            .find(|b| PublicKey::from_bytes(b).is_err())
+            .unwrap();
+        let not_point = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            B64.encode([&SPKI_PREFIX[..], &off_curve].concat())
+        );
+        for bad in [
+            wrap.as_str(),
+            p256,
+            &short,
+            &spaced,
+            &not_point,
+            "",
+            "-----BEGIN PUBLIC KEY-----",
+        ] {
+            assert!(
+                PublicKey::from_spki_pem(bad).is_err(),
+                "der accepted {bad:?}"
+            );
+            assert_eq!(
+                PublicKey::from_spki_pem_fixed(bad).unwrap_err().code(),
+                "invalid_key",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
