@@ -33,10 +33,9 @@ pub enum LedgerCommand {
     },
     /// Append anchors; exits 0 only once they are durable.
     Append {
-        /// The ledger directory.
+        /// The ledger directory (with --evm: the first anchor file or batch directory).
         dir: PathBuf,
-        /// Anchor files (COSE_Sign).
-        #[arg(required = true)]
+        /// Anchor files (COSE_Sign); with --evm also batch directories.
         anchors: Vec<PathBuf>,
     },
     /// Print the latest signed checkpoint.
@@ -142,6 +141,12 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             Ok(0)
         }
         LedgerCommand::Append { dir, anchors } => {
+            if anchors.is_empty() {
+                return Err(CliError::new(
+                    "usage",
+                    "ledger append DIR ANCHOR…: no anchor given",
+                ));
+            }
             let mut ledger = open_ledger(&dir)?;
             let bytes: Vec<Vec<u8>> = anchors
                 .iter()

@@ -270,7 +270,7 @@ impl Rpc {
     }
 
     fn sleep(&self, d: Duration) {
-        self.rt.block_on(tokio::time::sleep(d));
+        self.rt.block_on(async move { tokio::time::sleep(d).await });
     }
 
     fn chain_id(&self) -> Result<u64, Failure> {
@@ -657,7 +657,7 @@ impl EvmLedger {
             Some(self.account),
             self.contract,
             entry.calldata(),
-            BlockId::pending(),
+            BlockId::latest(),
         ) {
             Ok(_) => Ok(()),
             Err(Failure::Revert(data, msg)) => Err(self.revert_error(entry, data.as_ref(), &msg)),
@@ -1211,7 +1211,7 @@ impl EvmLedger {
             Some(self.account),
             self.contract,
             data.clone(),
-            BlockId::pending(),
+            BlockId::latest(),
         ) {
             Ok(_) => {}
             Err(Failure::Revert(d, m)) => return Err(self.revert_error(&what, d.as_ref(), &m)),
