@@ -511,14 +511,7 @@ pub fn certificate_input(data: &[u8]) {
     };
     let issuer = Issuer::new(authority(issuer_id), issuer_id);
     let certs: Vec<_> = rows.into_iter().map(|r| r.certificate).collect();
-    match issuer.issue(
-        "fuzz-input",
-        &certs,
-        &IssueOptions {
-            issued_at: ISSUED,
-            decoys: 1,
-        },
-    ) {
+    match issuer.issue("fuzz-input", &certs, &IssueOptions { issued_at: ISSUED, decoys: 1 }) {
         Ok(b) => {
             let bundle = b.bundle(0, None).expect("bundle of an issued batch");
             let report = verifier().verify(&bundle.to_bytes(), NOW);
