@@ -249,9 +249,8 @@ impl Rpc {
                 match f(self.provider.clone()).await {
                     Ok(v) => return Ok(v),
                     Err(e) => match classify(&e) {
-                        Failure::Transient(msg) if attempt < self.retries => {
+                        Failure::Transient(_) if attempt < self.retries => {
                             attempt += 1;
-                            let _ = msg;
                             tokio::time::sleep(delay).await;
                             delay = (delay * 2).min(Duration::from_secs(8));
                         }
@@ -757,12 +756,25 @@ impl EvmLedger {
                     "nonce too low",
                     "already imported",
                 ];
+                let refused = || LedgerError::Rejected {
+                    reason: format!("the node refused transaction {hash}: {msg}"),
+                };
                 if !known.iter().any(|k| msg.to_lowercase().contains(k)) {
-                    return Err(LedgerError::Rejected {
-                        reason: format!("the node refused transaction {hash}: {msg}"),
-                    });
+                    return Err(refused());
                 }
-                // An earlier attempt got through: wait for it like any other.
+                // Either an earlier attempt got through (the node knows our
+                // hash: wait for it like any other), or another transaction
+                // of this account took the nonce (it never will: refuse now
+                // rather than time out).
+                let seen = self
+                    .rpc
+                    .run("eth_getTransactionByHash", |p| async move {
+                        p.get_transaction_by_hash(hash).await
+                    })
+                    .map_err(|f| Self::unconfirmed(entry, hash, f.text()))?;
+                if seen.is_none() {
+                    return Err(refused());
+                }
             }
         }
         self.wait(entry, hash, deadline)

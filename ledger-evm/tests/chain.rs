@@ -689,3 +689,72 @@ fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
     );
     assert_eq!(ledger.size(), 4);
 }
+
+/// A TCP proxy to the node that slams the door on its first `drop_first`
+/// connections, then forwards. Returns its URL and the count of dropped
+/// connections.
+fn flaky_proxy(
+    upstream: &str,
+    drop_first: usize,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::Ordering;
+    let up = upstream
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let d = dropped.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(client) = conn else { continue };
+            if d.load(Ordering::SeqCst) < drop_first {
+                d.fetch_add(1, Ordering::SeqCst);
+                drop(client);
+                continue;
+            }
+            let Ok(server) = std::net::TcpStream::connect(&up) else {
+                continue;
+            };
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c1, mut s1) = (client, server);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s2, &mut c2);
+                let _ = c2.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (url, dropped)
+}
+
+#[test]
+fn transient_rpc_errors_are_retried_with_backoff() {
+    let Some(e) = env("transient_rpc_errors_are_retried_with_backoff") else {
+        return;
+    };
+    use std::sync::atomic::Ordering;
+    // two dropped connections, two retries allowed: the third attempt answers
+    let (url, dropped) = flaky_proxy(&e.rpc, 2);
+    let oracle = EvmOracle::new(&url, 1).unwrap();
+    let t0 = Instant::now();
+    assert_eq!(oracle.chain_id().unwrap(), CHAIN_ID);
+    assert_eq!(dropped.load(Ordering::SeqCst), 2);
+    // backoff 250 ms then 500 ms between the attempts
+    assert!(
+        t0.elapsed() >= Duration::from_millis(700),
+        "{:?}",
+        t0.elapsed()
+    );
+    // three dropped connections exceed the retries: a typed error, not a hang
+    let (url, dropped) = flaky_proxy(&e.rpc, 3);
+    let oracle = EvmOracle::new(&url, 1).unwrap();
+    let err = oracle.chain_id().unwrap_err();
+    assert_eq!(err.code(), "unavailable", "{err}");
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert_eq!(dropped.load(Ordering::SeqCst), 3);
+}
