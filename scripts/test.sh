@@ -65,6 +65,9 @@ bash scripts/test-python.sh
 step "WebAssembly package and the clerk's page (scripts/test-wasm.sh)"
 bash scripts/test-wasm.sh
 
+step "EVM ledger adapter against a local chain (scripts/test-evm.sh)"
+bash scripts/test-evm.sh
+
 step "fuzz smoke: every cargo-fuzz target for a few seconds (scripts/test-fuzz.sh)"
 bash scripts/test-fuzz.sh
 

@@ -163,6 +163,8 @@ export interface BundleView {
   status: string[];
   /** Ledger receipt, if any. */
   receipt: { checkpoint: string; index: number; path: string[] } | null;
+  /** Receipt of the anchor on an EVM chain, if any (checked only online). */
+  chain: { chain_id: number; contract: string; tx: string; block: number } | null;
 }
 
 /** A trust store document (DESIGN §7), as a clerk's office writes it. */
@@ -182,6 +184,8 @@ export interface TrustStoreDoc {
   }[];
   /** Trusted ledgers. */
   ledgers: { origin: string; public_key: string }[];
+  /** Trusted EVM chains (anchor registry contracts). */
+  chains?: { chain_id: number; contract: string; rpc_url?: string; name?: string }[];
 }
 
 /** Chinese labels of a registered kind and of its fields. */

@@ -164,6 +164,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
             origin: ORIGIN.into(),
             public_key: ledger_key.public_key().to_base64(),
         }],
+        chains: vec![],
     };
     let trust = TrustStore::from_doc(doc)?;
     util::write_atomic(

@@ -388,9 +388,11 @@ pub fn prove(a: &ProveArgs, json: bool) -> Result<i32, CliError> {
         .disclose
         .as_ref()
         .map(|v| v.iter().map(String::as_str).collect());
+    let chain = crate::evm_cmd::load_chain_receipt(&a.batch)?;
     let make = |i: usize| -> Result<Bundle, CliError> {
         let mut b = batch.bundle(i, names.as_deref())?;
         b.receipt.clone_from(&receipt);
+        b.chain = chain;
         Ok(b)
     };
     let indices: Vec<usize> = if a.all {

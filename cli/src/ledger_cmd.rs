@@ -33,10 +33,9 @@ pub enum LedgerCommand {
     },
     /// Append anchors; exits 0 only once they are durable.
     Append {
-        /// The ledger directory.
+        /// The ledger directory (with --evm: the first anchor file or batch directory).
         dir: PathBuf,
-        /// Anchor files (COSE_Sign).
-        #[arg(required = true)]
+        /// Anchor files (COSE_Sign); with --evm also batch directories.
         anchors: Vec<PathBuf>,
     },
     /// Print the latest signed checkpoint.
@@ -75,6 +74,27 @@ pub enum LedgerCommand {
     Verify {
         /// The ledger directory.
         dir: PathBuf,
+    },
+    /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
+    Check {
+        /// The ledger directory (with --evm: the first anchor file or batch directory).
+        dir: PathBuf,
+        /// Anchor files (COSE_Sign), or batch directories with --evm.
+        anchors: Vec<PathBuf>,
+    },
+    /// Deploy the AnchorRegistry contract (--evm only; --account-key becomes its owner).
+    Deploy {
+        /// The solc output `AnchorRegistry.bin` (hex creation code).
+        #[arg(long)]
+        bytecode: PathBuf,
+    },
+    /// Authorize an issuer account in the registry (--evm only; --account-key: the owner's).
+    Authorize {
+        /// The issuer's address (0x…).
+        address: String,
+        /// Deauthorize instead.
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -121,6 +141,12 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             Ok(0)
         }
         LedgerCommand::Append { dir, anchors } => {
+            if anchors.is_empty() {
+                return Err(CliError::new(
+                    "usage",
+                    "ledger append DIR ANCHOR…: no anchor given",
+                ));
+            }
             let mut ledger = open_ledger(&dir)?;
             let bytes: Vec<Vec<u8>> = anchors
                 .iter()
@@ -241,7 +267,36 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+        LedgerCommand::Check { dir, anchors } => check(&dir, &anchors, json),
+        LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(
+            "usage",
+            "deploy and authorize need --evm RPC_URL",
+        )),
     }
+}
+
+fn check(dir: &Path, anchors: &[PathBuf], json: bool) -> Result<i32, CliError> {
+    let ledger = open_ledger(dir)?;
+    let mut all = true;
+    let mut out = Vec::new();
+    for p in anchors {
+        let a =
+            Anchor::from_bytes(&util::read(p)?).map_err(|e| CliError::from(e).at(p.display()))?;
+        let index = ledger.index_of(&a.id());
+        all &= index.is_some();
+        if json {
+            out.push(json!({"anchor": p, "anchor_id": a.id().to_hex(), "index": index}));
+        } else {
+            match index {
+                Some(i) => println!("{}: entry {i}", p.display()),
+                None => println!("{}: not recorded", p.display()),
+            }
+        }
+    }
+    if json {
+        util::print_json(&json!(out));
+    }
+    Ok(if all { 0 } else { 1 })
 }
 
 pub fn run_note(cmd: NoteCommand, json: bool) -> Result<i32, CliError> {

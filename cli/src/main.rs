@@ -7,6 +7,7 @@
 
 mod bench;
 mod demo;
+mod evm_cmd;
 mod issuing;
 mod ledger_cmd;
 mod qr;
@@ -85,8 +86,10 @@ enum Command {
         #[command(subcommand)]
         command: trust_cmd::TrustCommand,
     },
-    /// The embedded file ledger.
+    /// The embedded file ledger, or with --evm an anchor registry on an EVM chain.
     Ledger {
+        #[command(flatten)]
+        evm: evm_cmd::EvmArgs,
         #[command(subcommand)]
         command: ledger_cmd::LedgerCommand,
     },
@@ -144,7 +147,10 @@ fn run(cli: Cli) -> Result<i32, CliError> {
         Command::Verify(a) => verifying::verify(&a, json),
         Command::VerifyMany(a) => verifying::verify_many(&a, json),
         Command::Trust { command } => trust_cmd::run(command, json),
-        Command::Ledger { command } => ledger_cmd::run(command, json),
+        Command::Ledger { evm, command } => match evm.evm.clone() {
+            Some(url) => evm_cmd::run(&evm, &url, command, json),
+            None => ledger_cmd::run(command, json),
+        },
         Command::Note { command } => ledger_cmd::run_note(command, json),
         Command::Inspect { file } => verifying::inspect(&file, json),
         Command::Qr { bundle, out } => qr::qr(&bundle, out.as_deref(), json),

@@ -74,6 +74,23 @@ pub enum TrustCommand {
         #[arg(long)]
         vkey: String,
     },
+    /// Trust an anchor registry contract on an EVM chain (replaces the same chain and contract).
+    AddChain {
+        /// The trust store.
+        trust: PathBuf,
+        /// The chain id.
+        #[arg(long)]
+        chain_id: u64,
+        /// The AnchorRegistry contract address (0x…).
+        #[arg(long)]
+        contract: String,
+        /// JSON-RPC URL for online verification.
+        #[arg(long)]
+        rpc_url: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 fn load(path: &Path) -> Result<TrustStoreDoc, CliError> {
@@ -111,6 +128,7 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 issuers: vec![],
                 policies: vec![],
                 ledgers: vec![],
+                chains: vec![],
             };
             save(&out, doc, json, "created")
         }
@@ -207,6 +225,33 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 public_key: v.key.to_base64(),
             });
             save(&trust, doc, json, &format!("ledger `{}`", v.name))
+        }
+        TrustCommand::AddChain {
+            trust,
+            chain_id,
+            contract,
+            rpc_url,
+            name,
+        } => {
+            let mut doc = load(&trust)?;
+            let addr = certanchor::trust::parse_evm_address(&contract);
+            doc.chains.retain(|c| {
+                c.chain_id != chain_id
+                    || addr.is_none()
+                    || certanchor::trust::parse_evm_address(&c.contract) != addr
+            });
+            doc.chains.push(certanchor::trust::ChainEntry {
+                chain_id,
+                contract: contract.clone(),
+                rpc_url,
+                name,
+            });
+            save(
+                &trust,
+                doc,
+                json,
+                &format!("chain {chain_id} registry {contract}"),
+            )
         }
     }
 }

@@ -24,6 +24,15 @@ pub struct VerifyArgs {
     /// Status lists obtained out of band (COSE_Sign1 files).
     #[arg(long)]
     status: Vec<PathBuf>,
+    /// Confirm a chain receipt by asking the chain (RPC URL from the trust store's `chains`, or --rpc).
+    #[arg(long)]
+    online: bool,
+    /// JSON-RPC URL to ask (with --online), tried before the trust store's.
+    #[arg(long, requires = "online")]
+    rpc: Option<String>,
+    /// Blocks deep the chain's record must be (with --online).
+    #[arg(long, default_value_t = 1, requires = "online")]
+    confirmations: u64,
     /// A bundle file (binary or CA1 text), `-` for stdin, or CA1 text itself.
     input: String,
 }
@@ -100,7 +109,16 @@ pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
     }
     let now = util::now_or(a.at.as_deref())?;
     let input = util::read_bundle_input(&a.input)?;
-    let report = verifier.verify(&input, now);
+    let report = if a.online {
+        let oracle = certanchor_ledger_evm::EvmOracle::from_trust_store(
+            verifier.trust_store(),
+            a.rpc.as_deref(),
+            a.confirmations,
+        )?;
+        verifier.verify_online(&input, now, &oracle)
+    } else {
+        verifier.verify(&input, now)
+    };
     if json {
         util::print_json(&report.to_json());
     } else {

@@ -8,8 +8,14 @@
 //!            "anchor":    bstr      the COSE_Sign anchor
 //!            ? "status":  [+ bstr]  COSE_Sign1 status lists covering this batch (one per purpose)
 //!            ? "receipt": { "checkpoint": text, "index": uint, "path": [bstr] }
+//!            ? "chain":   { "tx": bstr(32), "block": uint, "chain_id": uint, "contract": bstr(20) }
 //!          }
 //! ```
+//!
+//! `chain` is the receipt of an anchor recorded on an EVM chain (the
+//! `AnchorRegistry` contract): which chain, which contract, the transaction
+//! and its block. Unlike a `receipt` it proves nothing by itself; a verifier
+//! confirms it by asking the chain (see [`crate::verify::ChainOracle`]).
 //!
 //! `status` is an array so a bundle can carry both the revocation and the
 //! suspension list of its batch (DESIGN §5 names a single list; one list per
@@ -64,6 +70,54 @@ pub struct LedgerReceipt {
     pub path: Vec<Hash>,
 }
 
+/// Receipt of an anchor recorded on an EVM chain (the `AnchorRegistry`
+/// contract). Bundle key `"chain"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ChainReceipt {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Address of the registry contract.
+    pub contract: [u8; 20],
+    /// Hash of the transaction that recorded the anchor.
+    pub tx: Hash,
+    /// Number of the block that holds that transaction.
+    pub block: u64,
+}
+
+impl ChainReceipt {
+    /// The contract address as `0x` + 40 lowercase hex digits.
+    #[must_use]
+    pub fn contract_hex(&self) -> String {
+        format!("0x{}", hex::encode(self.contract))
+    }
+
+    /// The transaction hash as `0x` + 64 lowercase hex digits.
+    #[must_use]
+    pub fn tx_hex(&self) -> String {
+        format!("0x{}", self.tx.to_hex())
+    }
+
+    fn write(&self, w: &mut Writer) {
+        // keys in deterministic order: tx, block, chain_id, contract
+        w.map(4);
+        w.text("tx");
+        w.bytes(self.tx.as_bytes());
+        w.text("block");
+        w.uint(self.block);
+        w.text("chain_id");
+        w.uint(self.chain_id);
+        w.text("contract");
+        w.bytes(&self.contract);
+    }
+
+    fn to_json(self) -> serde_json::Value {
+        serde_json::json!({
+            "chain_id": self.chain_id, "contract": self.contract_hex(),
+            "tx": self.tx_hex(), "block": self.block,
+        })
+    }
+}
+
 /// A proof bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bundle {
@@ -79,6 +133,8 @@ pub struct Bundle {
     pub status: Vec<Vec<u8>>,
     /// Optional ledger receipt.
     pub receipt: Option<LedgerReceipt>,
+    /// Optional receipt of the anchor on an EVM chain.
+    pub chain: Option<ChainReceipt>,
 }
 
 impl Bundle {
@@ -92,10 +148,17 @@ impl Bundle {
                 + 40 * self.proof.path.len()
                 + 64,
         );
-        let n = 5 + usize::from(!self.status.is_empty()) + usize::from(self.receipt.is_some());
+        let n = 5
+            + usize::from(!self.status.is_empty())
+            + usize::from(self.receipt.is_some())
+            + usize::from(self.chain.is_some());
         w.map(n);
         w.text("v");
         w.uint(1);
+        if let Some(c) = &self.chain {
+            w.text("chain");
+            c.write(&mut w);
+        }
         w.text("proof");
         w.array(3);
         w.uint(self.proof.tree_size);
@@ -147,6 +210,7 @@ impl Bundle {
         let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, DOC)?;
         let (mut v, mut proof, mut anchor, mut header) = (None, None, None, None);
         let (mut status, mut receipt, mut disclosed) = (None, None, None);
+        let mut chain = None;
         cbor::read_map(&mut r, |k, r| {
             match k {
                 "v" => v = Some(cbor::read_version(r, DOC)?),
@@ -179,6 +243,7 @@ impl Bundle {
                     status = Some(lists);
                 }
                 "receipt" => receipt = Some(read_receipt(r)?),
+                "chain" => chain = Some(read_chain_receipt(r)?),
                 "disclosed" => {
                     let n = r.array()?;
                     if n > MAX_FIELDS {
@@ -208,6 +273,7 @@ impl Bundle {
             anchor: cbor::required(anchor, "anchor", DOC)?,
             status: status.unwrap_or_default(),
             receipt,
+            chain,
         })
     }
 
@@ -325,6 +391,7 @@ impl Bundle {
                 "checkpoint": r.checkpoint, "index": r.index,
                 "path": r.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
             })),
+            "chain": self.chain.map(ChainReceipt::to_json),
         })
     }
 }
@@ -404,5 +471,26 @@ fn read_receipt(r: &mut Reader<'_>) -> Result<LedgerReceipt, DecodeError> {
         checkpoint: cbor::required(checkpoint, "checkpoint", DOC)?,
         index: cbor::required(index, "index", DOC)?,
         path: cbor::required(path, "path", DOC)?,
+    })
+}
+
+fn read_chain_receipt(r: &mut Reader<'_>) -> Result<ChainReceipt, DecodeError> {
+    const DOC: &str = "chain receipt";
+    let (mut tx, mut block, mut chain_id, mut contract) = (None, None, None, None);
+    cbor::read_map(r, |k, r| {
+        match k {
+            "tx" => tx = Some(Hash(r.bytes_n::<32>("transaction hash")?)),
+            "block" => block = Some(r.uint()?),
+            "chain_id" => chain_id = Some(r.uint()?),
+            "contract" => contract = Some(r.bytes_n::<20>("contract address")?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(ChainReceipt {
+        chain_id: cbor::required(chain_id, "chain_id", DOC)?,
+        contract: cbor::required(contract, "contract", DOC)?,
+        tx: cbor::required(tx, "tx", DOC)?,
+        block: cbor::required(block, "block", DOC)?,
     })
 }

@@ -374,6 +374,14 @@ pub enum TrustError {
         /// Why it was refused.
         reason: String,
     },
+    /// A chain entry with a bad contract address or RPC URL, or listed twice.
+    #[error("chain {chain_id}: {reason}")]
+    BadChain {
+        /// The chain id.
+        chain_id: u64,
+        /// Why it was refused.
+        reason: String,
+    },
 }
 
 impl TrustError {
@@ -388,6 +396,7 @@ impl TrustError {
             Self::BadTime { .. } => "invalid_time",
             Self::BadPolicy { .. } => "invalid_policy",
             Self::BadLedger { .. } => "invalid_ledger",
+            Self::BadChain { .. } => "invalid_chain",
         }
     }
 }
@@ -507,6 +516,46 @@ pub enum LedgerError {
     /// Signing or parsing a checkpoint failed.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// The ledger refused the account that signs appends (an EVM registry:
+    /// not an authorized issuer).
+    #[error("account {account} is not authorized to append to this ledger")]
+    Unauthorized {
+        /// The account (e.g. an EVM address).
+        account: String,
+    },
+    /// The ledger refused the append for another stated reason (an EVM
+    /// transaction reverted).
+    #[error("append refused: {reason}")]
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+    /// The ledger could not be reached (node down, network error) after
+    /// retries; nothing was submitted.
+    #[error("ledger unavailable: {reason}")]
+    Unavailable {
+        /// The last error.
+        reason: String,
+    },
+    /// An append was submitted but its confirmation was not seen (node lost,
+    /// timeout). It is not acknowledged: it may or may not be recorded; look
+    /// it up before submitting it again.
+    #[error(
+        "append of anchor {anchor_id} not confirmed ({reason}); it may still be recorded: check before retrying"
+    )]
+    Unconfirmed {
+        /// Anchor id (hex).
+        anchor_id: String,
+        /// What happened, with the transaction id when there is one.
+        reason: String,
+    },
+    /// This ledger cannot do that (e.g. an EVM registry stores anchor ids,
+    /// not anchor bytes, and has no checkpoints).
+    #[error("not supported by this ledger: {op}")]
+    Unsupported {
+        /// The operation.
+        op: &'static str,
+    },
 }
 
 impl LedgerError {
@@ -527,6 +576,11 @@ impl LedgerError {
             Self::Empty => "empty",
             Self::Poisoned => "poisoned",
             Self::Checkpoint(_) => "checkpoint_error",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Rejected { .. } => "rejected",
+            Self::Unavailable { .. } => "unavailable",
+            Self::Unconfirmed { .. } => "unconfirmed",
+            Self::Unsupported { .. } => "unsupported",
         }
     }
 }

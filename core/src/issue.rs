@@ -557,6 +557,7 @@ impl IssuedBatch {
             anchor: self.anchor.to_bytes().to_vec(),
             status: self.status.iter().map(|s| s.to_bytes().to_vec()).collect(),
             receipt: None,
+            chain: None,
         })
     }
 

@@ -23,11 +23,11 @@ pub mod trust;
 pub mod verify;
 
 pub use anchor::{Anchor, AnchorBody};
-pub use bundle::{Bundle, LedgerReceipt};
+pub use bundle::{Bundle, ChainReceipt, LedgerReceipt};
 pub use cbor::Value;
 pub use certificate::{Certificate, CertificateHeader, Disclosure};
 pub use error::{DecodeError, Error, IssueError, KeyError, LedgerError, TrustError, VerifyError};
 pub use hash::Hash;
 pub use issue::{IssueOptions, IssuedBatch, Issuer};
 pub use trust::TrustStore;
-pub use verify::{Check, CheckCode, Outcome, Report, Verdict, Verifier};
+pub use verify::{ChainOracle, ChainRecord, Check, CheckCode, Outcome, Report, Verdict, Verifier};

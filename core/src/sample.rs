@@ -397,5 +397,6 @@ pub fn demo_trust_doc(
             })
             .into_iter()
             .collect(),
+        chains: Vec::new(),
     }
 }

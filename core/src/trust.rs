@@ -57,6 +57,9 @@ pub struct TrustStoreDoc {
     /// Trusted ledgers.
     #[serde(default)]
     pub ledgers: Vec<LedgerEntry>,
+    /// Trusted EVM chains and their anchor registry contracts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chains: Vec<ChainEntry>,
 }
 
 /// One trusted issuer or department.
@@ -125,6 +128,53 @@ pub struct LedgerEntry {
     pub origin: String,
     /// base64 of the raw 32-byte Ed25519 key.
     pub public_key: String,
+}
+
+/// A trusted EVM chain: an `AnchorRegistry` contract on a chain.
+///
+/// ```json
+/// { "chain_id": 20200, "contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+///   "rpc_url": "https://rpc.chain.example.gov.cn", "name": "city chain" }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainEntry {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The registry contract address, `0x` + 40 hex digits.
+    pub contract: String,
+    /// JSON-RPC endpoint for online verification (`http://` or `https://`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_url: Option<String>,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A trusted chain, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedChain {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// The registry contract address.
+    pub contract: [u8; 20],
+    /// JSON-RPC endpoint, if the store names one.
+    pub rpc_url: Option<String>,
+    /// Display name.
+    pub name: Option<String>,
+}
+
+/// Parses an EVM address: `0x` + 40 hex digits (any case; the EIP-55 checksum
+/// is not checked).
+#[must_use]
+pub fn parse_evm_address(s: &str) -> Option<[u8; 20]> {
+    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
+    if h.len() != 40 {
+        return None;
+    }
+    let mut out = [0u8; 20];
+    hex::decode_to_slice(h, &mut out).ok()?;
+    Some(out)
 }
 
 /// A trusted key with its window in Unix seconds.
@@ -207,6 +257,7 @@ pub struct TrustStore {
     by_kid: HashMap<KeyId, (usize, usize)>,
     policies: HashMap<String, Policy>,
     ledgers: Vec<NoteVerifier>,
+    chains: Vec<TrustedChain>,
 }
 
 /// Parses an RFC 3339 timestamp into Unix seconds (not before 1970).
@@ -355,12 +406,14 @@ impl TrustStore {
                 key,
             });
         }
+        let chains = compile_chains(&doc.chains)?;
         Ok(Self {
             doc,
             issuers,
             by_kid,
             policies,
             ledgers,
+            chains,
         })
     }
 
@@ -407,6 +460,57 @@ impl TrustStore {
     pub fn ledgers(&self) -> &[NoteVerifier] {
         &self.ledgers
     }
+
+    /// Trusted EVM chains.
+    #[must_use]
+    pub fn chains(&self) -> &[TrustedChain] {
+        &self.chains
+    }
+
+    /// The trusted chain entry for a chain id and registry contract.
+    #[must_use]
+    pub fn chain(&self, chain_id: u64, contract: &[u8; 20]) -> Option<&TrustedChain> {
+        self.chains
+            .iter()
+            .find(|c| c.chain_id == chain_id && &c.contract == contract)
+    }
+}
+
+fn compile_chains(entries: &[ChainEntry]) -> Result<Vec<TrustedChain>, TrustError> {
+    let mut out: Vec<TrustedChain> = Vec::with_capacity(entries.len());
+    for c in entries {
+        let bad = |reason: String| TrustError::BadChain {
+            chain_id: c.chain_id,
+            reason,
+        };
+        let contract = parse_evm_address(&c.contract).ok_or_else(|| {
+            bad(format!(
+                "contract `{}` is not 0x followed by 40 hex digits",
+                c.contract.chars().take(64).collect::<String>()
+            ))
+        })?;
+        if contract == [0; 20] {
+            return Err(bad("contract is the zero address".into()));
+        }
+        if let Some(u) = &c.rpc_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(bad("rpc_url must start with http:// or https://".into()));
+        }
+        if out
+            .iter()
+            .any(|o| o.chain_id == c.chain_id && o.contract == contract)
+        {
+            return Err(bad(format!("contract {} is listed twice", c.contract)));
+        }
+        out.push(TrustedChain {
+            chain_id: c.chain_id,
+            contract,
+            rpc_url: c.rpc_url.clone(),
+            name: c.name.clone(),
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -468,6 +572,63 @@ mod tests {
             TrustStore::from_json(&doc("", "").replace("\"version\":1", "\"version\":2"))
                 .unwrap_err(),
             TrustError::UnsupportedVersion(2)
+        );
+    }
+
+    #[test]
+    fn chains() {
+        let with = |chains: &str| {
+            doc("", "").replace(
+                r#""policies":[]"#,
+                &format!(r#""policies":[],"chains":[{chains}]"#),
+            )
+        };
+        let addr = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+        let t = TrustStore::from_json(&with(&format!(
+            r#"{{"chain_id":1337,"contract":"{addr}","rpc_url":"http://127.0.0.1:8545"}}"#
+        )))
+        .unwrap();
+        let a = parse_evm_address(addr).unwrap();
+        assert_eq!(
+            t.chain(1337, &a).unwrap().rpc_url.as_deref(),
+            Some("http://127.0.0.1:8545")
+        );
+        assert!(t.chain(1, &a).is_none());
+        // round trip keeps the entry; stores without chains serialize as before
+        assert!(t.to_json().contains("\"chains\""));
+        assert!(
+            !TrustStore::from_json(&doc("", ""))
+                .unwrap()
+                .to_json()
+                .contains("chains")
+        );
+        for bad in [
+            format!(r#"{{"chain_id":1,"contract":"{}"}}"#, &addr[..41]),
+            format!(
+                r#"{{"chain_id":1,"contract":"{}"}}"#,
+                addr.replace("0x", "")
+            ),
+            format!(r#"{{"chain_id":1,"contract":"0x{}"}}"#, "0".repeat(40)),
+            format!(r#"{{"chain_id":1,"contract":"{addr}","rpc_url":"ftp://x"}}"#),
+            format!(
+                r#"{{"chain_id":1,"contract":"{addr}"}},{{"chain_id":1,"contract":"{}"}}"#,
+                addr.to_lowercase()
+            ),
+        ] {
+            assert_eq!(
+                TrustStore::from_json(&with(&bad)).unwrap_err().code(),
+                "invalid_chain",
+                "{bad}"
+            );
+        }
+        // unknown fields are refused
+        assert_eq!(
+            TrustStore::from_json(&with(&format!(
+                r#"{{"chain_id":1,"contract":"{addr}","rpc":"x"}}"#
+            )))
+            .unwrap_err()
+            .code(),
+            "trust_store_json"
         );
     }
 

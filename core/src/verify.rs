@@ -13,7 +13,13 @@
 //! | 7 | `status` | revoked or suspended per the newest valid list (stale or missing-but-required: indeterminate) |
 //! | 8 | `validity` | `now` is outside `[valid_from, valid_until]` |
 //! | 9 | `schema` | a disclosed field breaks the kind's schema |
-//! | 10 | `ledger` | a receipt is present and does not prove the anchor in a checkpoint signed by a trusted ledger |
+//! | 10 | `ledger` | a receipt is present and does not prove the anchor in a checkpoint signed by a trusted ledger; a chain receipt names a chain not in the trust store, or (online) the chain's registry does not hold the anchor with its root |
+//!
+//! A chain receipt (an anchor recorded on an EVM chain) cannot be checked
+//! offline: [`Verifier::verify`] reports the `ledger` check indeterminate
+//! ("chain receipt not checked offline"); [`Verifier::verify_online`] asks the
+//! chain through a [`ChainOracle`] (crate `certanchor-ledger-evm` has one over
+//! JSON-RPC).
 //!
 //! The verdict is `invalid` if any check failed, `indeterminate` if none
 //! failed but one is indeterminate, `valid` otherwise.
@@ -29,7 +35,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::Hash;
 use crate::anchor::Anchor;
-use crate::bundle::{Bundle, LedgerReceipt};
+use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
 use crate::cbor::Value;
 use crate::certificate::CertificateHeader;
 use crate::error::VerifyError;
@@ -249,6 +255,40 @@ pub struct LedgerInfo {
     pub index: u64,
     /// Size of the checkpoint's tree.
     pub tree_size: u64,
+}
+
+/// What an EVM anchor registry holds for one anchor (`anchoredAt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainRecord {
+    /// Number of the block the anchor was recorded in.
+    pub block: u64,
+    /// That block's timestamp (Unix seconds).
+    pub timestamp: u64,
+    /// The account that recorded it (an authorized issuer of the registry).
+    pub issuer: [u8; 20],
+    /// The Merkle root recorded.
+    pub root: Hash,
+    /// The tree size recorded.
+    pub tree_size: u64,
+}
+
+/// Asks EVM chains about anchors, for online verification
+/// ([`Verifier::verify_online`]). Core has no network code: an embedder or
+/// crate `certanchor-ledger-evm` implements this over JSON-RPC.
+pub trait ChainOracle {
+    /// The registry record of `anchor_id` in `contract` on chain `chain_id`,
+    /// as of a block the oracle considers final; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// A readable reason when the chain could not be asked (the check is then
+    /// indeterminate, not failed). An oracle connected to another chain id
+    /// must answer `Err`.
+    fn anchored(
+        &self,
+        chain_id: u64,
+        contract: &[u8; 20],
+        anchor_id: &Hash,
+    ) -> Result<Option<ChainRecord>, String>;
 }
 
 /// The result of verifying one bundle.
@@ -1025,6 +1065,8 @@ impl Verifier {
             bundle.receipt.as_ref(),
             policy.is_some_and(|p| p.require_ledger),
         );
+        let ledger_check =
+            self.with_chain_receipt(ledger_check, &eval.anchor, bundle.chain.as_ref(), None);
         checks.push(ledger_check);
 
         let verdict = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
@@ -1301,6 +1343,184 @@ impl Verifier {
             Err(e) => fail(
                 "not_in_ledger",
                 format!("the anchor is not proven in the checkpoint: {e}"),
+            ),
+        }
+    }
+}
+
+impl Verifier {
+    /// Verifies a bundle as [`Verifier::verify`] does, and confirms its chain
+    /// receipt (if any) by asking the chain through `oracle`: the registry
+    /// must hold the anchor id, with the anchor's root and tree size, in the
+    /// receipt's block. A chain that cannot be reached leaves the `ledger`
+    /// check indeterminate.
+    #[must_use]
+    pub fn verify_online(&self, input: &[u8], now: u64, oracle: &dyn ChainOracle) -> Report {
+        match Bundle::decode_any(input) {
+            Ok(b) => self.verify_bundle_online(&b, now, oracle),
+            Err(e) => Self::format_failure(format!("bundle: {e}"), e.code(), now),
+        }
+    }
+
+    /// [`Verifier::verify_online`] for a decoded bundle.
+    #[must_use]
+    pub fn verify_bundle_online(
+        &self,
+        bundle: &Bundle,
+        now: u64,
+        oracle: &dyn ChainOracle,
+    ) -> Report {
+        let mut report = self.verify_bundle(bundle, now);
+        let Some(chain) = bundle.chain.as_ref() else {
+            return report;
+        };
+        let (Some(cert), Ok(eval)) = (&report.certificate, self.anchor_eval(&bundle.anchor)) else {
+            return report; // a format failure: nothing more to check
+        };
+        let required = self
+            .trust
+            .policy(&cert.kind)
+            .is_some_and(|p| p.require_ledger);
+        let (tlog, _) = self.check_ledger(&eval.anchor, bundle.receipt.as_ref(), required);
+        let check = self.with_chain_receipt(tlog, &eval.anchor, Some(chain), Some(oracle));
+        if let Some(slot) = report
+            .checks
+            .iter_mut()
+            .find(|c| c.check == CheckCode::Ledger)
+        {
+            *slot = check;
+        }
+        report.verdict = if report.checks.iter().any(|c| c.outcome == Outcome::Failed) {
+            Verdict::Invalid
+        } else if report
+            .checks
+            .iter()
+            .any(|c| c.outcome == Outcome::Indeterminate)
+        {
+            Verdict::Indeterminate
+        } else {
+            Verdict::Valid
+        };
+        report
+    }
+
+    /// Folds the check of a chain receipt into the `ledger` check: it
+    /// replaces "no receipt", else the worse of the two outcomes counts.
+    fn with_chain_receipt(
+        &self,
+        tlog: Check,
+        anchor: &Anchor,
+        chain: Option<&ChainReceipt>,
+        oracle: Option<&dyn ChainOracle>,
+    ) -> Check {
+        let Some(c) = chain else {
+            return tlog;
+        };
+        let cc = self.check_chain(anchor, c, oracle);
+        if matches!(tlog.code, "no_receipt" | "receipt_missing") {
+            return cc;
+        }
+        let rank = |o: Outcome| match o {
+            Outcome::Failed => 3,
+            Outcome::Indeterminate => 2,
+            Outcome::Passed => 1,
+            Outcome::Skipped => 0,
+        };
+        let (outcome, code) = if rank(cc.outcome) > rank(tlog.outcome) {
+            (cc.outcome, cc.code)
+        } else {
+            (tlog.outcome, tlog.code)
+        };
+        Check::new(
+            CheckCode::Ledger,
+            outcome,
+            code,
+            format!("{}; {}", tlog.reason, cc.reason),
+        )
+    }
+
+    fn check_chain(
+        &self,
+        anchor: &Anchor,
+        c: &ChainReceipt,
+        oracle: Option<&dyn ChainOracle>,
+    ) -> Check {
+        let check =
+            |outcome, code, reason: String| Check::new(CheckCode::Ledger, outcome, code, reason);
+        let Some(trusted) = self.trust.chain(c.chain_id, &c.contract) else {
+            return check(
+                Outcome::Failed,
+                "unknown_chain",
+                format!(
+                    "the chain receipt names registry {} on chain {}, which the trust store does not list",
+                    c.contract_hex(),
+                    c.chain_id
+                ),
+            );
+        };
+        let chain_name = trusted.name.as_deref().map_or_else(
+            || format!("chain {}", c.chain_id),
+            |n| format!("{n} (chain {})", c.chain_id),
+        );
+        let Some(oracle) = oracle else {
+            return check(
+                Outcome::Indeterminate,
+                "chain_not_checked",
+                format!(
+                    "chain receipt not checked offline (transaction {} in block {} of {chain_name}); verify online to confirm it",
+                    c.tx_hex(),
+                    c.block
+                ),
+            );
+        };
+        let body = anchor.body();
+        let id = anchor.id();
+        match oracle.anchored(c.chain_id, &c.contract, &id) {
+            Err(e) => check(
+                Outcome::Indeterminate,
+                "chain_unreachable",
+                format!("could not ask {chain_name}: {e}"),
+            ),
+            Ok(None) => check(
+                Outcome::Failed,
+                "not_on_chain",
+                format!(
+                    "registry {} on {chain_name} holds no record of anchor {id}",
+                    c.contract_hex()
+                ),
+            ),
+            Ok(Some(r)) if r.root != body.root || r.tree_size != body.tree_size => check(
+                Outcome::Failed,
+                "chain_mismatch",
+                format!(
+                    "registry {} on {chain_name} recorded root {} and tree size {} for this anchor, the anchor says {} and {}",
+                    c.contract_hex(),
+                    r.root,
+                    r.tree_size,
+                    body.root,
+                    body.tree_size
+                ),
+            ),
+            Ok(Some(r)) if r.block != c.block => check(
+                Outcome::Failed,
+                "chain_receipt_mismatch",
+                format!(
+                    "the receipt says block {}, registry {} on {chain_name} recorded the anchor in block {}",
+                    c.block,
+                    c.contract_hex(),
+                    r.block
+                ),
+            ),
+            Ok(Some(r)) => check(
+                Outcome::Passed,
+                "ok",
+                format!(
+                    "anchor recorded on {chain_name} in block {} at {} by 0x{} (registry {})",
+                    r.block,
+                    format_time(r.timestamp),
+                    hex::encode(r.issuer),
+                    c.contract_hex()
+                ),
             ),
         }
     }

@@ -696,6 +696,7 @@ impl Ledger for FileLedger {
                         .inclusion_proof(index, size)
                         .map(|p| p.path)
                         .unwrap_or_default(),
+                    chain: None,
                 }
             })
             .collect())

@@ -14,7 +14,10 @@
 //!   and crash recovery (see the [`file`](mod@self::file) module for the on-disk format).
 //!
 //! The [`Ledger`] trait lets an embedder anchor elsewhere (for example an
-//! EVM-compatible chain) behind the same interface.
+//! EVM-compatible chain, crate `certanchor-ledger-evm`) behind the same
+//! interface. Such a ledger fills [`Receipt::chain`] and leaves the
+//! checkpoint and path empty; [`Receipt::attach_to`] puts the right form in a
+//! bundle.
 
 pub mod file;
 mod tree;
@@ -23,7 +26,7 @@ pub use file::FileLedger;
 pub use tree::LogTree;
 
 use crate::Hash;
-use crate::bundle::LedgerReceipt;
+use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
 use crate::error::LedgerError;
 use crate::merkle::InclusionProof;
 
@@ -41,6 +44,11 @@ pub struct Receipt {
     pub tree_size: u64,
     /// RFC 9162 audit path, leaf to root.
     pub path: Vec<Hash>,
+    /// Set by a ledger on an EVM chain: where the anchor was recorded. Such a
+    /// ledger has no signed checkpoint (`checkpoint` is empty, `path` too);
+    /// `index` is the record's index in the registry and `tree_size` the
+    /// registry's record count after it.
+    pub chain: Option<ChainReceipt>,
 }
 
 impl Receipt {
@@ -51,6 +59,15 @@ impl Receipt {
             checkpoint: self.checkpoint.clone(),
             index: self.index,
             path: self.path.clone(),
+        }
+    }
+
+    /// Puts this receipt into a bundle: the chain receipt when there is one
+    /// (bundle key `chain`), else the checkpoint receipt (key `receipt`).
+    pub fn attach_to(&self, bundle: &mut Bundle) {
+        match self.chain {
+            Some(c) => bundle.chain = Some(c),
+            None => bundle.receipt = Some(self.to_bundle_receipt()),
         }
     }
 }
