@@ -49,6 +49,9 @@ cargo build -p certanchor --no-default-features --target wasm32-unknown-unknown 
 step "examples and the demo (README's first command, debug build)"
 cargo run -q --locked -p certanchor --example issue_and_verify >/dev/null
 cargo run -q --locked -p certanchor-cli -- demo >/dev/null
+# benches: clippy --all-targets above compiles them; here a tiny end-to-end
+# smoke of `certanchor bench` (figures are never asserted: see BENCHMARKS.md)
+cargo run -q --locked -p certanchor-cli -- bench --n 1000 --json >/dev/null
 
 step "interop: pycose verifies our anchors, we accept pycose's status list"
 cargo build -q --locked -p certanchor --example interop

@@ -730,6 +730,12 @@ fn bench_json_has_the_documented_keys() {
         "peak_rss_bytes",
         "sha256_per_s_core",
         "ed25519_verify_per_s_core",
+        "issue_peak_rss_bytes",
+        "verify_many_1core_per_s",
+        "verify_many_scaling",
+        "verify_many_anchors_per_s_core",
+        "bundle_bytes",
+        "qr_text_chars_6_fields",
     ] {
         assert!(j[k].is_number(), "{k}: {j:#}");
     }
