@@ -667,8 +667,9 @@ impl EvmLedger {
         }
     }
 
-    /// Builds and signs the `record` transaction.
-    fn sign(&self, entry: &Entry) -> Result<(B256, Vec<u8>), LedgerError> {
+    /// The account's next (pending) nonce and the gas price: the configured
+    /// one, or the node's.
+    fn nonce_and_gas_price(&self) -> Result<(u64, u128), LedgerError> {
         let nonce = self
             .rpc
             .run("eth_getTransactionCount", |p| {
@@ -683,6 +684,12 @@ impl EvmLedger {
                 .run("eth_gasPrice", |p| async move { p.get_gas_price().await })
                 .map_err(unavailable)?,
         };
+        Ok((nonce, gas_price))
+    }
+
+    /// Builds and signs the `record` transaction.
+    fn sign(&self, entry: &Entry) -> Result<(B256, Vec<u8>), LedgerError> {
+        let (nonce, gas_price) = self.nonce_and_gas_price()?;
         let mut tx = TransactionRequest::default()
             .with_from(self.account)
             .with_kind(TxKind::Call(self.contract))
@@ -1229,20 +1236,7 @@ impl EvmLedger {
             Err(Failure::Revert(d, m)) => return Err(self.revert_error(&what, d.as_ref(), &m)),
             Err(f) => return Err(unavailable(f)),
         }
-        let nonce = self
-            .rpc
-            .run("eth_getTransactionCount", |p| {
-                let a = self.account;
-                async move { p.get_transaction_count(a).pending().await }
-            })
-            .map_err(unavailable)?;
-        let gas_price = match self.cfg.gas_price {
-            Some(g) => g,
-            None => self
-                .rpc
-                .run("eth_gasPrice", |p| async move { p.get_gas_price().await })
-                .map_err(unavailable)?,
-        };
+        let (nonce, gas_price) = self.nonce_and_gas_price()?;
         let tx = TransactionRequest::default()
             .with_from(self.account)
             .with_kind(TxKind::Call(self.contract))
