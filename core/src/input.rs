@@ -99,11 +99,11 @@ pub fn parse_time_text(s: &str, end_of_day: bool) -> Result<u64, String> {
     if let Some(t) = crate::trust::parse_time(s) {
         return Ok(t);
     }
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(s, &fmt).map_err(|_| {
-        format!("`{s}` is not a date (YYYY-MM-DD), an RFC 3339 time or Unix seconds")
-    })?;
-    let secs = d.midnight().assume_utc().unix_timestamp();
+    let not_a_date =
+        || format!("`{s}` is not a date (YYYY-MM-DD), an RFC 3339 time or Unix seconds");
+    let (y, m, d) = crate::civil::parse_full_date(s).ok_or_else(not_a_date)?;
+    crate::civil::check_date(y, m, d).map_err(|_| not_a_date())?;
+    let secs = crate::civil::days_from_civil(y, m, d) * 86_400;
     let secs = u64::try_from(secs).map_err(|_| format!("`{s}` is before 1970"))?;
     Ok(if end_of_day { secs + 86_399 } else { secs })
 }

@@ -6,6 +6,7 @@ pub mod anchor;
 pub mod bundle;
 pub mod cbor;
 pub mod certificate;
+mod civil;
 mod cose;
 pub mod error;
 mod hash;

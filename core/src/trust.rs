@@ -33,8 +33,6 @@
 use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::error::TrustError;
 use crate::keys::{KeyId, PublicKey};
@@ -262,18 +260,14 @@ pub struct TrustStore {
 
 /// Parses an RFC 3339 timestamp into Unix seconds (not before 1970).
 pub(crate) fn parse_time(s: &str) -> Option<u64> {
-    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
-    u64::try_from(t.unix_timestamp()).ok()
+    u64::try_from(crate::civil::parse_rfc3339(s)?).ok()
 }
 
-/// Formats Unix seconds as RFC 3339 UTC.
+/// Formats Unix seconds as RFC 3339 UTC (`2024-01-01T00:00:00Z`); past
+/// year 9999, as the decimal number of seconds.
 #[must_use]
 pub fn format_time(t: u64) -> String {
-    i64::try_from(t)
-        .ok()
-        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+    crate::civil::format_rfc3339(t).unwrap_or_else(|| t.to_string())
 }
 
 impl TrustStore {

@@ -713,7 +713,7 @@ proptest! {
         days in 0i64..73_000,
         seq in "[0-9]{3}",
     ) {
-        let date = time::macros::date!(1900 - 01 - 01) + time::Duration::days(days);
+        let date = time::Date::from_calendar_date(1900, time::Month::January, 1).unwrap() + time::Duration::days(days);
         let birth = format!("{:04}{:02}{:02}", date.year(), u8::from(date.month()), date.day());
         let body = format!("{region}{birth}{seq}");
         let c = resident_id_check_char(&body).unwrap();

@@ -98,14 +98,8 @@ fn digits_value(s: &str) -> Option<u32> {
 }
 
 /// Checks that `(year, month, day)` is a real Gregorian calendar date.
-fn calendar_date(year: i32, month: u32, day: u32) -> Result<time::Date, String> {
-    let m = u8::try_from(month)
-        .ok()
-        .and_then(|m| time::Month::try_from(m).ok())
-        .ok_or_else(|| format!("month {month:02} does not exist"))?;
-    let d = u8::try_from(day).map_err(|_| format!("day {day:02} does not exist"))?;
-    time::Date::from_calendar_date(year, m, d)
-        .map_err(|_| format!("{year:04}-{month:02}-{day:02} is not a calendar date"))
+fn calendar_date(year: i32, month: u32, day: u32) -> Result<(), String> {
+    crate::civil::check_date(i64::from(year), month, day)
 }
 
 /// Value of each ASCII character in [`USCC_CHARSET`] (`u8::MAX` = not in the set).
@@ -583,7 +577,7 @@ pub fn validate_date(s: &str) -> Result<(), String> {
         return Err("year 0000 is not allowed".to_owned());
     }
     let y = i32::try_from(y).map_err(|_| format!("`{s}`: year out of range"))?;
-    calendar_date(y, m, d).map(|_| ())
+    calendar_date(y, m, d)
 }
 
 /// Validates the shape of an ISO 4217 alphabetic currency code: exactly three
