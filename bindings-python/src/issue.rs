@@ -268,7 +268,7 @@ impl PyIssuedBatch {
             })
         })?;
         let d = PyDict::new(py);
-        for f in &rec.fields {
+        for f in rec.fields() {
             d.set_item(&f.name, value_to_py(py, &f.value)?)?;
         }
         Ok(d)

@@ -223,6 +223,18 @@ impl Writer {
         self.buf.clear();
     }
 
+    /// Number of bytes written so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// True if nothing has been written.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     /// The bytes written so far.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {

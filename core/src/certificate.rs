@@ -138,6 +138,61 @@ pub fn field_digest(salt: &[u8; 16], name: &str, value: &Value) -> Hash {
     })
 }
 
+/// A certificate header made of borrowed parts, for encoding without
+/// cloning (issuance writes millions of them).
+pub(crate) struct HeaderRef<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) issuer: &'a str,
+    pub(crate) issued_at: u64,
+    pub(crate) valid_from: u64,
+    pub(crate) valid_until: Option<u64>,
+    pub(crate) digests: &'a [Hash],
+}
+
+impl HeaderRef<'_> {
+    /// Appends dcbor(header) (keys in canonical order) to `w`.
+    pub(crate) fn write(&self, w: &mut Writer) {
+        w.map(8);
+        w.text("v");
+        w.uint(1);
+        w.text("id");
+        w.text(self.id);
+        w.text("kind");
+        w.text(self.kind);
+        w.text("issuer");
+        w.text(self.issuer);
+        w.text("digests");
+        w.array(self.digests.len());
+        for d in self.digests {
+            w.bytes(d.as_bytes());
+        }
+        w.text("issued_at");
+        w.uint(self.issued_at);
+        w.text("valid_from");
+        w.uint(self.valid_from);
+        w.text("valid_until");
+        match self.valid_until {
+            Some(t) => w.uint(t),
+            None => w.null(),
+        }
+    }
+}
+
+/// Appends dcbor([salt, name, value]) to `w` and returns the field digest
+/// of those bytes: the encoding is hashed where it is written.
+pub(crate) fn write_disclosure(w: &mut Writer, salt: &[u8; 16], name: &str, value: &Value) -> Hash {
+    let start = w.len();
+    w.array(3);
+    w.bytes(salt);
+    w.text(name);
+    w.value(value);
+    Hash::digest_parts(&[
+        FIELD_DIGEST_DOMAIN,
+        w.as_bytes().get(start..).unwrap_or_default(),
+    ])
+}
+
 /// The certificate header: the Merkle leaf data (DESIGN §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateHeader {
@@ -162,29 +217,16 @@ impl CertificateHeader {
     #[must_use]
     pub fn to_vec(&self) -> Vec<u8> {
         let mut w = Writer::with_capacity(96 + self.id.len() + 34 * self.digests.len());
-        w.map(8);
-        w.text("v");
-        w.uint(1);
-        w.text("id");
-        w.text(&self.id);
-        w.text("kind");
-        w.text(&self.kind);
-        w.text("issuer");
-        w.text(&self.issuer);
-        w.text("digests");
-        w.array(self.digests.len());
-        for d in &self.digests {
-            w.bytes(d.as_bytes());
+        HeaderRef {
+            id: &self.id,
+            kind: &self.kind,
+            issuer: &self.issuer,
+            issued_at: self.issued_at,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            digests: &self.digests,
         }
-        w.text("issued_at");
-        w.uint(self.issued_at);
-        w.text("valid_from");
-        w.uint(self.valid_from);
-        w.text("valid_until");
-        match self.valid_until {
-            Some(t) => w.uint(t),
-            None => w.null(),
-        }
+        .write(&mut w);
         w.into_bytes()
     }
 

@@ -10,8 +10,29 @@
 use sha2::{Digest, Sha256};
 
 /// A SHA-256 digest: Merkle leaf and node hashes, roots, field digests, anchor ids.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Hash(pub [u8; 32]);
+
+/// Bytewise order (as `[u8; 32]` orders), compared as four big-endian words:
+/// headers sort millions of digests at issue time.
+impl Ord for Hash {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let words = |h: &Self| {
+            let mut w = [0u64; 4];
+            for (out, chunk) in w.iter_mut().zip(h.0.chunks_exact(8)) {
+                *out = u64::from_be_bytes(chunk.try_into().unwrap_or_default());
+            }
+            w
+        };
+        words(self).cmp(&words(other))
+    }
+}
+
+impl PartialOrd for Hash {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Hash {
     /// Length in bytes.
@@ -81,5 +102,23 @@ impl std::fmt::Display for Hash {
 impl AsRef<[u8]> for Hash {
     fn as_ref(&self) -> &[u8] {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Hash;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn order_is_bytewise(a in any::<[u8; 32]>(), b in any::<[u8; 32]>(), at in 0usize..32) {
+            prop_assert_eq!(Hash(a).cmp(&Hash(b)), a.cmp(&b));
+            // and for hashes sharing a prefix up to `at`
+            let mut c = a;
+            c[at..].copy_from_slice(&b[at..]);
+            prop_assert_eq!(Hash(a).cmp(&Hash(c)), a.cmp(&c));
+            prop_assert_eq!(Hash(a).cmp(&Hash(a)), std::cmp::Ordering::Equal);
+        }
     }
 }

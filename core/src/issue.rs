@@ -26,7 +26,7 @@
 //! assert_eq!(batch.bundle(0, None).unwrap().status.len(), 1);
 //! ```
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore as _, SeedableRng as _};
@@ -37,7 +37,8 @@ use crate::anchor::{Anchor, AnchorBody};
 use crate::bundle::Bundle;
 use crate::cbor::{self, Reader, Writer};
 use crate::certificate::{
-    Certificate, CertificateHeader, Disclosure, MAX_DIGESTS, MAX_FIELDS, MAX_NAME_LEN,
+    Certificate, CertificateHeader, Disclosure, HeaderRef, MAX_DIGESTS, MAX_FIELDS, MAX_NAME_LEN,
+    write_disclosure,
 };
 use crate::error::{DecodeError, IssueError, KeyError};
 use crate::keys::SigningKey;
@@ -78,21 +79,74 @@ pub struct Issuer {
     registry: SchemaRegistry,
 }
 
-/// The issuer's private record of one certificate: header bytes and all
-/// fields with their salts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The issuer's private record of one certificate: the header bytes and
+/// every field with its salt.
+///
+/// Kept compactly, as the deterministic CBOR a bundle carries: one buffer
+/// holding `dcbor([salt, name, value])` of each field (sorted by name), then
+/// `dcbor(header)`. Issuance writes each field's encoding once and hashes it
+/// where it lies, so no name or value is cloned. Equality compares in
+/// constant time (the salts are secret).
+#[derive(Debug, Clone)]
 pub struct IssuedRecord {
-    /// dcbor(header), the leaf data.
-    pub header: Vec<u8>,
-    /// Every field with its salt, sorted by name.
-    pub fields: Vec<Disclosure>,
+    /// The fields' encodings, then the header's.
+    data: Vec<u8>,
+    /// Where the header starts in `data`.
+    header_at: usize,
+    /// Number of fields encoded before the header.
+    field_count: usize,
 }
 
+impl PartialEq for IssuedRecord {
+    fn eq(&self, other: &Self) -> bool {
+        let same: bool = subtle::ConstantTimeEq::ct_eq(&self.data[..], &other.data[..]).into();
+        same & (self.header_at == other.header_at) & (self.field_count == other.field_count)
+    }
+}
+
+impl Eq for IssuedRecord {}
+
 impl IssuedRecord {
+    /// dcbor(header), the leaf data.
+    #[must_use]
+    pub fn header(&self) -> &[u8] {
+        self.data.get(self.header_at..).unwrap_or_default()
+    }
+
+    /// The fields' `dcbor([salt, name, value])` encodings, one after another.
+    fn encoded_fields(&self) -> &[u8] {
+        self.data.get(..self.header_at).unwrap_or_default()
+    }
+
+    /// Number of fields.
+    #[must_use]
+    pub fn field_count(&self) -> usize {
+        self.field_count
+    }
+
+    /// Every field with its salt, sorted by name.
+    #[must_use]
+    pub fn fields(&self) -> Vec<Disclosure> {
+        // The encodings were written by `issue` or checked by
+        // `IssuedBatch::from_bytes`, so reading them back cannot fail.
+        let bytes = self.encoded_fields();
+        let Ok(mut r) = Reader::new(bytes, usize::MAX, "batch record") else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(self.field_count);
+        while r.offset() < bytes.len() {
+            match Disclosure::read(&mut r) {
+                Ok(d) => out.push(d),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
     /// The certificate id (read from the header).
     #[must_use]
     pub fn id(&self) -> Option<String> {
-        CertificateHeader::from_slice(&self.header)
+        CertificateHeader::from_slice(self.header())
             .ok()
             .map(|h| h.id)
     }
@@ -134,6 +188,48 @@ fn chunks_map<T: Sync, R: Send>(
     }
 }
 
+/// For each certificate: does an earlier one in `certs` have the same (valid)
+/// id? By sorting `(hash of id, index)` pairs rather than filling a hash set
+/// of a million strings: the sort runs in parallel and stays in cache.
+fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let key = |(i, c): (usize, &Certificate)| {
+        (!c.id.is_empty() && c.id.len() <= MAX_NAME_LEN).then(|| (hasher.hash_one(&c.id), i))
+    };
+    #[cfg(feature = "parallel")]
+    let keyed = {
+        use rayon::prelude::*;
+        let mut keyed: Vec<(u64, usize)> = certs.par_iter().enumerate().filter_map(key).collect();
+        keyed.par_sort_unstable();
+        keyed
+    };
+    #[cfg(not(feature = "parallel"))]
+    let keyed = {
+        let mut keyed: Vec<(u64, usize)> = certs.iter().enumerate().filter_map(key).collect();
+        keyed.sort_unstable();
+        keyed
+    };
+    let mut duplicate = vec![false; certs.len()];
+    let id = |i: usize| certs.get(i).map(|c| c.id.as_str());
+    // Within a run of equal hashes the indices ascend: an id is a duplicate
+    // when an earlier member of its run has the same text.
+    for run in keyed
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        for (k, &(_, i)) in run.iter().enumerate().skip(1) {
+            let earlier = run.get(..k).unwrap_or_default();
+            if earlier.iter().any(|&(_, j)| id(j) == id(i))
+                && let Some(d) = duplicate.get_mut(i)
+            {
+                *d = true;
+            }
+        }
+    }
+    duplicate
+}
+
 impl Issuer {
     /// An issuer with the built-in kinds.
     #[must_use]
@@ -172,12 +268,7 @@ impl Issuer {
     pub fn validate(&self, certs: &[Certificate]) -> Result<(), Vec<IssueError>> {
         // Duplicate ids need the whole batch; every other rule is per
         // certificate and runs in parallel, keeping the problems in order.
-        let mut seen: HashSet<&str> = HashSet::with_capacity(certs.len());
-        let duplicate: Vec<bool> = certs
-            .iter()
-            .map(|c| !c.id.is_empty() && c.id.len() <= MAX_NAME_LEN && !seen.insert(&c.id))
-            .collect();
-        drop(seen);
+        let duplicate = duplicate_ids(certs);
         let per_chunk = |(chunk, certs): (usize, &[Certificate])| {
             let mut problems = Vec::new();
             for (i, c) in certs.iter().enumerate() {
@@ -304,11 +395,13 @@ impl Issuer {
         let per_chunk = |(chunk, certs): (usize, &[Certificate])| {
             let mut rng = ChaCha20Rng::from_seed(*seed);
             rng.set_stream(chunk as u64);
+            let mut scratch = Writer::with_capacity(4096);
+            let mut digests = Vec::with_capacity(MAX_DIGESTS);
             certs
                 .iter()
                 .map(|c| {
-                    let record = self.issue_one(c, opts, &mut rng);
-                    let leaf = leaf_hash(&record.header);
+                    let record = self.issue_one(c, opts, &mut rng, &mut scratch, &mut digests);
+                    let leaf = leaf_hash(record.header());
                     (record, leaf)
                 })
                 .collect::<Vec<_>>()
@@ -346,21 +439,22 @@ impl Issuer {
         })
     }
 
-    /// Salts, digests and encodes one certificate's header.
+    /// Salts, digests and encodes one certificate's fields and header.
+    /// `scratch` and `digests` are buffers reused across a chunk.
     fn issue_one(
         &self,
         c: &Certificate,
         opts: &IssueOptions,
         rng: &mut ChaCha20Rng,
+        scratch: &mut Writer,
+        digests: &mut Vec<Hash>,
     ) -> IssuedRecord {
-        let mut fields = Vec::with_capacity(c.fields.len());
-        let mut digests = Vec::with_capacity(c.fields.len() + opts.decoys);
+        scratch.clear();
+        digests.clear();
         for (name, value) in &c.fields {
             let mut salt = [0u8; 16];
             rng.fill_bytes(&mut salt);
-            let d = Disclosure::new(salt, name.clone(), value.clone());
-            digests.push(d.digest());
-            fields.push(d);
+            digests.push(write_disclosure(scratch, &salt, name, value));
         }
         for _ in 0..opts.decoys {
             let mut h = [0u8; 32];
@@ -369,17 +463,23 @@ impl Issuer {
         }
         digests.sort_unstable();
         digests.dedup();
-        let header = CertificateHeader {
-            id: c.id.clone(),
-            kind: c.kind.clone(),
-            issuer: self.id.clone(),
+        let header_at = scratch.len();
+        HeaderRef {
+            id: &c.id,
+            kind: &c.kind,
+            issuer: &self.id,
             issued_at: opts.issued_at,
             valid_from: c.valid_from,
             valid_until: c.valid_until,
             digests,
         }
-        .to_vec();
-        IssuedRecord { header, fields }
+        .write(scratch);
+        // One exact-size allocation per record.
+        IssuedRecord {
+            data: scratch.as_bytes().to_vec(),
+            header_at,
+            field_count: c.fields.len(),
+        }
     }
 
     /// Publishes a new status list for `purpose` in `batch`: starts from the
@@ -526,23 +626,18 @@ impl IssuedBatch {
             index,
             size: self.records.len(),
         })?;
-        let disclosed = match disclose {
-            None => rec.fields.clone(),
-            Some(names) => {
-                for n in names {
-                    if !rec.fields.iter().any(|f| f.name == *n) {
-                        return Err(IssueError::NoSuchField {
-                            field: (*n).to_owned(),
-                        });
-                    }
-                }
-                rec.fields
-                    .iter()
-                    .filter(|f| names.contains(&f.name.as_str()))
-                    .cloned()
-                    .collect()
+        let mut disclosed = rec.fields();
+        if let Some(names) = disclose {
+            if let Some(n) = names
+                .iter()
+                .find(|n| !disclosed.iter().any(|f| f.name == **n))
+            {
+                return Err(IssueError::NoSuchField {
+                    field: (*n).to_owned(),
+                });
             }
-        };
+            disclosed.retain(|f| names.contains(&f.name.as_str()));
+        }
         let proof =
             self.tree
                 .inclusion_proof(index as u64)
@@ -551,7 +646,7 @@ impl IssuedBatch {
                     size: self.records.len(),
                 })?;
         Ok(Bundle {
-            header: rec.header.clone(),
+            header: rec.header().to_vec(),
             disclosed,
             proof,
             anchor: self.anchor.to_bytes().to_vec(),
@@ -580,11 +675,9 @@ impl IssuedBatch {
         w.array(self.records.len());
         for r in &self.records {
             w.array(2);
-            w.bytes(&r.header);
-            w.array(r.fields.len());
-            for f in &r.fields {
-                f.write(&mut w);
-            }
+            w.bytes(r.header());
+            w.array(r.field_count);
+            w.raw(r.encoded_fields());
         }
         w.into_bytes()
     }
@@ -623,15 +716,34 @@ impl IssuedBatch {
                                 reason: format!("record at byte {at} must be [header, fields]"),
                             });
                         }
-                        let header = r.bytes()?.to_vec();
-                        let nf = r.array()?;
-                        let mut fields = Vec::with_capacity(nf.min(MAX_FIELDS));
-                        for _ in 0..nf {
-                            fields.push(Disclosure::read(r)?);
+                        let header = r.bytes()?;
+                        let h = CertificateHeader::from_slice(header)?;
+                        let field_count = r.array()?;
+                        let start = r.offset();
+                        for _ in 0..field_count {
+                            let f = Disclosure::read(r)?;
+                            if !h.contains(&f.digest()) {
+                                return Err(DecodeError::Invalid {
+                                    what: "batch record",
+                                    reason: format!(
+                                        "record {}: field `{}` does not match its header",
+                                        recs.len(),
+                                        f.name
+                                    ),
+                                });
+                            }
                         }
+                        let fields = bytes.get(start..r.offset()).unwrap_or_default();
                         r.leave();
                         r.leave();
-                        recs.push(IssuedRecord { header, fields });
+                        let mut data = Vec::with_capacity(fields.len() + header.len());
+                        data.extend_from_slice(fields);
+                        data.extend_from_slice(header);
+                        recs.push(IssuedRecord {
+                            data,
+                            header_at: fields.len(),
+                            field_count,
+                        });
                     }
                     r.leave();
                     records = Some(recs);
@@ -645,15 +757,8 @@ impl IssuedBatch {
         let anchor = cbor::required(anchor, "anchor", DOC)?;
         let records: Vec<IssuedRecord> = cbor::required(records, "records", DOC)?;
         let mut leaves = Vec::with_capacity(records.len());
-        for (i, rec) in records.iter().enumerate() {
-            let h = CertificateHeader::from_slice(&rec.header)?;
-            if let Some(f) = rec.fields.iter().find(|f| !h.contains(&f.digest())) {
-                return Err(DecodeError::Invalid {
-                    what: "batch record",
-                    reason: format!("record {i}: field `{}` does not match its header", f.name),
-                });
-            }
-            leaves.push(leaf_hash(&rec.header));
+        for rec in &records {
+            leaves.push(leaf_hash(rec.header()));
         }
         let tree = MerkleTree::from_leaf_hashes(leaves);
         if tree.root() != anchor.body().root || tree.size() != anchor.body().tree_size {
@@ -668,5 +773,56 @@ impl IssuedBatch {
             status: cbor::required(status, "status", DOC)?,
             tree,
         })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cert(id: String) -> Certificate {
+        Certificate {
+            id,
+            kind: "k".into(),
+            valid_from: 0,
+            valid_until: None,
+            fields: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The plain definition: a later certificate with a valid id seen before.
+    fn reference(certs: &[Certificate]) -> Vec<bool> {
+        let mut seen = std::collections::HashSet::new();
+        certs
+            .iter()
+            .map(|c| !c.id.is_empty() && c.id.len() <= MAX_NAME_LEN && !seen.insert(&c.id))
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn duplicate_ids_match_the_hash_set_definition(
+            ids in proptest::collection::vec(prop_oneof![
+                "[a-c]{0,2}",
+                Just("x".repeat(MAX_NAME_LEN + 1)),
+            ], 0..200)
+        ) {
+            let certs: Vec<_> = ids.into_iter().map(cert).collect();
+            prop_assert_eq!(duplicate_ids(&certs), reference(&certs));
+        }
+    }
+
+    #[test]
+    fn duplicate_ids_across_many_chunks() {
+        let mut certs: Vec<_> = (0..3 * CHUNK).map(|i| cert(format!("id-{i}"))).collect();
+        certs.push(cert("id-5".into()));
+        certs.push(cert("id-5".into()));
+        certs.push(cert(format!("id-{}", 2 * CHUNK + 7)));
+        let flags = duplicate_ids(&certs);
+        assert_eq!(flags, reference(&certs));
+        assert_eq!(flags.iter().filter(|&&d| d).count(), 3);
+        assert!(!flags[5] && flags[3 * CHUNK] && flags[3 * CHUNK + 1] && flags[3 * CHUNK + 2]);
     }
 }

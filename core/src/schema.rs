@@ -184,7 +184,7 @@ impl FieldType {
     /// Every violation found, with dotted paths below `path`.
     pub fn validate(&self, path: &str, value: &Value) -> Result<(), Vec<SchemaViolation>> {
         let mut out = Vec::new();
-        check_value(self, value, path, &mut out);
+        check_value(self, value, &Path::Root(path), &mut out);
         if out.is_empty() { Ok(()) } else { Err(out) }
     }
 }
@@ -474,16 +474,22 @@ impl Schema {
         fields: &BTreeMap<String, Value>,
     ) -> Result<(), Vec<SchemaViolation>> {
         let mut out = Vec::new();
+        let mut listed = 0;
         for spec in &self.fields {
             match fields.get(&spec.name) {
-                Some(value) => check_value(&spec.ty, value, &spec.name, &mut out),
+                Some(value) => {
+                    listed += 1;
+                    check_value(&spec.ty, value, &Path::Root(&spec.name), &mut out);
+                }
                 None if spec.required => {
                     out.push(SchemaViolation::new(&spec.name, "required field missing"));
                 }
                 None => {}
             }
         }
-        if !self.allow_extra {
+        // Spec names are distinct, so every field is listed exactly when the
+        // counts agree; only otherwise look for the unknown ones.
+        if !self.allow_extra && listed != fields.len() {
             for name in fields.keys() {
                 if self.field(name).is_none() {
                     out.push(self.unknown(name));
@@ -525,7 +531,7 @@ impl Schema {
                 continue;
             }
             match self.field(name) {
-                Some(spec) => check_value(&spec.ty, value, name, &mut out),
+                Some(spec) => check_value(&spec.ty, value, &Path::Root(name), &mut out),
                 None if self.allow_extra => {}
                 None => out.push(self.unknown(name)),
             }
@@ -622,12 +628,40 @@ fn join_key(prefix: &str, key: &str) -> String {
     }
 }
 
-fn mismatch(ty: &FieldType, value: &Value, path: &str) -> SchemaViolation {
-    SchemaViolation::new(path, format!("expected {ty}, found {}", value.type_name()))
+fn mismatch(ty: &FieldType, value: &Value, path: &Path<'_>) -> SchemaViolation {
+    SchemaViolation::new(
+        path.to_string(),
+        format!("expected {ty}, found {}", value.type_name()),
+    )
+}
+
+/// Where a value sits below a field: `name`, `name.key`, `name[2].key`.
+/// Kept as borrowed parts and rendered only when a violation names it
+/// (validation of valid input allocates nothing for paths).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    /// The field name (or the caller's path; may be empty).
+    Root(&'a str),
+    /// A key of a record below `.0`.
+    Key(&'a Path<'a>, &'a str),
+    /// An item of a list below `.0`.
+    Index(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root(s) => f.write_str(s),
+            // as `join_key`: no leading dot under an empty root
+            Path::Key(Path::Root(""), k) => f.write_str(k),
+            Path::Key(p, k) => write!(f, "{p}.{k}"),
+            Path::Index(p, i) => write!(f, "{p}[{i}]"),
+        }
+    }
 }
 
 /// Validates `value` against `ty`, appending violations under `path`.
-fn check_value(ty: &FieldType, value: &Value, path: &str, out: &mut Vec<SchemaViolation>) {
+fn check_value(ty: &FieldType, value: &Value, path: &Path<'_>, out: &mut Vec<SchemaViolation>) {
     match (ty, value) {
         (FieldType::Any, _)
         | (FieldType::Int, Value::Int(_))
@@ -636,10 +670,10 @@ fn check_value(ty: &FieldType, value: &Value, path: &str, out: &mut Vec<SchemaVi
         | (FieldType::Nullable(_), Value::Null) => {}
         (FieldType::Text, Value::Text(s)) => {
             if s.trim().is_empty() {
-                out.push(SchemaViolation::new(path, "empty text"));
+                out.push(SchemaViolation::new(path.to_string(), "empty text"));
             } else if s.len() > MAX_TEXT_BYTES {
                 out.push(SchemaViolation::new(
-                    path,
+                    path.to_string(),
                     format!(
                         "text longer than {MAX_TEXT_BYTES} bytes ({} bytes)",
                         s.len()
@@ -649,12 +683,12 @@ fn check_value(ty: &FieldType, value: &Value, path: &str, out: &mut Vec<SchemaVi
         }
         (FieldType::Decimal, Value::Text(s)) => {
             if let Err(reason) = validators::validate_decimal(s) {
-                out.push(SchemaViolation::new(path, reason));
+                out.push(SchemaViolation::new(path.to_string(), reason));
             }
         }
         (FieldType::Date, Value::Text(s)) => {
             if let Err(reason) = validators::validate_date(s) {
-                out.push(SchemaViolation::new(path, reason));
+                out.push(SchemaViolation::new(path.to_string(), reason));
             }
         }
         (FieldType::Nullable(inner), _) => {
@@ -669,29 +703,35 @@ fn check_value(ty: &FieldType, value: &Value, path: &str, out: &mut Vec<SchemaVi
         (FieldType::List(inner), Value::Array(items)) => {
             if items.len() > MAX_LIST_ITEMS {
                 out.push(SchemaViolation::new(
-                    path,
+                    path.to_string(),
                     format!("list of {} items, more than {MAX_LIST_ITEMS}", items.len()),
                 ));
                 return;
             }
             for (i, item) in items.iter().enumerate() {
-                check_value(inner, item, &format!("{path}[{i}]"), out);
+                check_value(inner, item, &Path::Index(path, i), out);
             }
         }
         (FieldType::Record(specs), Value::Map(map)) => {
             for spec in specs {
-                let child = join_key(path, &spec.name);
+                let child = Path::Key(path, &spec.name);
                 match map.get(&spec.name) {
                     Some(v) => check_value(&spec.ty, v, &child, out),
                     None if spec.required => {
-                        out.push(SchemaViolation::new(child, "required field missing"));
+                        out.push(SchemaViolation::new(
+                            child.to_string(),
+                            "required field missing",
+                        ));
                     }
                     None => {}
                 }
             }
             for key in map.keys() {
                 if !specs.iter().any(|s| &s.name == key) {
-                    out.push(SchemaViolation::new(join_key(path, key), "unknown field"));
+                    out.push(SchemaViolation::new(
+                        Path::Key(path, key).to_string(),
+                        "unknown field",
+                    ));
                 }
             }
         }
@@ -729,14 +769,14 @@ fn accepts_shape(ty: &FieldType, value: &Value) -> bool {
 
 /// Places a check's reason: at `path.<name>` when the base is a record and the
 /// reason starts with `"<name>: "` for one of its fields, else at `path`.
-fn attribute(base: &FieldType, path: &str, reason: String) -> SchemaViolation {
+fn attribute(base: &FieldType, path: &Path<'_>, reason: String) -> SchemaViolation {
     if let FieldType::Record(specs) = base
         && let Some((name, rest)) = reason.split_once(": ")
         && specs.iter().any(|s| s.name == name)
     {
-        return SchemaViolation::new(join_key(path, name), rest);
+        return SchemaViolation::new(Path::Key(path, name).to_string(), rest);
     }
-    SchemaViolation::new(path, reason)
+    SchemaViolation::new(path.to_string(), reason)
 }
 
 /// The schemas of the kinds an issuer or verifier knows, by kind name.

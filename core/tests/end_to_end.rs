@@ -559,14 +559,14 @@ fn parallel_issuance_keeps_salts_distinct_and_problems_in_order() {
     let b = issuer.issue("par-b", &certs, &opts).unwrap();
     let mut salts = std::collections::HashSet::new();
     for r in a.records() {
-        for f in &r.fields {
+        for f in r.fields() {
             assert!(salts.insert(f.salt), "salt repeated");
         }
     }
     assert_eq!(salts.len(), 5_000 * certs[0].fields.len());
     assert_ne!(
-        a.records()[4_999].fields[0].salt,
-        b.records()[4_999].fields[0].salt
+        a.records()[4_999].fields()[0].salt,
+        b.records()[4_999].fields()[0].salt
     );
     assert_ne!(a.anchor().body().root, b.anchor().body().root);
     let v = verifier();
