@@ -731,6 +731,7 @@ fn bench_json_has_the_documented_keys() {
         "sha256_per_s_core",
         "ed25519_verify_per_s_core",
         "issue_peak_rss_bytes",
+        "input_peak_rss_bytes",
         "verify_many_1core_per_s",
         "verify_many_scaling",
         "verify_many_anchors_per_s_core",

@@ -27,6 +27,7 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore as _, SeedableRng as _};
@@ -388,33 +389,41 @@ impl Issuer {
         self.validate(certs)
             .map_err(|problems| IssueError::Rejected { problems })?;
 
-        // One OS seed per batch; chunk `k` draws its salts from ChaCha20
-        // stream `k` of that key, so chunks run in parallel and never share
-        // keystream.
+        // One OS seed per batch; every unit of parallel work draws its salts
+        // from its own ChaCha20 stream of that key (numbered by a counter),
+        // so units never share keystream.
         let seed = os_seed()?;
-        let per_chunk = |(chunk, certs): (usize, &[Certificate])| {
+        let next_stream = AtomicU64::new(0);
+        let init = || {
             let mut rng = ChaCha20Rng::from_seed(*seed);
-            rng.set_stream(chunk as u64);
-            let mut scratch = Writer::with_capacity(4096);
-            let mut digests = Vec::with_capacity(MAX_DIGESTS);
-            certs
-                .iter()
-                .map(|c| {
-                    let record = self.issue_one(c, opts, &mut rng, &mut scratch, &mut digests);
-                    let leaf = leaf_hash(record.header());
-                    (record, leaf)
-                })
-                .collect::<Vec<_>>()
+            rng.set_stream(next_stream.fetch_add(1, AtomicOrdering::Relaxed));
+            (
+                rng,
+                Writer::with_capacity(4096),
+                Vec::with_capacity(MAX_DIGESTS),
+            )
         };
-        let chunks = chunks_map(certs, per_chunk);
-        let mut records = Vec::with_capacity(certs.len());
-        let mut leaves = Vec::with_capacity(certs.len());
-        for chunk in chunks {
-            for (record, leaf) in chunk {
-                records.push(record);
-                leaves.push(leaf);
-            }
-        }
+        let one = |(rng, scratch, digests): &mut (ChaCha20Rng, Writer, Vec<Hash>),
+                   c: &Certificate| {
+            let record = self.issue_one(c, opts, rng, scratch, digests);
+            let leaf = leaf_hash(record.header());
+            (record, leaf)
+        };
+        // Records and leaves are written straight into their final vectors.
+        #[cfg(feature = "parallel")]
+        let (records, leaves): (Vec<IssuedRecord>, Vec<Hash>) = {
+            use rayon::prelude::*;
+            certs
+                .par_iter()
+                .with_min_len(CHUNK / 8)
+                .map_init(init, one)
+                .unzip()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let (records, leaves): (Vec<IssuedRecord>, Vec<Hash>) = {
+            let mut state = init();
+            certs.iter().map(|c| one(&mut state, c)).unzip()
+        };
         let mut kinds = BTreeSet::new();
         for c in certs {
             if !kinds.contains(c.kind.as_str()) {

@@ -541,8 +541,8 @@ fn every_bit_flip_is_never_valid_and_never_panics() {
     }
 }
 
-/// Issuance runs in parallel chunks of 2,048 certificates, each drawing salts
-/// from its own ChaCha20 stream: across a batch spanning three chunks every
+/// Issuance runs in parallel, each unit of work drawing salts from its own
+/// ChaCha20 stream: across a batch of 5,000 (several units) every
 /// salt and decoy is distinct, two issuances of the same input differ, every
 /// bundle verifies, and problems are still reported in input order (a
 /// duplicate id in a later chunk included).
