@@ -125,17 +125,18 @@ pub fn field_digest(salt: &[u8; 16], name: &str, value: &Value) -> Hash {
     }
     let encode = |w: &mut Writer| {
         w.clear();
-        w.raw(FIELD_DIGEST_DOMAIN);
-        w.array(3);
-        w.bytes(salt);
-        w.text(name);
-        w.value(value);
-        Hash::digest(w.as_bytes())
+        write_disclosure(w, salt, name, value)
     };
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut w) => encode(&mut w),
         Err(_) => encode(&mut Writer::with_capacity(128)),
     })
+}
+
+/// The field digest of a field's `dcbor([salt, name, value])`, as written by
+/// [`write_disclosure`] or read from a record.
+pub(crate) fn digest_of_encoded(triple: &[u8]) -> Hash {
+    Hash::digest_parts(&[FIELD_DIGEST_DOMAIN, triple])
 }
 
 /// A certificate header made of borrowed parts, for encoding without
@@ -187,10 +188,7 @@ pub(crate) fn write_disclosure(w: &mut Writer, salt: &[u8; 16], name: &str, valu
     w.bytes(salt);
     w.text(name);
     w.value(value);
-    Hash::digest_parts(&[
-        FIELD_DIGEST_DOMAIN,
-        w.as_bytes().get(start..).unwrap_or_default(),
-    ])
+    digest_of_encoded(w.as_bytes().get(start..).unwrap_or_default())
 }
 
 /// The certificate header: the Merkle leaf data (DESIGN §3).

@@ -39,7 +39,7 @@ use crate::bundle::Bundle;
 use crate::cbor::{self, Reader, Writer};
 use crate::certificate::{
     Certificate, CertificateHeader, Disclosure, HeaderRef, MAX_DIGESTS, MAX_FIELDS, MAX_NAME_LEN,
-    write_disclosure,
+    digest_of_encoded, write_disclosure,
 };
 use crate::error::{DecodeError, IssueError, KeyError};
 use crate::keys::SigningKey;
@@ -168,8 +168,8 @@ fn os_seed() -> Result<Zeroizing<[u8; 32]>, KeyError> {
     Ok(seed)
 }
 
-/// Certificates per unit of parallel work in [`Issuer::issue`] and
-/// [`Issuer::validate`].
+/// Certificates per unit of parallel work in [`Issuer::validate`]; units of
+/// [`Issuer::issue`] hold at least an eighth of it.
 const CHUNK: usize = 2048;
 
 /// `f` over `(chunk number, chunk)` for chunks of [`CHUNK`] items, in
@@ -730,8 +730,11 @@ impl IssuedBatch {
                         let field_count = r.array()?;
                         let start = r.offset();
                         for _ in 0..field_count {
+                            let at = r.offset();
                             let f = Disclosure::read(r)?;
-                            if !h.contains(&f.digest()) {
+                            // strict decoding: these bytes are the canonical encoding
+                            let triple = bytes.get(at..r.offset()).unwrap_or_default();
+                            if !h.contains(&digest_of_encoded(triple)) {
                                 return Err(DecodeError::Invalid {
                                     what: "batch record",
                                     reason: format!(

@@ -560,24 +560,13 @@ pub fn validate_decimal(s: &str) -> Result<(), String> {
 /// assert!(validate_date("2024-2-9").is_err());
 /// ```
 pub fn validate_date(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let shape_ok = b.len() == 10
-        && b.iter().enumerate().all(|(i, &c)| match i {
-            4 | 7 => c == b'-',
-            _ => c.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return Err(format!("`{s}` is not a date of the form YYYY-MM-DD"));
-    }
-    let num = |a: usize, z: usize| s.get(a..z).and_then(digits_value);
-    let (Some(y), Some(m), Some(d)) = (num(0, 4), num(5, 7), num(8, 10)) else {
+    let Some((y, m, d)) = crate::civil::parse_full_date(s) else {
         return Err(format!("`{s}` is not a date of the form YYYY-MM-DD"));
     };
     if y == 0 {
         return Err("year 0000 is not allowed".to_owned());
     }
-    let y = i32::try_from(y).map_err(|_| format!("`{s}`: year out of range"))?;
-    calendar_date(y, m, d)
+    crate::civil::check_date(y, m, d)
 }
 
 /// Validates the shape of an ISO 4217 alphabetic currency code: exactly three
