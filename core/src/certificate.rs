@@ -152,8 +152,9 @@ pub(crate) struct HeaderRef<'a> {
 }
 
 impl HeaderRef<'_> {
-    /// Appends dcbor(header) (keys in canonical order) to `w`.
-    pub(crate) fn write(&self, w: &mut Writer) {
+    /// Appends dcbor(header) (keys in canonical order) to `w` and returns
+    /// where the digest array (head and items) lies in `w`.
+    pub(crate) fn write(&self, w: &mut Writer) -> std::ops::Range<usize> {
         w.map(8);
         w.text("v");
         w.uint(1);
@@ -164,10 +165,9 @@ impl HeaderRef<'_> {
         w.text("issuer");
         w.text(self.issuer);
         w.text("digests");
-        w.array(self.digests.len());
-        for d in self.digests {
-            w.bytes(d.as_bytes());
-        }
+        let start = w.len();
+        write_digests(w, self.digests);
+        let end = w.len();
         w.text("issued_at");
         w.uint(self.issued_at);
         w.text("valid_from");
@@ -177,6 +177,15 @@ impl HeaderRef<'_> {
             Some(t) => w.uint(t),
             None => w.null(),
         }
+        start..end
+    }
+}
+
+/// Appends the header's digest array: `[* bstr(32)]`.
+pub(crate) fn write_digests(w: &mut Writer, digests: &[Hash]) {
+    w.array(digests.len());
+    for d in digests {
+        w.bytes(d.as_bytes());
     }
 }
 
