@@ -43,7 +43,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 
 use crate::Hash;
 use crate::cbor::{self, Reader, Writer};
-use crate::certificate::{CertificateHeader, Disclosure, MAX_FIELDS, MAX_HEADER_LEN};
+use crate::certificate::{
+    CertificateHeader, Disclosure, MAX_FIELDS, MAX_HEADER_LEN, digest_of_encoded,
+};
 use crate::error::{DecodeError, IssueError};
 use crate::merkle::{InclusionProof, MAX_PATH};
 use crate::status::inflate_capped;
@@ -206,6 +208,15 @@ impl Bundle {
     /// Any [`DecodeError`]: over [`MAX_BUNDLE_LEN`], non-canonical CBOR,
     /// unknown or missing fields, unknown version, path over [`MAX_PATH`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::read(bytes, None)
+    }
+
+    /// [`Bundle::from_bytes`], also pushing onto `digests` (when given) the
+    /// field digest of each disclosed `[salt, name, value]` as its bytes lie
+    /// in `bytes`: strict decoding has checked they are the canonical
+    /// encoding, so this is the digest of the decoded field, without
+    /// encoding it again.
+    fn read(bytes: &[u8], mut digests: Option<&mut Vec<Hash>>) -> Result<Self, DecodeError> {
         const DOC: &str = "bundle";
         let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, DOC)?;
         let (mut v, mut proof, mut anchor, mut header) = (None, None, None, None);
@@ -255,7 +266,12 @@ impl Bundle {
                     }
                     let mut ds = Vec::with_capacity(n);
                     for _ in 0..n {
+                        let at = r.offset();
                         ds.push(Disclosure::read(r)?);
+                        if let Some(out) = digests.as_deref_mut() {
+                            let triple = bytes.get(at..r.offset()).unwrap_or_default();
+                            out.push(digest_of_encoded(triple));
+                        }
                     }
                     r.leave();
                     disclosed = Some(ds);
@@ -294,6 +310,11 @@ impl Bundle {
     /// [`DecodeError::Text`] for a bad prefix, base45 or zlib data;
     /// [`DecodeError::TooLarge`] for a decompression bomb; then any binary-form error.
     pub fn from_text(text: &str) -> Result<Self, DecodeError> {
+        Self::from_bytes(&Self::inflate_text(text)?)
+    }
+
+    /// The binary form inside a `CA1:` text.
+    fn inflate_text(text: &str) -> Result<Vec<u8>, DecodeError> {
         let t = text.trim();
         if t.len() > MAX_TEXT_LEN {
             return Err(DecodeError::TooLarge {
@@ -310,11 +331,10 @@ impl Bundle {
         let compressed = base45::decode(body).map_err(|e| DecodeError::Text {
             reason: format!("bad base45: {e:?}"),
         })?;
-        let bytes = inflate_capped(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
+        inflate_capped(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
             DecodeError::Invalid { reason, .. } => DecodeError::Text { reason },
             e => e,
-        })?;
-        Self::from_bytes(&bytes)
+        })
     }
 
     /// Decodes either form: text if it starts with `CA1:`, binary otherwise.
@@ -322,14 +342,26 @@ impl Bundle {
     /// # Errors
     /// As [`Bundle::from_text`] / [`Bundle::from_bytes`].
     pub fn decode_any(input: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_any_into(input, None)
+    }
+
+    /// [`Bundle::decode_any`] with the disclosed fields' digests, taken
+    /// from the bytes as read (see [`Bundle::read`]), in disclosure order.
+    pub(crate) fn decode_with_digests(input: &[u8]) -> Result<(Self, Vec<Hash>), DecodeError> {
+        let mut digests = Vec::with_capacity(16);
+        let bundle = Self::decode_any_into(input, Some(&mut digests))?;
+        Ok((bundle, digests))
+    }
+
+    fn decode_any_into(input: &[u8], digests: Option<&mut Vec<Hash>>) -> Result<Self, DecodeError> {
         let trimmed = trim_ascii(input);
         if trimmed.starts_with(TEXT_PREFIX.as_bytes()) {
             let s = std::str::from_utf8(trimmed).map_err(|_| DecodeError::Text {
                 reason: "not UTF-8".into(),
             })?;
-            Self::from_text(s)
+            Self::read(&Self::inflate_text(s)?, digests)
         } else {
-            Self::from_bytes(input)
+            Self::read(input, digests)
         }
     }
 
@@ -493,4 +525,34 @@ fn read_chain_receipt(r: &mut Reader<'_>) -> Result<ChainReceipt, DecodeError> {
         tx: cbor::required(tx, "tx", DOC)?,
         block: cbor::required(block, "block", DOC)?,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    /// The digests taken from the bytes as read are those of the decoded
+    /// fields, for the binary and the text form.
+    #[test]
+    fn digests_read_from_the_bytes_match_the_decoded_fields() {
+        let auths = crate::sample::demo_authorities();
+        let a = &auths[0];
+        let certs: Vec<_> = (0..3).map(crate::sample::real_estate_title).collect();
+        let batch = crate::Issuer::new(a.key.clone(), a.id)
+            .issue(
+                "spans",
+                &certs,
+                &crate::IssueOptions::at(crate::sample::JAN_1_2024),
+            )
+            .unwrap();
+        let bundle = batch.bundle(2, None).unwrap();
+        assert!(bundle.disclosed.len() > 3);
+        let expected: Vec<Hash> = bundle.disclosed.iter().map(Disclosure::digest).collect();
+        for input in [bundle.to_bytes(), bundle.to_text().into_bytes()] {
+            let (back, digests) = Bundle::decode_with_digests(&input).unwrap();
+            assert_eq!(back, bundle);
+            assert_eq!(digests, expected);
+        }
+    }
 }

@@ -553,12 +553,19 @@ impl Verifier {
     /// Verifies a bundle given as bytes: binary, or `CA1:` text.
     #[must_use]
     pub fn verify(&self, input: &[u8], now: u64) -> Report {
-        self.verify_result(Bundle::decode_any(input), now)
+        self.verify_result(Bundle::decode_with_digests(input), now)
     }
 
-    fn verify_result(&self, decoded: Result<Bundle, crate::DecodeError>, now: u64) -> Report {
+    /// Verifies a decoded bundle with its disclosed fields' digests.
+    fn verify_result(
+        &self,
+        decoded: Result<(Bundle, Vec<Hash>), crate::DecodeError>,
+        now: u64,
+    ) -> Report {
         match decoded {
-            Ok(b) => self.verify_decoded(std::borrow::Cow::Owned(b), now),
+            Ok((b, digests)) => {
+                self.verify_decoded(std::borrow::Cow::Owned(b), Some(&digests), now)
+            }
             Err(e) => Self::format_failure(format!("bundle: {e}"), e.code(), now),
         }
     }
@@ -576,7 +583,7 @@ impl Verifier {
                 .flat_map_iter(|chunk| {
                     let decoded: Vec<_> = chunk
                         .iter()
-                        .map(|b| Bundle::decode_any(b.as_ref()))
+                        .map(|b| Bundle::decode_with_digests(b.as_ref()))
                         .collect();
                     self.prime_anchors(&decoded);
                     decoded.into_iter().map(move |d| self.verify_result(d, now))
@@ -661,12 +668,12 @@ impl Verifier {
     /// Decodes and evaluates the distinct, not yet cached anchors among
     /// `bundles` with one batch verification for all their signatures.
     #[cfg(feature = "parallel")]
-    fn prime_anchors(&self, bundles: &[Result<Bundle, crate::DecodeError>]) {
+    fn prime_anchors(&self, bundles: &[Result<(Bundle, Vec<Hash>), crate::DecodeError>]) {
         let mut seen = std::collections::HashSet::new();
         let anchors: Vec<Anchor> = bundles
             .iter()
             .flatten()
-            .map(|b| b.anchor.as_slice())
+            .map(|(b, _)| b.anchor.as_slice())
             .filter(|bytes| seen.insert(tail_key(bytes)) && self.anchors.get(bytes).is_none())
             .filter_map(|bytes| Anchor::from_bytes(bytes).ok())
             .collect();
@@ -788,12 +795,18 @@ impl Verifier {
     /// Verifies a decoded bundle at `now` (Unix seconds).
     #[must_use]
     pub fn verify_bundle(&self, bundle: &Bundle, now: u64) -> Report {
-        self.verify_decoded(std::borrow::Cow::Borrowed(bundle), now)
+        self.verify_decoded(std::borrow::Cow::Borrowed(bundle), None, now)
     }
 
     /// The ten checks; an owned bundle hands its disclosed values to the
-    /// report instead of copying them.
-    fn verify_decoded(&self, bundle: std::borrow::Cow<'_, Bundle>, now: u64) -> Report {
+    /// report instead of copying them. `digests`, when known, are the
+    /// disclosed fields' digests (in order), else they are computed here.
+    fn verify_decoded(
+        &self,
+        bundle: std::borrow::Cow<'_, Bundle>,
+        digests: Option<&[Hash]>,
+        now: u64,
+    ) -> Report {
         // 1. format: the nested documents must decode too.
         let header = match CertificateHeader::from_slice(&bundle.header) {
             Ok(h) => h,
@@ -835,7 +848,10 @@ impl Verifier {
                 );
                 break;
             }
-            if !header.contains(&d.digest()) {
+            let digest = digests
+                .and_then(|ds| ds.get(i).copied())
+                .unwrap_or_else(|| d.digest());
+            if !header.contains(&digest) {
                 integrity = Check::new(
                     CheckCode::Integrity,
                     Outcome::Failed,
