@@ -274,6 +274,12 @@ impl SingleSigned {
         self.kid
     }
 
+    /// The bytes the signature signs (COSE `Sig_structure`) and the
+    /// signature, for batch verification.
+    pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
+        (self.sign1.tbs_data(b""), &self.sign1.signature)
+    }
+
     /// Verifies the signature with `key`.
     pub(crate) fn verify(&self, key: &PublicKey) -> bool {
         self.sign1

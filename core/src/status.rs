@@ -322,6 +322,12 @@ impl StatusList {
     pub fn verify_signature(&self, key: &PublicKey) -> bool {
         self.cose.verify(key)
     }
+
+    /// What the signature signs and the signature bytes (for batch
+    /// verification).
+    pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
+        self.cose.signed_parts()
+    }
 }
 
 #[cfg(test)]

@@ -514,6 +514,16 @@ impl Verifier {
     }
 
     fn status_list_trusted(&self, list: &StatusList) -> Result<(), String> {
+        self.status_list_trusted_given(list, None)
+    }
+
+    /// [`Self::status_list_trusted`]; `verified`, when known, is the result
+    /// of checking the list's signature with its signer's trusted key.
+    fn status_list_trusted_given(
+        &self,
+        list: &StatusList,
+        verified: Option<bool>,
+    ) -> Result<(), String> {
         let b = list.body();
         let kid = list.signer_key_id();
         let (issuer, key) = self
@@ -527,7 +537,7 @@ impl Verifier {
             ));
         }
         key.valid_at(b.issued_at)?;
-        if !list.verify_signature(&key.key) {
+        if !verified.unwrap_or_else(|| list.verify_signature(&key.key)) {
             return Err("signature does not verify".into());
         }
         Ok(())
@@ -639,6 +649,16 @@ impl Verifier {
     /// Ed25519 batch (one by one only if the batch fails): per anchor, per
     /// signature, `Some(verified)`, or `None` for a key not in the store.
     fn check_signatures(&self, anchors: &[&Anchor]) -> Vec<Vec<Option<bool>>> {
+        self.check_signatures_with(anchors, &[]).0
+    }
+
+    /// [`Self::check_signatures`] with `extra` signatures `(signed bytes,
+    /// signature, key)` in the same batch; also returns theirs, in order.
+    fn check_signatures_with(
+        &self,
+        anchors: &[&Anchor],
+        extra: &[(Vec<u8>, &[u8], &crate::keys::PublicKey)],
+    ) -> (Vec<Vec<Option<bool>>>, Vec<bool>) {
         let mut parts = Vec::new();
         let mut out: Vec<Vec<Option<bool>>> = Vec::with_capacity(anchors.len());
         for (a, anchor) in anchors.iter().enumerate() {
@@ -655,6 +675,11 @@ impl Verifier {
         let items: Vec<(&[u8], &[u8], &crate::keys::PublicKey)> = parts
             .iter()
             .map(|(_, _, tbs, sig, key)| (tbs.as_slice(), *sig, *key))
+            .chain(
+                extra
+                    .iter()
+                    .map(|(tbs, sig, key)| (tbs.as_slice(), *sig, *key)),
+            )
             .collect();
         let all = crate::keys::PublicKey::verify_batch(&items);
         for (a, i, tbs, sig, key) in &parts {
@@ -662,7 +687,51 @@ impl Verifier {
                 *slot = Some(all || key.verify(tbs, sig));
             }
         }
-        out
+        let extra_ok = extra
+            .iter()
+            .map(|(tbs, sig, key)| all || key.verify(tbs, sig))
+            .collect();
+        (out, extra_ok)
+    }
+
+    /// A bundle whose anchor is not cached yet: its anchor's signatures and
+    /// those of its new status lists are checked in one Ed25519 batch (a
+    /// bundle endorsed once and carrying a revocation list has three), and
+    /// the results are cached for the checks that follow.
+    fn prime_cold(&self, bundle: &Bundle) {
+        let Ok(anchor) = Anchor::from_bytes(&bundle.anchor) else {
+            return; // the format check reports it
+        };
+        let lists: Vec<(StatusList, Option<&crate::keys::PublicKey>)> = bundle
+            .status
+            .iter()
+            .filter(|bytes| self.status_lists.get(bytes).is_none())
+            .filter_map(|bytes| StatusList::from_bytes(bytes).ok())
+            .map(|list| {
+                let key = self.trust.key(&list.signer_key_id()).map(|(_, tk)| &tk.key);
+                (list, key)
+            })
+            .collect();
+        let extra: Vec<(Vec<u8>, &[u8], &crate::keys::PublicKey)> = lists
+            .iter()
+            .filter_map(|(list, key)| {
+                let (tbs, sig) = list.signed_parts();
+                key.map(|k| (tbs, sig, k))
+            })
+            .collect();
+        let (checked, extra_ok) = self.check_signatures_with(&[&anchor], &extra);
+        drop(extra);
+        let eval = self.evaluate_anchor(anchor, checked.first().map_or(&[], Vec::as_slice));
+        self.anchors.insert(Arc::new(eval));
+        let mut extra_ok = extra_ok.into_iter();
+        for (list, key) in lists {
+            let verified = key.and_then(|_| extra_ok.next());
+            let trusted = self.status_list_trusted_given(&list, verified);
+            self.status_lists.insert(Arc::new(StatusEval {
+                list: Arc::new(list),
+                trusted,
+            }));
+        }
     }
 
     /// Decodes and evaluates the distinct, not yet cached anchors among
@@ -814,7 +883,14 @@ impl Verifier {
                 return Self::format_failure(format!("certificate header: {e}"), e.code(), now);
             }
         };
-        let eval = match self.anchor_eval(&bundle.anchor) {
+        let cached = self.anchors.get(&bundle.anchor);
+        let eval = match cached.map_or_else(
+            || {
+                self.prime_cold(&bundle);
+                self.anchor_eval(&bundle.anchor)
+            },
+            Ok,
+        ) {
             Ok(a) => a,
             Err(e) => return Self::format_failure(format!("anchor: {e}"), e.code(), now),
         };

@@ -694,6 +694,57 @@ fn status_list_signed_by_someone_else() {
     );
 }
 
+/// A cold verification checks the anchor's signatures and the status
+/// list's in one Ed25519 batch. When one of them is bad the batch fails and
+/// each is checked alone: the bad one is named, the good ones still pass,
+/// whichever it is.
+#[test]
+fn one_bad_signature_in_a_cold_batch_is_named_alone() {
+    let mut b = endorsed("cold-batch", 4);
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Revocation,
+            &[(1, true)],
+            ISSUED,
+            86_400,
+        )
+        .unwrap();
+    let good = b.bundle(0, None).unwrap();
+    let r = verifier().verify(&good.to_bytes(), NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    assert_eq!(r.endorsers.len(), 1);
+    // the status list's signature (its last bytes) altered
+    let mut bad_list = good.clone();
+    let n = bad_list.status[0].len();
+    bad_list.status[0][n - 5] ^= 1;
+    let r = verifier().verify(&bad_list.to_bytes(), NOW);
+    assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
+    assert_check(&r, CheckCode::Endorsements, Outcome::Passed, "ok");
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Failed,
+        "status_bad_signature",
+    );
+    // the endorsement (the anchor's last bytes) altered: the list still counts
+    let mut bad_endorsement = good.clone();
+    let n = bad_endorsement.anchor.len();
+    bad_endorsement.anchor[n - 5] ^= 1;
+    let r = verifier().verify(&bad_endorsement.to_bytes(), NOW);
+    assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
+    assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
+    assert!(r.endorsers.is_empty(), "{r}");
+    // the revoked certificate of the same batch, cold: revoked
+    let revoked = b.bundle(1, None).unwrap();
+    assert_check(
+        &verifier().verify(&revoked.to_bytes(), NOW),
+        CheckCode::Status,
+        Outcome::Failed,
+        "revoked",
+    );
+}
+
 // ------------------------------------------------------ decompression bombs
 
 fn zlib(data: &[u8]) -> Vec<u8> {
