@@ -737,8 +737,23 @@ fn bench_json_has_the_documented_keys() {
         "verify_many_anchors_per_s_core",
         "bundle_bytes",
         "qr_text_chars_6_fields",
+        "verify_cold_signatures_per_bundle",
     ] {
         assert!(j[k].is_number(), "{k}: {j:#}");
     }
     assert_eq!(j["n"], 300);
+    // issuer and tax bureau sign the bench's anchor
+    assert_eq!(j["verify_cold_signatures_per_bundle"], 2);
+    for k in [
+        "issue_per_s_over_sha256",
+        "verify_warm_over_sha256",
+        "verify_cold_over_ed25519",
+        "verify_cold_signatures_over_ed25519",
+        "verify_many_anchors_over_ed25519",
+    ] {
+        assert!(
+            j["ratios"][k].as_f64().is_some_and(|r| r > 0.0),
+            "{k}: {j:#}"
+        );
+    }
 }
