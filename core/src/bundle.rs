@@ -301,7 +301,7 @@ impl Bundle {
             .write_all(&self.to_bytes())
             .and_then(|()| z.finish())
             .unwrap_or_default();
-        format!("{TEXT_PREFIX}{}", base45::encode(&compressed))
+        format!("{TEXT_PREFIX}{}", crate::base45::encode(&compressed))
     }
 
     /// Decodes the text form, inflating at most [`MAX_BUNDLE_LEN`] bytes.
@@ -328,8 +328,8 @@ impl Bundle {
             .ok_or_else(|| DecodeError::Text {
                 reason: format!("must start with `{TEXT_PREFIX}`"),
             })?;
-        let compressed = base45::decode(body).map_err(|e| DecodeError::Text {
-            reason: format!("bad base45: {e:?}"),
+        let compressed = crate::base45::decode(body).map_err(|e| DecodeError::Text {
+            reason: format!("bad base45 after `{TEXT_PREFIX}`: {e}"),
         })?;
         inflate_capped(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
             DecodeError::Invalid { reason, .. } => DecodeError::Text { reason },

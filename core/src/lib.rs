@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod anchor;
+pub mod base45;
 pub mod bundle;
 pub mod cbor;
 pub mod certificate;
