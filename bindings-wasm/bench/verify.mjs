@@ -6,7 +6,7 @@
 //
 //   node bindings-wasm/bench/verify.mjs [--json] [--n 5000] [--rounds 3]
 //        [--seconds 2] [--cold 300] [--dir DIR] [--regen] [--no-native]
-//        [--cargo-profile release]
+//        [--cargo-profile release] [--pkg DIR]
 //
 // 1. Fixture: unless DIR (default $CARGO_TARGET_DIR/wasm-bench, else
 //    target/wasm-bench) already holds N bundles, runs
@@ -22,11 +22,14 @@
 //    quick smoke test: native figures of a dev build mean nothing).
 // 3. Wasm, one thread, the package's Node build as shipped (optimized):
 //    warm: one Verifier, verify(Uint8Array, now) of each bundle in turn,
-//          cycling, best of R rounds of about S seconds (after a warm-up pass
-//          that also checks every bundle is valid);
+//          cycling, best of R rounds of about S seconds (after an untimed
+//          warm-up: a pass that checks every bundle is valid, then 1 s more);
 //    cold: a fresh `new Verifier(trustJson)` per bundle (freed after), C
-//          bundles a round, best of R rounds.
-//    The JS API has no verifyMany; that is reported as absent.
+//          bundles a round, best of R rounds after an untimed one.
+//    The native side measures the same way.
+//    The JS API has no verifyMany; that is reported as absent. --pkg measures
+//    another Node build (a directory like pkg/node) instead, e.g. one built
+//    with other optimization settings.
 // Prints a summary with the wasm/native ratios, or with --json one JSON
 // object. Always exits 0 when the measurement ran: no timing assertion.
 import { createRequire } from "node:module";
@@ -41,7 +44,7 @@ const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rootDir = path.resolve(pkgDir, "..");
 
 function parseArgs(argv) {
-  const o = { json: false, n: 5000, rounds: 3, seconds: 2, cold: 300, dir: null, regen: false, native: true, profile: "release" };
+  const o = { json: false, n: 5000, rounds: 3, seconds: 2, cold: 300, dir: null, regen: false, native: true, profile: "release", pkg: path.join(pkgDir, "pkg/node") };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -58,6 +61,7 @@ function parseArgs(argv) {
     else if (a === "--cold") o.cold = Math.floor(num());
     else if (a === "--dir") o.dir = path.resolve(argv[++i] ?? "");
     else if (a === "--cargo-profile") o.profile = argv[++i] ?? "release";
+    else if (a === "--pkg") o.pkg = path.resolve(argv[++i] ?? "");
     else throw new Error(`unknown argument ${a} (see the top of ${path.basename(import.meta.url)})`);
   }
   o.dir ??= path.join(process.env.CARGO_TARGET_DIR || path.join(rootDir, "target"), "wasm-bench");
@@ -129,13 +133,16 @@ function cycle(bundles, seconds, verifyOne) {
 function measureWasm(ca, fx, o) {
   const now = fx.meta.now;
   const v = new ca.Verifier(fx.trustJson);
-  cycle(fx.bundles, 0, (b) => v.verify(b, now)); // warm-up: one pass, checks every bundle
+  // warm-up, untimed: a pass that checks every bundle, then cycling for a
+  // second (V8 tiers hot wasm functions up to its optimizing compiler)
+  cycle(fx.bundles, 0, (b) => v.verify(b, now));
+  cycle(fx.bundles, 1, (b) => v.verify(b, now));
   const warmRounds = [];
   for (let r = 0; r < o.rounds; r++) warmRounds.push(cycle(fx.bundles, o.seconds, (b) => v.verify(b, now)));
   v.free();
   const coldSet = fx.bundles.slice(0, Math.min(o.cold, fx.bundles.length));
   const coldRounds = [];
-  for (let r = 0; r < o.rounds; r++) {
+  for (let r = -1; r < o.rounds; r++) { // round -1: warm-up, untimed
     const t0 = performance.now();
     for (const b of coldSet) {
       const fresh = new ca.Verifier(fx.trustJson);
@@ -143,7 +150,7 @@ function measureWasm(ca, fx, o) {
       fresh.free();
       if (report.verdict !== "valid") throw new Error("a bundle did not verify as valid");
     }
-    coldRounds.push(coldSet.length / ((performance.now() - t0) / 1000));
+    if (r >= 0) coldRounds.push(coldSet.length / ((performance.now() - t0) / 1000));
   }
   return {
     runtime: "wasm",
@@ -157,13 +164,13 @@ function measureWasm(ca, fx, o) {
 function main() {
   const o = parseArgs(process.argv.slice(2));
   const log = o.json ? () => {} : (s) => console.log(s);
-  const nodePkg = path.join(pkgDir, "pkg/node/certanchor_wasm.js");
+  const nodePkg = path.join(o.pkg, "certanchor_wasm.js");
   if (!existsSync(nodePkg)) throw new Error(`${nodePkg} missing: run scripts/test-wasm.sh --build-only first`);
   if (o.regen || fixtureN(o.dir) !== o.n || !existsSync(path.join(o.dir, "bundles.bin"))) {
     example(o.profile, ["write", o.dir, String(o.n)]);
   }
   const fx = readFixture(o.dir);
-  const wasmBytes = readFileSync(path.join(pkgDir, "pkg/node/certanchor_wasm_bg.wasm")).length;
+  const wasmBytes = readFileSync(path.join(o.pkg, "certanchor_wasm_bg.wasm")).length;
   // native first, then wasm: never both at once
   const native = o.native
     ? JSON.parse(example(o.profile, ["measure", o.dir, "--rounds", String(o.rounds), "--seconds", String(o.seconds), "--cold", String(o.cold)]))
@@ -185,6 +192,7 @@ function main() {
     cpu: os.cpus()[0]?.model ?? "?",
     cores: os.availableParallelism?.() ?? os.cpus().length,
     package_version: ca.version(),
+    wasm_pkg: o.pkg,
     wasm_bytes: wasmBytes,
     fixture: { dir: o.dir, n: fx.bundles.length, bundle_bytes: fx.meta.bundle_bytes, now: fx.meta.now },
     native: native && { cargo_profile: o.profile, ...native },
