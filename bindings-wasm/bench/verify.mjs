@@ -1,7 +1,7 @@
 // Verify throughput of the WebAssembly build in Node, against the native core
 // on the same bundles (the performance goal: wasm warm verify ≥ 1/3 of native).
 //
-// Usage, from the repository root, after `scripts/test-wasm.sh --build-only`
+// Usage (from any directory; here the repository root), after `scripts/test-wasm.sh --build-only`
 // (or a full `scripts/test-wasm.sh`) has built bindings-wasm/pkg/node:
 //
 //   node bindings-wasm/bench/verify.mjs [--json] [--n 5000] [--rounds 3]
@@ -55,10 +55,10 @@ function parseArgs(argv) {
     if (a === "--json") o.json = true;
     else if (a === "--regen") o.regen = true;
     else if (a === "--no-native") o.native = false;
-    else if (a === "--n") o.n = Math.floor(num());
-    else if (a === "--rounds") o.rounds = Math.floor(num());
+    else if (a === "--n") o.n = Math.max(1, Math.floor(num()));
+    else if (a === "--rounds") o.rounds = Math.max(1, Math.floor(num()));
     else if (a === "--seconds") o.seconds = num();
-    else if (a === "--cold") o.cold = Math.floor(num());
+    else if (a === "--cold") o.cold = Math.max(1, Math.floor(num()));
     else if (a === "--dir") o.dir = path.resolve(argv[++i] ?? "");
     else if (a === "--cargo-profile") o.profile = argv[++i] ?? "release";
     else if (a === "--pkg") o.pkg = path.resolve(argv[++i] ?? "");
