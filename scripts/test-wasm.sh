@@ -15,7 +15,16 @@
 # package), bindings-wasm/www/pkg/ (no-modules build + the wasm inlined as
 # base64, so the page works from file://), bindings-wasm/www/vendor/jsQR.js
 # (QR fallback where BarcodeDetector is missing), target/screenshots/*.png.
+#
+# `scripts/test-wasm.sh --build-only` stops after the build (no Chromium or
+# fonts installed, no tests): what the benchmark (bindings-wasm/bench/) needs.
 set -euo pipefail
+BUILD_ONLY=0
+case "${1:-}" in
+  --build-only) BUILD_ONLY=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WASM_DIR=$ROOT/bindings-wasm
@@ -46,8 +55,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WB" ]; then
 fi
 echo "wasm-bindgen $(wasm-bindgen --version | awk '{print $2}') (Cargo.lock: $WB)"
 have node && have npm || apt_install nodejs npm
-have chromium || apt_install chromium
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_install fonts-noto-cjk
+if [ "$BUILD_ONLY" = 0 ]; then
+  have chromium || apt_install chromium
+  fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || apt_install fonts-noto-cjk
+fi
 # npm dev dependencies, reinstalled only when package-lock.json changed
 LOCK_SUM=$(sha256sum "$WASM_DIR/package-lock.json" | cut -d' ' -f1)
 if [ "$(cat "$WASM_DIR/node_modules/.lock-sum" 2>/dev/null)" != "$LOCK_SUM" ]; then
@@ -103,6 +114,11 @@ RAW_SIZE=$(stat -c %s "$RAW")
 OPT_SIZE=$(stat -c %s "$WASM_DIR/pkg/web/certanchor_wasm_bg.wasm")
 GZ_SIZE=$(gzip -9c "$WASM_DIR/pkg/web/certanchor_wasm_bg.wasm" | wc -c)
 echo "certanchor_wasm.wasm: cargo $RAW_SIZE B; optimized $OPT_SIZE B raw, $GZ_SIZE B gzip -9 (budget 400000 B raw)"
+if [ "$BUILD_ONLY" = 1 ]; then
+  rm -f "$RAW_BG"
+  echo "test-wasm: built (--build-only) in $(( $(date +%s) - T0 )) s"
+  exit 0
+fi
 
 step "node --test (vectors, API, errors, tsc, size, headless Chromium page)"
 cd "$WASM_DIR"
