@@ -477,7 +477,7 @@ pub fn bundle_to_text(
     Ok(format!(
         "{}{}",
         certanchor::bundle::TEXT_PREFIX,
-        base45::encode(zlib::compress(&bytes))
+        certanchor::base45::encode(zlib::compress(&bytes))
     ))
 }
 

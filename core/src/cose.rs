@@ -276,6 +276,7 @@ impl SingleSigned {
 
     /// The bytes the signature signs (COSE `Sig_structure`) and the
     /// signature, for batch verification.
+    #[cfg(feature = "batch")]
     pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
         (self.sign1.tbs_data(b""), &self.sign1.signature)
     }

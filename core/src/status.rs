@@ -325,6 +325,7 @@ impl StatusList {
 
     /// What the signature signs and the signature bytes (for batch
     /// verification).
+    #[cfg(feature = "batch")]
     pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
         self.cose.signed_parts()
     }

@@ -697,7 +697,9 @@ impl Verifier {
     /// A bundle whose anchor is not cached yet: its anchor's signatures and
     /// those of its new status lists are checked in one Ed25519 batch (a
     /// bundle endorsed once and carrying a revocation list has three), and
-    /// the results are cached for the checks that follow.
+    /// the results are cached for the checks that follow. Without the
+    /// `batch` feature the checks that follow verify them one by one anyway.
+    #[cfg(feature = "batch")]
     fn prime_cold(&self, bundle: &Bundle) {
         let Ok(anchor) = Anchor::from_bytes(&bundle.anchor) else {
             return; // the format check reports it
@@ -886,6 +888,7 @@ impl Verifier {
         let cached = self.anchors.get(&bundle.anchor);
         let eval = match cached.map_or_else(
             || {
+                #[cfg(feature = "batch")]
                 self.prime_cold(&bundle);
                 self.anchor_eval(&bundle.anchor)
             },
