@@ -314,8 +314,18 @@ pub fn bundle_binary(data: &[u8]) {
 
 /// `CA1:` text form (base45 + zlib, inflation capped): never panics; an
 /// accepted text decodes to a bundle that survives text -> bundle again.
+/// The base45 decoder on its own: text it accepts is exactly what encoding
+/// its bytes gives (strict: one text per byte string).
 pub fn bundle_text(data: &[u8]) {
     let _ = Bundle::decode_any(data);
+    if let Ok(s) = std::str::from_utf8(data)
+        && let Ok(bytes) = certanchor::base45::decode(s.strip_prefix("CA1:").unwrap_or(s))
+    {
+        assert_eq!(
+            certanchor::base45::encode(&bytes),
+            s.strip_prefix("CA1:").unwrap_or(s)
+        );
+    }
     if let Ok(s) = std::str::from_utf8(data)
         && let Ok(b) = Bundle::from_text(s)
     {
