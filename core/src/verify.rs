@@ -885,15 +885,15 @@ impl Verifier {
                 return Self::format_failure(format!("certificate header: {e}"), e.code(), now);
             }
         };
-        let cached = self.anchors.get(&bundle.anchor);
-        let eval = match cached.map_or_else(
-            || {
+        let eval = match self.anchors.get(&bundle.anchor) {
+            Some(cached) => Ok(cached),
+            None => {
                 #[cfg(feature = "batch")]
                 self.prime_cold(&bundle);
                 self.anchor_eval(&bundle.anchor)
-            },
-            Ok,
-        ) {
+            }
+        };
+        let eval = match eval {
             Ok(a) => a,
             Err(e) => return Self::format_failure(format!("anchor: {e}"), e.code(), now),
         };
