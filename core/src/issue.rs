@@ -27,7 +27,8 @@
 //! ```
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore as _, SeedableRng as _};
@@ -285,27 +286,48 @@ fn chunks_map<T: Sync, R: Send>(
 /// For each certificate: does an earlier one in `certs` have the same (valid)
 /// id? By sorting `(hash of id, index)` pairs rather than filling a hash set
 /// of a million strings: the sort runs in parallel and stays in cache.
-fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
+/// The hash `duplicate_ids` sorts by.
+fn id_hash(id: &str) -> u64 {
     use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
-    let hasher = BuildHasherDefault::<DefaultHasher>::default();
-    let key = |(i, c): (usize, &Certificate)| {
-        (!c.id.is_empty() && c.id.len() <= MAX_NAME_LEN).then(|| (hasher.hash_one(&c.id), i))
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+}
+
+/// Per certificate, whether an earlier one has the same id (only ids of a
+/// valid length count).
+fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
+    #[cfg(feature = "parallel")]
+    let hashes: Vec<u64> = {
+        use rayon::prelude::*;
+        certs.par_iter().map(|c| id_hash(&c.id)).collect()
     };
+    #[cfg(not(feature = "parallel"))]
+    let hashes: Vec<u64> = certs.iter().map(|c| id_hash(&c.id)).collect();
+    duplicates_among(certs, &hashes)
+}
+
+/// [`duplicate_ids`] given each id's [`id_hash`].
+fn duplicates_among(certs: &[Certificate], hashes: &[u64]) -> Vec<bool> {
+    let keyed = hashes.iter().copied().zip(0..certs.len());
     #[cfg(feature = "parallel")]
     let keyed = {
         use rayon::prelude::*;
-        let mut keyed: Vec<(u64, usize)> = certs.par_iter().enumerate().filter_map(key).collect();
+        let mut keyed: Vec<(u64, usize)> = keyed.collect();
         keyed.par_sort_unstable();
         keyed
     };
     #[cfg(not(feature = "parallel"))]
     let keyed = {
-        let mut keyed: Vec<(u64, usize)> = certs.iter().enumerate().filter_map(key).collect();
+        let mut keyed: Vec<(u64, usize)> = keyed.collect();
         keyed.sort_unstable();
         keyed
     };
     let mut duplicate = vec![false; certs.len()];
-    let id = |i: usize| certs.get(i).map(|c| c.id.as_str());
+    let id = |i: usize| {
+        certs
+            .get(i)
+            .map(|c| c.id.as_str())
+            .filter(|id| !id.is_empty() && id.len() <= MAX_NAME_LEN)
+    };
     // Within a run of equal hashes the indices ascend: an id is a duplicate
     // when an earlier member of its run has the same text.
     for run in keyed
@@ -314,7 +336,8 @@ fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
     {
         for (k, &(_, i)) in run.iter().enumerate().skip(1) {
             let earlier = run.get(..k).unwrap_or_default();
-            if earlier.iter().any(|&(_, j)| id(j) == id(i))
+            if id(i).is_some()
+                && earlier.iter().any(|&(_, j)| id(j) == id(i))
                 && let Some(d) = duplicate.get_mut(i)
             {
                 *d = true;
@@ -322,6 +345,23 @@ fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
         }
     }
     duplicate
+}
+
+/// What one unit of parallel issuing work reuses from certificate to
+/// certificate.
+struct Unit<'a> {
+    /// Its own ChaCha20 stream of the batch's seed.
+    rng: ChaCha20Rng,
+    /// Fields' and header's encoding.
+    scratch: Writer,
+    /// Digests as drawn, and sorted.
+    digests: (Vec<Hash>, Vec<Hash>),
+    /// Kinds already added to the batch's set.
+    kinds: Vec<&'a str>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Issuer {
@@ -380,6 +420,14 @@ impl Issuer {
         }
     }
 
+    fn duplicate(index: usize, c: Option<&Certificate>) -> IssueError {
+        IssueError::Certificate {
+            index,
+            id: c.map(|c| c.id.clone()).unwrap_or_default(),
+            reason: "duplicate id in batch".into(),
+        }
+    }
+
     fn validate_one(
         &self,
         index: usize,
@@ -395,7 +443,7 @@ impl Issuer {
         if c.id.is_empty() || c.id.len() > MAX_NAME_LEN {
             problems.push(cert_err(format!("id must be 1..={MAX_NAME_LEN} bytes")));
         } else if duplicate {
-            problems.push(cert_err("duplicate id in batch".into()));
+            problems.push(Self::duplicate(index, Some(c)));
         }
         if c.valid_until.is_some_and(|u| u < c.valid_from) {
             problems.push(cert_err("valid_until is before valid_from".into()));
@@ -439,10 +487,10 @@ impl Issuer {
     /// # Errors
     /// [`IssueError::Rejected`] listing every problem when any certificate is
     /// invalid; [`IssueError::Batch`] for an empty or oversized batch or bad name.
-    pub fn issue(
+    pub fn issue<'c>(
         &self,
         batch: &str,
-        certs: &[Certificate],
+        certs: &'c [Certificate],
         opts: &IssueOptions,
     ) -> Result<IssuedBatch, IssueError> {
         if batch.is_empty() || batch.len() > MAX_NAME_LEN {
@@ -479,51 +527,94 @@ impl Issuer {
                 reason: format!("fields + decoys exceed {MAX_DIGESTS}"),
             });
         }
-        self.validate(certs)
-            .map_err(|problems| IssueError::Rejected { problems })?;
-
+        // Every rule is checked in the pass that salts and digests, so the
+        // input (usually far larger than the caches) is read once; the pass
+        // also hashes the ids, and duplicates are found after it. `validate`
+        // checks the same rules.
         // One OS seed per batch; every unit of parallel work draws its salts
         // from its own ChaCha20 stream of that key (numbered by a counter),
         // so units never share keystream.
         let seed = os_seed()?;
         let next_stream = AtomicU64::new(0);
+        // Problems by certificate; the kinds seen (each unit of work keeps
+        // the few it has met, and adds a new one to the batch's set).
+        let rejected: Mutex<Vec<(usize, Vec<IssueError>)>> = Mutex::new(Vec::new());
+        let refused = AtomicBool::new(false);
+        let kinds: Mutex<BTreeSet<&'c str>> = Mutex::new(BTreeSet::new());
         let init = || {
             let mut rng = ChaCha20Rng::from_seed(*seed);
             rng.set_stream(next_stream.fetch_add(1, AtomicOrdering::Relaxed));
-            (
+            Unit {
                 rng,
-                Writer::with_capacity(4096),
-                (
+                scratch: Writer::with_capacity(4096),
+                digests: (
                     Vec::with_capacity(MAX_DIGESTS),
                     Vec::with_capacity(MAX_DIGESTS),
                 ),
-            )
+                kinds: Vec::new(),
+            }
         };
-        type State = (ChaCha20Rng, Writer, (Vec<Hash>, Vec<Hash>));
-        let one = |(rng, scratch, digests): &mut State, c: &Certificate| {
-            self.issue_one(c, opts, rng, scratch, digests)
+        let one = |unit: &mut Unit<'c>, (index, c): (usize, &'c Certificate)| {
+            let mut problems = Vec::new();
+            self.validate_one(index, c, false, &mut problems);
+            if !problems.is_empty() {
+                refused.store(true, AtomicOrdering::Relaxed);
+                lock(&rejected).push((index, problems));
+            }
+            if !unit.kinds.contains(&c.kind.as_str()) {
+                unit.kinds.push(c.kind.as_str());
+                lock(&kinds).insert(c.kind.as_str());
+            }
+            // Once a certificate is refused the batch is: only validate.
+            let (record, leaf) = if refused.load(AtomicOrdering::Relaxed) {
+                (IssuedRecord::new(&[], 0, &[], 0..0, &[]), Hash([0; 32]))
+            } else {
+                self.issue_one(c, opts, unit)
+            };
+            (record, (leaf, id_hash(&c.id)))
         };
-        // Records and leaves are written straight into their final vectors.
+        // Records, leaves and id hashes go straight into their final vectors.
         #[cfg(feature = "parallel")]
-        let (records, leaves): (Vec<IssuedRecord>, Vec<Hash>) = {
+        let (records, (leaves, ids)): (Vec<IssuedRecord>, (Vec<Hash>, Vec<u64>)) = {
             use rayon::prelude::*;
             certs
                 .par_iter()
+                .enumerate()
                 .with_min_len(CHUNK / 8)
                 .map_init(init, one)
                 .unzip()
         };
         #[cfg(not(feature = "parallel"))]
-        let (records, leaves): (Vec<IssuedRecord>, Vec<Hash>) = {
-            let mut state = init();
-            certs.iter().map(|c| one(&mut state, c)).unzip()
+        let (records, (leaves, ids)): (Vec<IssuedRecord>, (Vec<Hash>, Vec<u64>)) = {
+            let mut unit = init();
+            certs.iter().enumerate().map(|c| one(&mut unit, c)).unzip()
         };
-        let mut kinds = BTreeSet::new();
-        for c in certs {
-            if !kinds.contains(c.kind.as_str()) {
-                kinds.insert(c.kind.clone());
+        let mut rejected = rejected
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A duplicate id is its certificate's first problem, as in `validate`.
+        for (index, _) in duplicates_among(certs, &ids)
+            .into_iter()
+            .enumerate()
+            .filter(|(_, d)| *d)
+        {
+            let mut problems = vec![Self::duplicate(index, certs.get(index))];
+            if let Some(k) = rejected.iter().position(|(i, _)| *i == index) {
+                let (_, rest) = rejected.swap_remove(k);
+                problems.extend(rest);
             }
+            rejected.push((index, problems));
         }
+        if !rejected.is_empty() {
+            drop((records, leaves));
+            rejected.sort_by_key(|(index, _)| *index);
+            return Err(IssueError::Rejected {
+                problems: rejected.into_iter().flat_map(|(_, p)| p).collect(),
+            });
+        }
+        let kinds = kinds
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tree = MerkleTree::from_leaf_hashes(leaves);
         let body = AnchorBody {
             issuer: self.id.clone(),
@@ -531,7 +622,7 @@ impl Issuer {
             tree_size: tree.size(),
             root: tree.root(),
             issued_at: opts.issued_at,
-            kinds: kinds.into_iter().collect(),
+            kinds: kinds.into_iter().map(str::to_owned).collect(),
         };
         let anchor = Anchor::sign(&body, &self.key)?;
         Ok(IssuedBatch {
@@ -549,10 +640,14 @@ impl Issuer {
         &self,
         c: &Certificate,
         opts: &IssueOptions,
-        rng: &mut ChaCha20Rng,
-        scratch: &mut Writer,
-        (digests, sorted): &mut (Vec<Hash>, Vec<Hash>),
+        unit: &mut Unit<'_>,
     ) -> (IssuedRecord, Hash) {
+        let Unit {
+            rng,
+            scratch,
+            digests: (digests, sorted),
+            ..
+        } = unit;
         scratch.clear();
         digests.clear();
         sorted.clear();

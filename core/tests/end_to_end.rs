@@ -485,11 +485,15 @@ fn issue_reports_every_bad_row() {
         .insert("uscc".into(), Value::from("91110105MA00000000"));
     certs[3].fields.remove("name");
     certs[4].id = certs[0].id.clone();
+    // a duplicate with a problem of its own: the duplicate comes first
+    certs[2].id = certs[0].id.clone();
+    certs[2].valid_until = Some(1);
     let mut unknown = licenses(1).remove(0);
     unknown.kind = "fishing_permit".into();
     unknown.id = "F-1".into();
     certs.push(unknown);
-    let e = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
+    let issuer = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj");
+    let e = issuer
         .issue("x", &certs, &IssueOptions::at(ISSUED))
         .unwrap_err();
     let certanchor::IssueError::Rejected { problems } = e else {
@@ -499,7 +503,24 @@ fn issue_reports_every_bad_row() {
     assert!(codes.contains(&"schema_violation"));
     assert!(codes.contains(&"invalid_certificate"));
     assert!(codes.contains(&"unknown_kind"));
-    assert!(problems.len() >= 4, "{problems:#?}");
+    let said: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(
+        said[1].contains("2") && said[1].contains("duplicate"),
+        "{said:#?}"
+    );
+    assert!(
+        said[2].contains("2") && said[2].contains("valid_until"),
+        "{said:#?}"
+    );
+    // `issue` checks while it salts; `validate` alone says exactly the same
+    let alone: Vec<String> = issuer
+        .validate(&certs)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(said, alone);
+    assert_eq!(problems.len(), 6, "{said:#?}");
 }
 
 #[test]
