@@ -337,6 +337,8 @@ pub struct Schema {
     label_zh: Option<String>,
     fields: Vec<FieldSpec>,
     allow_extra: bool,
+    /// Indices into `fields`, in name order (set by [`Schema::indexed`]).
+    by_name: Vec<usize>,
 }
 
 /// Builder for a [`Schema`]; see [`Schema::builder`].
@@ -387,7 +389,7 @@ impl SchemaBuilder {
     /// records), or an empty label.
     pub fn build(self) -> Result<Schema, SchemaError> {
         self.schema.check_definition()?;
-        Ok(self.schema)
+        Ok(self.schema.indexed())
     }
 }
 
@@ -414,8 +416,56 @@ impl Schema {
                 label_zh: None,
                 fields: Vec::new(),
                 allow_extra: false,
+                by_name: Vec::new(),
             },
         }
+    }
+
+    /// Records the fields' name order, which `validate_all` walks.
+    pub(crate) fn indexed(mut self) -> Self {
+        let mut by_name: Vec<usize> = (0..self.fields.len()).collect();
+        by_name.sort_by(|&a, &b| {
+            let name = |i: usize| self.fields.get(i).map(|f| f.name.as_str());
+            name(a).cmp(&name(b))
+        });
+        self.by_name = by_name;
+        self
+    }
+
+    /// Each spec's value in `fields` (by spec index, into `found`) and how
+    /// many fields the specs list: one walk of the fields (sorted by name)
+    /// along the specs in name order, instead of a lookup per spec.
+    fn values_in<'v>(
+        &self,
+        fields: &'v BTreeMap<String, Value>,
+        found: &mut [Option<&'v Value>],
+    ) -> usize {
+        let mut listed = 0;
+        let mut specs = self
+            .by_name
+            .iter()
+            .filter_map(|&i| self.fields.get(i).map(|f| (i, f.name.as_str())))
+            .peekable();
+        let mut fields = fields.iter().peekable();
+        while let (Some(&(i, spec)), Some(&(name, value))) = (specs.peek(), fields.peek()) {
+            match spec.cmp(name.as_str()) {
+                std::cmp::Ordering::Less => {
+                    specs.next();
+                }
+                std::cmp::Ordering::Greater => {
+                    fields.next();
+                }
+                std::cmp::Ordering::Equal => {
+                    if let Some(slot) = found.get_mut(i) {
+                        *slot = Some(value);
+                    }
+                    listed += 1;
+                    specs.next();
+                    fields.next();
+                }
+            }
+        }
+        listed
     }
 
     /// The kind name, e.g. `"real_estate_title"`.
@@ -473,12 +523,20 @@ impl Schema {
         &self,
         fields: &BTreeMap<String, Value>,
     ) -> Result<(), Vec<SchemaViolation>> {
+        const ON_STACK: usize = 32;
         let mut out = Vec::new();
-        let mut listed = 0;
-        for spec in &self.fields {
-            match fields.get(&spec.name) {
+        let mut stack = [None; ON_STACK];
+        let mut heap = Vec::new();
+        let found = if self.fields.len() <= ON_STACK {
+            stack.get_mut(..self.fields.len()).unwrap_or_default()
+        } else {
+            heap.resize(self.fields.len(), None);
+            &mut heap[..]
+        };
+        let listed = self.values_in(fields, found);
+        for (spec, value) in self.fields.iter().zip(found.iter()) {
+            match value {
                 Some(value) => {
-                    listed += 1;
                     check_value(&spec.ty, value, &Path::Root(&spec.name), &mut out);
                 }
                 None if spec.required => {
@@ -855,6 +913,68 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    /// `validate_all` as first written: a lookup per spec, then the unknown
+    /// names.
+    fn validate_all_by_lookup(schema: &Schema, fields: &BTreeMap<String, Value>) -> Vec<String> {
+        let mut out = Vec::new();
+        for spec in &schema.fields {
+            match fields.get(&spec.name) {
+                Some(v) => check_value(&spec.ty, v, &Path::Root(&spec.name), &mut out),
+                None if spec.required => {
+                    out.push(SchemaViolation::new(&spec.name, "required field missing"));
+                }
+                None => {}
+            }
+        }
+        if !schema.allow_extra {
+            out.extend(
+                fields
+                    .keys()
+                    .filter(|n| schema.field(n).is_none())
+                    .map(|n| schema.unknown(n)),
+            );
+        }
+        out.iter().map(ToString::to_string).collect()
+    }
+
+    proptest::proptest! {
+        /// The walk along the names finds what a lookup per spec finds, and
+        /// says it in declaration order, for specs declared out of name order.
+        #[test]
+        fn validate_all_walk_matches_lookups(
+            present in proptest::collection::btree_map(
+                proptest::sample::select(vec!["zeta", "alpha", "mid", "b", "ba", "extra", "zz"]),
+                proptest::prop_oneof![
+                    proptest::strategy::Just(Value::from("text")),
+                    proptest::strategy::Just(Value::from(" ")),
+                    proptest::strategy::Just(Value::Int(1)),
+                ],
+                0..7,
+            ),
+            extra in proptest::bool::ANY,
+        ) {
+            let schema = Schema::builder("k")
+                .required("zeta", FieldType::Text)
+                .required("alpha", FieldType::Int)
+                .optional("mid", FieldType::Text)
+                .required("ba", FieldType::Text)
+                .optional("b", FieldType::Int)
+                .allow_extra(extra)
+                .build()
+                .unwrap();
+            let fields: BTreeMap<String, Value> =
+                present.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            let said: Vec<String> = schema
+                .validate_all(&fields)
+                .err()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            proptest::prop_assert_eq!(said, validate_all_by_lookup(&schema, &fields));
+        }
     }
 
     #[test]
