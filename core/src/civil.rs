@@ -150,7 +150,26 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// Formats Unix seconds as RFC 3339 UTC, `YYYY-MM-DDTHH:MM:SSZ`; `None`
 /// past year 9999.
+#[cfg(test)]
 pub(crate) fn format_rfc3339(t: u64) -> Option<String> {
+    let mut out = String::with_capacity(20);
+    push_rfc3339(&mut out, t).then_some(out)
+}
+
+/// Appends [`format_rfc3339`] to `out`; `false`, and `out` unchanged, past
+/// year 9999.
+pub(crate) fn push_rfc3339(out: &mut String, t: u64) -> bool {
+    match rfc3339_bytes(t).as_ref().map(|b| std::str::from_utf8(b)) {
+        Some(Ok(text)) => {
+            out.push_str(text);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The 20 ASCII bytes of [`format_rfc3339`].
+fn rfc3339_bytes(t: u64) -> Option<[u8; 20]> {
     let t = i64::try_from(t).ok().filter(|&t| t <= MAX_SECONDS)?;
     let (year, month, day) = civil_from_days(t / 86_400);
     let s = t % 86_400;
@@ -183,7 +202,7 @@ pub(crate) fn format_rfc3339(t: u64) -> Option<String> {
             *slot = c;
         }
     }
-    String::from_utf8(out.to_vec()).ok()
+    Some(out)
 }
 
 #[cfg(test)]

@@ -267,7 +267,16 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
 /// year 9999, as the decimal number of seconds.
 #[must_use]
 pub fn format_time(t: u64) -> String {
-    crate::civil::format_rfc3339(t).unwrap_or_else(|| t.to_string())
+    let mut out = String::with_capacity(20);
+    push_time(&mut out, t);
+    out
+}
+
+/// Appends [`format_time`] to `out`.
+pub(crate) fn push_time(out: &mut String, t: u64) {
+    if !crate::civil::push_rfc3339(out, t) {
+        out.push_str(&t.to_string());
+    }
 }
 
 impl TrustStore {

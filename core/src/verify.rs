@@ -43,7 +43,7 @@ use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
 use crate::status::{StatusList, StatusPurpose};
-use crate::trust::{TrustStore, format_time};
+use crate::trust::{TrustStore, format_time, push_time};
 
 /// Bundles per unit of work in [`Verifier::verify_many`].
 #[cfg(feature = "parallel")]
@@ -370,6 +370,10 @@ struct AnchorEval {
     issuer_kinds: Option<Vec<String>>,
     endorsers: Vec<Party>,
     endorsement_notes: Vec<String>,
+    /// Per kind the anchor lists: the authorization check of a certificate
+    /// naming the anchor's issuer, and the endorsement check (both depend
+    /// only on the anchor, the kind and the trust store).
+    per_kind: Vec<(String, Check, Check)>,
 }
 
 type StatusKey = (String, String, Hash, StatusPurpose);
@@ -853,13 +857,125 @@ impl Verifier {
                 }
             }
         }
-        AnchorEval {
+        let mut eval = AnchorEval {
             anchor,
             issuer_check,
             issuer,
             issuer_kinds,
             endorsers,
             endorsement_notes: notes,
+            per_kind: Vec::new(),
+        };
+        eval.per_kind = body
+            .kinds
+            .iter()
+            .map(|kind| {
+                (
+                    kind.clone(),
+                    Self::authorization_check(&eval, &body.issuer, kind),
+                    self.endorsement_check(&eval, kind),
+                )
+            })
+            .collect();
+        eval
+    }
+
+    /// Check 5: whether the anchor's issuer may issue `kind`, for a
+    /// certificate that names `issuer`.
+    fn authorization_check(eval: &AnchorEval, issuer: &str, kind: &str) -> Check {
+        let body = eval.anchor.body();
+        if issuer != body.issuer {
+            Check::new(
+                CheckCode::Authorization,
+                Outcome::Failed,
+                "issuer_mismatch",
+                format!(
+                    "the certificate names issuer `{issuer}` but the anchor is by `{}`",
+                    body.issuer
+                ),
+            )
+        } else if !body.kinds.iter().any(|k| k == kind) {
+            Check::new(
+                CheckCode::Authorization,
+                Outcome::Failed,
+                "kind_not_anchored",
+                format!("the anchor does not list kind `{kind}`"),
+            )
+        } else {
+            match &eval.issuer_kinds {
+                None => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Failed,
+                    "untrusted_issuer",
+                    format!("issuer `{}` is not in the trust store", body.issuer),
+                ),
+                Some(kinds) if !kinds.iter().any(|k| k == kind) => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Failed,
+                    "unauthorized_kind",
+                    format!("issuer `{}` is not trusted to issue `{kind}`", body.issuer),
+                ),
+                Some(_) => Check::new(
+                    CheckCode::Authorization,
+                    Outcome::Passed,
+                    "ok",
+                    format!("`{}` is trusted to issue `{kind}`", body.issuer),
+                ),
+            }
+        }
+    }
+
+    /// Check 6: the anchor's valid endorsements against the policy for `kind`.
+    fn endorsement_check(&self, eval: &AnchorEval, kind: &str) -> Check {
+        let notes = if eval.endorsement_notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", eval.endorsement_notes.join("; "))
+        };
+        match self
+            .trust
+            .policy(kind)
+            .and_then(|p| p.endorsements.as_ref())
+        {
+            None => Check::new(
+                CheckCode::Endorsements,
+                Outcome::Skipped,
+                "no_policy",
+                format!("no endorsement policy for `{kind}`{notes}"),
+            ),
+            Some(ep) => {
+                let counted: Vec<&str> = eval
+                    .endorsers
+                    .iter()
+                    .filter(|p| ep.from.contains(&p.id))
+                    .map(|p| p.id.as_str())
+                    .collect();
+                if counted.len() >= ep.at_least {
+                    Check::new(
+                        CheckCode::Endorsements,
+                        Outcome::Passed,
+                        "ok",
+                        format!(
+                            "endorsed by {} ({} of {} required){notes}",
+                            list_or_none(&counted),
+                            counted.len(),
+                            ep.at_least
+                        ),
+                    )
+                } else {
+                    Check::new(
+                        CheckCode::Endorsements,
+                        Outcome::Failed,
+                        "endorsements_missing",
+                        format!(
+                            "needs {} endorsement(s) from {}; valid ones: {}{notes}",
+                            ep.at_least,
+                            ep.from.join(", "),
+                            list_or_none(&counted)
+                        ),
+                    )
+                }
+            }
         }
     }
 
@@ -988,98 +1104,19 @@ impl Verifier {
         // 4. issuer signature (cached per anchor)
         checks.push(eval.issuer_check.clone());
 
-        // 5. authorization
-        checks.push(if header.issuer != body.issuer {
-            Check::new(
-                CheckCode::Authorization,
-                Outcome::Failed,
-                "issuer_mismatch",
-                format!(
-                    "the certificate names issuer `{}` but the anchor is by `{}`",
-                    header.issuer, body.issuer
-                ),
-            )
-        } else if !body.kinds.contains(&header.kind) {
-            Check::new(
-                CheckCode::Authorization,
-                Outcome::Failed,
-                "kind_not_anchored",
-                format!("the anchor does not list kind `{}`", header.kind),
-            )
-        } else {
-            match &eval.issuer_kinds {
-                None => Check::new(
-                    CheckCode::Authorization,
-                    Outcome::Failed,
-                    "untrusted_issuer",
-                    format!("issuer `{}` is not in the trust store", body.issuer),
-                ),
-                Some(kinds) if !kinds.contains(&header.kind) => Check::new(
-                    CheckCode::Authorization,
-                    Outcome::Failed,
-                    "unauthorized_kind",
-                    format!(
-                        "issuer `{}` is not trusted to issue `{}`",
-                        body.issuer, header.kind
-                    ),
-                ),
-                Some(_) => Check::new(
-                    CheckCode::Authorization,
-                    Outcome::Passed,
-                    "ok",
-                    format!("`{}` is trusted to issue `{}`", body.issuer, header.kind),
-                ),
-            }
-        });
-
-        // 6. endorsements
+        // 5. authorization and 6. endorsements: worked out per kind when the
+        // anchor was first seen.
         let policy = self.trust.policy(&header.kind);
-        let notes = if eval.endorsement_notes.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", eval.endorsement_notes.join("; "))
-        };
-        checks.push(match policy.and_then(|p| p.endorsements.as_ref()) {
-            None => Check::new(
-                CheckCode::Endorsements,
-                Outcome::Skipped,
-                "no_policy",
-                format!("no endorsement policy for `{}`{notes}", header.kind),
-            ),
-            Some(ep) => {
-                let counted: Vec<&str> = eval
-                    .endorsers
-                    .iter()
-                    .filter(|p| ep.from.contains(&p.id))
-                    .map(|p| p.id.as_str())
-                    .collect();
-                if counted.len() >= ep.at_least {
-                    Check::new(
-                        CheckCode::Endorsements,
-                        Outcome::Passed,
-                        "ok",
-                        format!(
-                            "endorsed by {} ({} of {} required){notes}",
-                            list_or_none(&counted),
-                            counted.len(),
-                            ep.at_least
-                        ),
-                    )
-                } else {
-                    Check::new(
-                        CheckCode::Endorsements,
-                        Outcome::Failed,
-                        "endorsements_missing",
-                        format!(
-                            "needs {} endorsement(s) from {}; valid ones: {}{notes}",
-                            ep.at_least,
-                            ep.from.join(", "),
-                            list_or_none(&counted)
-                        ),
-                    )
-                }
-            }
-        });
+        let (authorization, endorsements) =
+            match eval.per_kind.iter().find(|(kind, ..)| *kind == header.kind) {
+                Some((_, a, e)) if header.issuer == body.issuer => (a.clone(), e.clone()),
+                _ => (
+                    Self::authorization_check(&eval, &header.issuer, &header.kind),
+                    self.endorsement_check(&eval, &header.kind),
+                ),
+            };
+        checks.push(authorization);
+        checks.push(endorsements);
 
         // 7. status
         let (status_check, status_infos) = self.check_status(
@@ -1107,19 +1144,18 @@ impl Verifier {
                 format!("expired at {}", format_time(u)),
             )
         } else {
-            Check::new(
-                CheckCode::Validity,
-                Outcome::Passed,
-                "ok",
-                match header.valid_until {
-                    Some(u) => format!(
-                        "valid from {} until {}",
-                        format_time(header.valid_from),
-                        format_time(u)
-                    ),
-                    None => format!("valid from {}, no end date", format_time(header.valid_from)),
-                },
-            )
+            // written in place: this reason is in every valid report
+            let mut reason = String::with_capacity(64);
+            reason.push_str("valid from ");
+            push_time(&mut reason, header.valid_from);
+            match header.valid_until {
+                Some(u) => {
+                    reason.push_str(" until ");
+                    push_time(&mut reason, u);
+                }
+                None => reason.push_str(", no end date"),
+            }
+            Check::new(CheckCode::Validity, Outcome::Passed, "ok", reason)
         });
 
         // 9. schema

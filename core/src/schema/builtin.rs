@@ -202,7 +202,6 @@ fn opt(name: &str, label: &str, ty: FieldType) -> FieldSpec {
 /// (个体工商户) and branches (分公司) carry none.
 pub(super) fn business_license() -> Schema {
     Schema {
-        by_name: Vec::new(),
         kind: BUSINESS_LICENSE.to_owned(),
         label_zh: Some("营业执照".to_owned()),
         allow_extra: false,
@@ -230,7 +229,6 @@ pub(super) fn business_license() -> Schema {
             req("registration_authority", "登记机关", FieldType::Text),
         ],
     }
-    .indexed()
 }
 
 /// 不动产权证书 (DESIGN §3).
@@ -264,7 +262,6 @@ pub(super) fn real_estate_title() -> Schema {
         req("registered_on", "登记日期", FieldType::Date),
     ]);
     Schema {
-        by_name: Vec::new(),
         kind: REAL_ESTATE_TITLE.to_owned(),
         label_zh: Some("不动产权证书".to_owned()),
         allow_extra: false,
@@ -303,5 +300,4 @@ pub(super) fn real_estate_title() -> Schema {
             ),
         ],
     }
-    .indexed()
 }
