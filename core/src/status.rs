@@ -21,7 +21,7 @@
 //! assert!(back.verify_signature(&key.public_key()));
 //! ```
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 
 use crate::Hash;
 use crate::cbor::{self, Reader, Writer};
@@ -235,29 +235,39 @@ impl StatusListBody {
     }
 }
 
-/// Inflates zlib data, refusing output above `max` bytes.
+/// Inflates zlib data (its Adler-32 checked), refusing output above `max`
+/// bytes; data after the zlib stream is ignored.
+///
+/// miniz_oxide directly, into one buffer: a bundle inflates in one call,
+/// without a stream reader's 32 KiB buffer.
 pub(crate) fn inflate_capped(
     data: &[u8],
     max: usize,
     what: &'static str,
 ) -> Result<Vec<u8>, DecodeError> {
-    let mut out = Vec::new();
-    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    flate2::read::ZlibDecoder::new(data)
-        .take(limit)
-        .read_to_end(&mut out)
-        .map_err(|e| DecodeError::Invalid {
+    use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_zlib_with_limit};
+    decompress_to_vec_zlib_with_limit(data, max).map_err(|e| match e.status {
+        // more output than `max`: how much more is not worked out
+        TINFLStatus::HasMoreOutput => DecodeError::TooLarge {
             what,
-            reason: format!("bad zlib data: {e}"),
-        })?;
-    if out.len() > max {
-        return Err(DecodeError::TooLarge {
-            what,
-            found: out.len(),
+            found: max.saturating_add(1),
             max,
-        });
+        },
+        status => DecodeError::Invalid {
+            what,
+            reason: format!("bad zlib data: {}", inflate_failure(status)),
+        },
+    })
+}
+
+/// What a failed inflate means, in words.
+fn inflate_failure(status: miniz_oxide::inflate::TINFLStatus) -> &'static str {
+    use miniz_oxide::inflate::TINFLStatus;
+    match status {
+        TINFLStatus::FailedCannotMakeProgress => "truncated stream",
+        TINFLStatus::Adler32Mismatch => "Adler-32 checksum mismatch",
+        _ => "corrupt deflate stream or zlib header",
     }
-    Ok(out)
 }
 
 /// A signed status list.

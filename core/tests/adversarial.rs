@@ -789,6 +789,18 @@ fn ca1_text_decompression_bomb() {
         Bundle::from_text(&junk).unwrap_err().code(),
         "invalid_text_form"
     );
+    // a real bundle's stream, its Adler-32 altered or its end cut off
+    let good = zlib(&endorsed("z", 2).bundle(0, None).unwrap().to_bytes());
+    let mut bad_sum = good.clone();
+    *bad_sum.last_mut().unwrap() ^= 1;
+    let cut = &good[..good.len() - 10];
+    for (data, says) in [(&bad_sum[..], "Adler-32"), (cut, "truncated")] {
+        let e = Bundle::from_text(&format!("CA1:{}", base45::encode(data))).unwrap_err();
+        assert_eq!(e.code(), "invalid_text_form", "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+    }
+    let text = format!("CA1:{}", base45::encode(&good));
+    assert!(Bundle::from_text(&text).is_ok());
 }
 
 struct ListBytes(Vec<u8>);
