@@ -283,10 +283,7 @@ fn chunks_map<T: Sync, R: Send>(
     }
 }
 
-/// For each certificate: does an earlier one in `certs` have the same (valid)
-/// id? By sorting `(hash of id, index)` pairs rather than filling a hash set
-/// of a million strings: the sort runs in parallel and stays in cache.
-/// The hash `duplicate_ids` sorts by.
+/// The hash [`duplicates_among`] sorts by.
 fn id_hash(id: &str) -> u64 {
     use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
     BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
@@ -305,7 +302,9 @@ fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
     duplicates_among(certs, &hashes)
 }
 
-/// [`duplicate_ids`] given each id's [`id_hash`].
+/// [`duplicate_ids`] given each id's [`id_hash`]: by sorting `(hash of id,
+/// index)` pairs rather than filling a hash set of a million strings, so the
+/// sort runs in parallel and stays in cache.
 fn duplicates_among(certs: &[Certificate], hashes: &[u64]) -> Vec<bool> {
     let keyed = hashes.iter().copied().zip(0..certs.len());
     #[cfg(feature = "parallel")]
@@ -592,25 +591,26 @@ impl Issuer {
         let mut rejected = rejected
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // A duplicate id is its certificate's first problem, as in `validate`.
-        for (index, _) in duplicates_among(certs, &ids)
+        let mut duplicates = duplicates_among(certs, &ids)
             .into_iter()
             .enumerate()
-            .filter(|(_, d)| *d)
-        {
-            let mut problems = vec![Self::duplicate(index, certs.get(index))];
-            if let Some(k) = rejected.iter().position(|(i, _)| *i == index) {
-                let (_, rest) = rejected.swap_remove(k);
+            .filter_map(|(index, d)| d.then_some(index))
+            .peekable();
+        if !rejected.is_empty() || duplicates.peek().is_some() {
+            drop((records, leaves));
+            // Merged in index order; a duplicate id is its certificate's
+            // first problem, as in `validate`.
+            rejected.sort_by_key(|(index, _)| *index);
+            let duplicate = |d: usize| Self::duplicate(d, certs.get(d));
+            let mut problems = Vec::new();
+            for (index, rest) in rejected {
+                while let Some(d) = duplicates.next_if(|&d| d <= index) {
+                    problems.push(duplicate(d));
+                }
                 problems.extend(rest);
             }
-            rejected.push((index, problems));
-        }
-        if !rejected.is_empty() {
-            drop((records, leaves));
-            rejected.sort_by_key(|(index, _)| *index);
-            return Err(IssueError::Rejected {
-                problems: rejected.into_iter().flat_map(|(_, p)| p).collect(),
-            });
+            problems.extend(duplicates.map(duplicate));
+            return Err(IssueError::Rejected { problems });
         }
         let kinds = kinds
             .into_inner()

@@ -523,6 +523,43 @@ fn issue_reports_every_bad_row() {
     assert_eq!(problems.len(), 6, "{said:#?}");
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Whatever mix of duplicate ids (copied from any earlier row), bad
+    /// validity windows, missing fields and empty ids a batch has, `issue`
+    /// refuses it with exactly the problems `validate` lists, in order.
+    #[test]
+    fn issue_says_what_validate_says(
+        plan in proptest::collection::vec((0u8..5, 0usize..12, proptest::bool::ANY), 1..12)
+    ) {
+        let mut certs = licenses(plan.len() as u64);
+        for (i, &(what, from, window)) in plan.iter().enumerate() {
+            match what {
+                1 if i > 0 => certs[i].id = certs[from % i].id.clone(),
+                2 => {
+                    certs[i].fields.remove("name");
+                }
+                3 => certs[i].id = String::new(),
+                _ => {}
+            }
+            if window {
+                certs[i].valid_until = Some(1);
+            }
+        }
+        let issuer = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj");
+        let said = |problems: &[certanchor::IssueError]| {
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        match (issuer.validate(&certs), issuer.issue("p", &certs, &IssueOptions::at(ISSUED))) {
+            (Ok(()), Ok(b)) => proptest::prop_assert_eq!(b.len(), certs.len()),
+            (Err(alone), Err(certanchor::IssueError::Rejected { problems })) => {
+                proptest::prop_assert_eq!(said(&problems), said(&alone));
+            }
+            (v, i) => proptest::prop_assert!(false, "validate {v:?}, issue {:?}", i.err()),
+        }
+    }
+}
+
 #[test]
 fn batch_record_round_trip() {
     let issuer = Issuer::new(authority("cn.beijing.ghzrzyw"), "cn.beijing.ghzrzyw");
