@@ -27,6 +27,7 @@
 //! ```
 
 use std::collections::BTreeSet;
+use std::hash::{BuildHasher as _, RandomState};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 
@@ -283,22 +284,23 @@ fn chunks_map<T: Sync, R: Send>(
     }
 }
 
-/// The hash [`duplicates_among`] sorts by.
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
+/// The hash [`duplicates_among`] sorts by: SipHash with keys drawn per
+/// batch, so ids made to collide cannot make comparing a run quadratic.
+fn id_hash(keys: &RandomState, id: &str) -> u64 {
+    keys.hash_one(id)
 }
 
 /// Per certificate, whether an earlier one has the same id (only ids of a
 /// valid length count).
 fn duplicate_ids(certs: &[Certificate]) -> Vec<bool> {
+    let keys = RandomState::new();
     #[cfg(feature = "parallel")]
     let hashes: Vec<u64> = {
         use rayon::prelude::*;
-        certs.par_iter().map(|c| id_hash(&c.id)).collect()
+        certs.par_iter().map(|c| id_hash(&keys, &c.id)).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let hashes: Vec<u64> = certs.iter().map(|c| id_hash(&c.id)).collect();
+    let hashes: Vec<u64> = certs.iter().map(|c| id_hash(&keys, &c.id)).collect();
     duplicates_among(certs, &hashes)
 }
 
@@ -539,6 +541,7 @@ impl Issuer {
         // the few it has met, and adds a new one to the batch's set).
         let rejected: Mutex<Vec<(usize, Vec<IssueError>)>> = Mutex::new(Vec::new());
         let refused = AtomicBool::new(false);
+        let id_keys = RandomState::new();
         let kinds: Mutex<BTreeSet<&'c str>> = Mutex::new(BTreeSet::new());
         let init = || {
             let mut rng = ChaCha20Rng::from_seed(*seed);
@@ -570,7 +573,7 @@ impl Issuer {
             } else {
                 self.issue_one(c, opts, unit)
             };
-            (record, (leaf, id_hash(&c.id)))
+            (record, (leaf, id_hash(&id_keys, &c.id)))
         };
         // Records, leaves and id hashes go straight into their final vectors.
         #[cfg(feature = "parallel")]
