@@ -15,6 +15,12 @@ mod verify;
 
 use pyo3::prelude::*;
 
+/// The Rust side allocates with mimalloc, as the CLI does: `verify_many`
+/// allocates from both cores at once, which glibc's allocator serializes
+/// (BENCHMARKS.md, stop 16). Python's own objects are untouched.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The extension module.
 #[pymodule(gil_used = false)]
 fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
