@@ -313,10 +313,13 @@ impl PyReport {
         json_to_py(py, &self.inner.to_json())
     }
 
-    /// The JSON view as text; `indent` pretty-prints.
+    /// The JSON view as text; `indent` pretty-prints (keys then sorted).
     #[pyo3(signature = (indent = None))]
     fn to_json(&self, indent: Option<usize>) -> String {
-        json_text(&self.inner.to_json(), indent)
+        match indent {
+            None => self.inner.to_json_text(),
+            Some(_) => json_text(&self.inner.to_json(), indent),
+        }
     }
 
     fn __str__(&self) -> String {

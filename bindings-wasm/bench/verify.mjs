@@ -182,7 +182,8 @@ function main() {
     warm: ratio("warm_per_s"),
     cold: ratio("cold_per_s"),
     // the binding also builds the report as a JS object; the native side's
-    // nearest equivalent is verify + Report::to_json
+    // nearest equivalent is verify + Report::to_json_text (the text the
+    // binding hands to JSON.parse)
     warm_over_native_warm_to_json: wasm.warm_per_s / native.warm_to_json_per_s,
   };
   const out = {

@@ -134,7 +134,7 @@ fn measure(dir: &Path, rounds: usize, seconds: f64, cold_n: usize) -> Res<()> {
     let (warm_json, warm_json_rounds) = best_of(rounds, || {
         cycle(&bundles, budget, |b| {
             let r = v.verify(b, NOW);
-            std::hint::black_box(r.to_json());
+            std::hint::black_box(r.to_json_text());
             r.verdict == Verdict::Valid
         })
     })?;

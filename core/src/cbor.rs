@@ -143,15 +143,39 @@ impl Value {
     /// Converts to JSON for display (bytes become lowercase hex strings).
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {
+        let mut text = String::new();
+        self.write_json(&mut text);
+        crate::json::read_own(&text)
+    }
+
+    /// Appends the JSON view ([`Value::to_json`]) as compact JSON text.
+    pub fn write_json(&self, out: &mut String) {
         match self {
-            Self::Null => serde_json::Value::Null,
-            Self::Bool(b) => serde_json::Value::Bool(*b),
-            Self::Int(i) => serde_json::Value::from(*i),
-            Self::Bytes(b) => serde_json::Value::String(hex::encode(b)),
-            Self::Text(s) => serde_json::Value::String(s.clone()),
-            Self::Array(a) => serde_json::Value::Array(a.iter().map(Self::to_json).collect()),
+            Self::Null => out.push_str("null"),
+            Self::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Self::Int(i) => {
+                // Writing to a String cannot fail.
+                let _ = std::fmt::Write::write_fmt(out, format_args!("{i}"));
+            }
+            Self::Bytes(b) => {
+                out.push('"');
+                out.push_str(&hex::encode(b));
+                out.push('"');
+            }
+            Self::Text(s) => crate::json::write_str(out, s),
+            Self::Array(a) => {
+                let mut arr = crate::json::Array::open(out);
+                for v in a {
+                    v.write_json(arr.item());
+                }
+                arr.close();
+            }
             Self::Map(m) => {
-                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+                let mut obj = crate::json::Object::open(out);
+                for (k, v) in m {
+                    v.write_json(obj.key(k));
+                }
+                obj.close();
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod error;
 mod hash;
 pub mod input;
 pub mod issue;
+pub mod json;
 pub mod keys;
 #[cfg(feature = "ledger")]
 pub mod ledger;
