@@ -36,6 +36,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# the core without its default features (no rayon, no file ledger, no batch
+# verification), tests and examples included: what the wasm build uses
+cargo clippy -p certanchor --no-default-features --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked

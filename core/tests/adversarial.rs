@@ -16,8 +16,10 @@ use certanchor::anchor::MAX_ANCHOR_LEN;
 use certanchor::bundle::{MAX_BUNDLE_LEN, MAX_TEXT_LEN};
 use certanchor::cbor::{MAX_DEPTH, Writer, decode_value};
 use certanchor::keys::SigningKey;
+#[cfg(feature = "ledger")]
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::merkle::{self, InclusionProof, MAX_PATH, MerkleTree, leaf_hash, node_hash};
+#[cfg(feature = "ledger")]
 use certanchor::note::{NoteVerifier, verify_checkpoint};
 use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
 use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
@@ -97,6 +99,7 @@ fn first_failure(r: &Report) -> (CheckCode, &'static str) {
     (c.check, c.code)
 }
 
+#[cfg(feature = "ledger")]
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("certanchor-adv-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -167,6 +170,7 @@ fn every_status_list_bit_flip_is_never_valid() {
 }
 
 /// A bundle with a ledger receipt, and the trust store that knows the ledger.
+#[cfg(feature = "ledger")]
 fn bundle_with_receipt(tag: &str) -> Bundle {
     let b = endorsed(tag, 3);
     let dir = temp_dir(tag);
@@ -183,6 +187,7 @@ fn bundle_with_receipt(tag: &str) -> Bundle {
 /// a bundle carrying it fails the ledger check (or format, for a note that
 /// is no longer a well-formed note).
 #[test]
+#[cfg(feature = "ledger")]
 fn every_checkpoint_bit_flip_is_never_valid() {
     let good = bundle_with_receipt("flip-ckpt");
     let v = verifier();
