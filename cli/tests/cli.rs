@@ -724,6 +724,7 @@ fn bench_json_has_the_documented_keys() {
         "cores",
         "issue_seconds",
         "issue_per_s",
+        "issue_repeat_seconds",
         "verify_warm_per_s_core",
         "verify_cold_per_s_core",
         "verify_many_per_s",
@@ -746,6 +747,7 @@ fn bench_json_has_the_documented_keys() {
     assert_eq!(j["verify_cold_signatures_per_bundle"], 2);
     for k in [
         "issue_per_s_over_sha256",
+        "issue_repeat_per_s_over_sha256",
         "verify_warm_over_sha256",
         "verify_cold_over_ed25519",
         "verify_cold_signatures_over_ed25519",
