@@ -176,9 +176,16 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let (many_anchors, ok) = timed_verify_many(&Verifier::new(trust), &mixed, now);
+    // A fresh verifier each round (every anchor new to it), best of three:
+    // one round takes a fraction of a second, so a single one was the
+    // noisiest figure of the bench.
+    let mut many_anchors = 0.0_f64;
+    for _ in 0..3 {
+        let (rate, ok) = timed_verify_many(&Verifier::new(trust.clone()), &mixed, now);
+        many_anchors = many_anchors.max(rate);
+        valid += ok;
+    }
     let many_anchors = many_anchors / cores as f64;
-    valid += ok;
     // sizes: the full bundle, and the QR text of six disclosed fields
     let full_len = bundles.first().map_or(0, Vec::len);
     let first = sample::business_license(0);
@@ -191,7 +198,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
                 qrcode::Version::Normal(v) => Some(v),
                 qrcode::Version::Micro(_) => None,
             });
-    if valid != sample_n + cold_n + 2 * bundles.len() + mixed.len() {
+    if valid != sample_n + cold_n + 2 * bundles.len() + 3 * mixed.len() {
         return Err(CliError::new(
             "bench_failed",
             "some benchmark bundles did not verify",
