@@ -94,13 +94,13 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     let issuer = Issuer::new(market.key.clone(), market.id);
     let options = IssueOptions::at(sample::JAN_1_2024 + 86_400);
     let t = Instant::now();
-    let first = issuer.issue("bench", &certs, &options)?;
+    let first_batch = issuer.issue("bench", &certs, &options)?;
     let issue_s = t.elapsed().as_secs_f64();
     // The same batch again, into memory the process has already touched: a
     // long-running issuing service's case. The first batch also pays for
     // faulting in fresh memory, which costs far more on a VM than on bare
     // metal (BENCHMARKS.md, stop 16).
-    drop(first);
+    drop(first_batch);
     let t = Instant::now();
     let mut batch = issuer.issue("bench", &certs, &options)?;
     let issue_repeat_s = t.elapsed().as_secs_f64();

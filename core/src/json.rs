@@ -88,66 +88,26 @@ pub(crate) fn read_own(text: &str) -> serde_json::Value {
     serde_json::Value::deserialize(&mut de).unwrap_or(serde_json::Value::Null)
 }
 
-/// An object being written: `key` before each member's value, then `close`.
-pub(crate) struct Object<'a> {
-    out: &'a mut String,
-    first: bool,
-}
-
-impl<'a> Object<'a> {
-    pub(crate) fn open(out: &'a mut String) -> Self {
-        out.push('{');
-        Self { out, first: true }
-    }
-
-    /// Writes `"key":` (after a comma unless first) and returns the output
-    /// for the value.
-    pub(crate) fn key(&mut self, key: &str) -> &mut String {
-        if !std::mem::take(&mut self.first) {
-            self.out.push(',');
-        }
-        write_str(self.out, key);
-        self.out.push(':');
-        self.out
-    }
-
-    pub(crate) fn str(&mut self, key: &str, value: &str) {
-        write_str(self.key(key), value);
-    }
-
-    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
-        match value {
-            Some(v) => self.str(key, v),
-            None => self.key(key).push_str("null"),
-        }
-    }
-
-    pub(crate) fn uint(&mut self, key: &str, value: u64) {
-        let _ = write!(self.key(key), "{value}");
-    }
-
-    pub(crate) fn opt_uint(&mut self, key: &str, value: Option<u64>) {
-        match value {
-            Some(v) => self.uint(key, v),
-            None => self.key(key).push_str("null"),
-        }
-    }
-
-    pub(crate) fn close(self) {
-        self.out.push('}');
-    }
-}
-
-/// An array being written: `item` before each element, then `close`.
+/// An array being written: `item` before each element, then `close`. An
+/// [`Object`] is one too, between braces, with a key before each value.
 pub(crate) struct Array<'a> {
     out: &'a mut String,
     first: bool,
+    end: char,
 }
 
 impl<'a> Array<'a> {
     pub(crate) fn open(out: &'a mut String) -> Self {
-        out.push('[');
-        Self { out, first: true }
+        Self::between(out, '[', ']')
+    }
+
+    fn between(out: &'a mut String, start: char, end: char) -> Self {
+        out.push(start);
+        Self {
+            out,
+            first: true,
+            end,
+        }
     }
 
     /// The output for the next element (after a comma unless first).
@@ -159,7 +119,56 @@ impl<'a> Array<'a> {
     }
 
     pub(crate) fn close(self) {
-        self.out.push(']');
+        self.out.push(self.end);
+    }
+}
+
+/// An object being written: `key` before each member's value, then `close`.
+pub(crate) struct Object<'a>(Array<'a>);
+
+impl<'a> Object<'a> {
+    pub(crate) fn open(out: &'a mut String) -> Self {
+        Self(Array::between(out, '{', '}'))
+    }
+
+    /// Writes `"key":` (after a comma unless first) and returns the output
+    /// for the value.
+    pub(crate) fn key(&mut self, key: &str) -> &mut String {
+        let out = self.0.item();
+        write_str(out, key);
+        out.push(':');
+        out
+    }
+
+    pub(crate) fn null(&mut self, key: &str) {
+        self.key(key).push_str("null");
+    }
+
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
+        write_str(self.key(key), value);
+    }
+
+    pub(crate) fn opt_str(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.str(key, v),
+            None => self.null(key),
+        }
+    }
+
+    pub(crate) fn uint(&mut self, key: &str, value: u64) {
+        // Writing to a String cannot fail.
+        let _ = write!(self.key(key), "{value}");
+    }
+
+    pub(crate) fn opt_uint(&mut self, key: &str, value: Option<u64>) {
+        match value {
+            Some(v) => self.uint(key, v),
+            None => self.null(key),
+        }
+    }
+
+    pub(crate) fn close(self) {
+        self.0.close();
     }
 }
 

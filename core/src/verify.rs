@@ -375,7 +375,7 @@ impl Report {
                 co.opt_uint("valid_until", c.valid_until);
                 co.close();
             }
-            None => o.key("certificate").push_str("null"),
+            None => o.null("certificate"),
         }
         let mut disclosed = Object::open(o.key("disclosed"));
         for (k, v) in &self.disclosed {
@@ -384,7 +384,7 @@ impl Report {
         disclosed.close();
         match &self.issuer {
             Some(p) => party(o.key("issuer"), p),
-            None => o.key("issuer").push_str("null"),
+            None => o.null("issuer"),
         }
         let mut endorsers = Array::open(o.key("endorsers"));
         for p in &self.endorsers {
@@ -401,7 +401,7 @@ impl Report {
                 ao.uint("leaf_index", a.leaf_index);
                 ao.close();
             }
-            None => o.key("anchor").push_str("null"),
+            None => o.null("anchor"),
         }
         let mut status = Array::open(o.key("status"));
         for s in &self.status {
@@ -427,7 +427,7 @@ impl Report {
                 lo.uint("tree_size", l.tree_size);
                 lo.close();
             }
-            None => o.key("ledger").push_str("null"),
+            None => o.null("ledger"),
         }
         o.close();
         out
