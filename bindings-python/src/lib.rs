@@ -40,5 +40,6 @@ fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample::sample_trust_json, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("JAN_1_2024", certanchor::sample::JAN_1_2024)?;
+    m.add("BATCH_VERIFICATION", certanchor::keys::BATCH_VERIFICATION)?;
     Ok(())
 }

@@ -76,3 +76,10 @@ def test_progress_bar(
     assert len(reports) == len(texts) * 40
     err = capsys.readouterr().err
     assert "verifying" in err and "bundle" in err and "100%" in err
+
+
+def test_the_module_is_built_with_batch_verification() -> None:
+    # verify_many over bundles of many anchors checks their signatures in
+    # Ed25519 batches only when the core's `batch` feature is on; without it
+    # the results are the same at about half the speed (BENCHMARKS.md, stop 17)
+    assert certanchor.BATCH_VERIFICATION is True

@@ -21,7 +21,6 @@ fn rate(budget: Duration, mut f: impl FnMut() -> u64) -> f64 {
     ops as f64 / t.elapsed().as_secs_f64()
 }
 
-/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
 /// `v.verify_many(bundles)`: bundles per second, and how many were valid.
 fn timed_verify_many(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize) {
     let t = Instant::now();
@@ -34,6 +33,7 @@ fn timed_verify_many(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize
     (per_s, valid)
 }
 
+/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
 fn peak_rss() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -72,7 +72,12 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         50
     });
     say(format!(
-        "limits (1 core): SHA-256(64 B) {sha256_per_s:.0}/s, Ed25519 verify {ed_per_s:.0}/s"
+        "limits (1 core): SHA-256(64 B) {sha256_per_s:.0}/s, Ed25519 verify {ed_per_s:.0}/s; batch verification {}",
+        if certanchor::keys::BATCH_VERIFICATION {
+            "on"
+        } else {
+            "off"
+        }
     ));
 
     // Issue.
@@ -242,6 +247,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         "bundle_bytes": full_len, "qr_text_chars_6_fields": qr_text.len(), "qr_version_6_fields_m": qr_version,
         "peak_rss_bytes": rss, "issue_peak_rss_bytes": issue_rss, "input_peak_rss_bytes": input_rss,
         "sha256_per_s_core": sha256_per_s, "ed25519_verify_per_s_core": ed_per_s,
+        "ed25519_batch": certanchor::keys::BATCH_VERIFICATION,
         "ratios": {
             "issue_per_s_over_sha256": n as f64 / issue_s / sha256_per_s,
             "issue_repeat_per_s_over_sha256": n as f64 / issue_repeat_s / sha256_per_s,

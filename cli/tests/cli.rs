@@ -743,6 +743,8 @@ fn bench_json_has_the_documented_keys() {
         assert!(j[k].is_number(), "{k}: {j:#}");
     }
     assert_eq!(j["n"], 300);
+    // the CLI is built with the core's Ed25519 batch verification
+    assert_eq!(j["ed25519_batch"], true, "{j:#}");
     // issuer and tax bureau sign the bench's anchor
     assert_eq!(j["verify_cold_signatures_per_bundle"], 2);
     for k in [

@@ -28,6 +28,13 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use zeroize::Zeroizing;
 
 use crate::Hash;
+
+/// Whether this build verifies several Ed25519 signatures in one batch (the
+/// `batch` feature): [`PublicKey::verify_batch`], and the verifier's checks of
+/// new anchors in `verify_many` and of a cold bundle's signatures. Without it
+/// they are verified one by one, with the same results at about a third of
+/// the speed. Benchmarks report it so a figure is never read without it.
+pub const BATCH_VERIFICATION: bool = cfg!(feature = "batch");
 use crate::error::KeyError;
 
 /// DER prefix of an OpenSSL Ed25519 PKCS#8 v1 private key (RFC 8410 §7).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import sample
 from ._certanchor import (
+    BATCH_VERIFICATION,
     Bundle,
     CertanchorError,
     Check,
@@ -34,6 +35,7 @@ from ._certanchor import (
 from ._enums import Outcome, Verdict
 
 __all__ = [
+    "BATCH_VERIFICATION",
     "Bundle",
     "CertanchorError",
     "Check",

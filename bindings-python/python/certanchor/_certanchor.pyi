@@ -30,10 +30,14 @@ __all__ = [
     "sample_trust_json",
     "__version__",
     "JAN_1_2024",
+    "BATCH_VERIFICATION",
 ]
 
 __version__: str
 JAN_1_2024: int
+#: Whether this build checks several Ed25519 signatures in one batch
+#: (``verify_many`` over many anchors is about twice as fast with it).
+BATCH_VERIFICATION: bool
 
 _BundleInput = Union[bytes, bytearray, memoryview, str, "Bundle"]
 _TimeInput = Union[int, datetime, date, None]
