@@ -531,6 +531,49 @@ fn roots_equal(a: &Hash, b: &Hash) -> bool {
 /// # Ok::<(), certanchor::merkle::ProofError>(())
 /// ```
 pub fn root_from_inclusion(leaf: &Hash, proof: &InclusionProof) -> Result<Hash, ProofError> {
+    fold_path(leaf, proof, |step, r, p| step.combine(r, p))
+}
+
+/// One turn of the RFC 9162 §2.1.3.2 loop: the node the running hash stands
+/// for, after the loop's right shifts, is node `index` of level `level`
+/// (leaves are level 0; the node covers leaves `index << level` up to
+/// `(index + 1) << level` or the tree's end), and the path's element is its
+/// left sibling or its right one.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    level: u32,
+    index: u64,
+    sibling_left: bool,
+}
+
+impl Step {
+    /// The parent's hash from the node's `r` and its sibling `p`.
+    fn combine(self, r: &Hash, p: &Hash) -> Hash {
+        if self.sibling_left {
+            node_hash(p, r)
+        } else {
+            node_hash(r, p)
+        }
+    }
+
+    /// Index of the sibling in the same level (a left sibling's node index
+    /// is odd, so this never wraps).
+    fn sibling(self) -> u64 {
+        if self.sibling_left {
+            self.index.wrapping_sub(1)
+        } else {
+            self.index.wrapping_add(1)
+        }
+    }
+}
+
+/// The RFC 9162 §2.1.3.2 loop with its checks; `combine(step, r, p)` gives
+/// each parent's hash (the loop only decides which node and which side).
+fn fold_path(
+    leaf: &Hash,
+    proof: &InclusionProof,
+    mut combine: impl FnMut(Step, &Hash, &Hash) -> Hash,
+) -> Result<Hash, ProofError> {
     let InclusionProof {
         tree_size,
         leaf_index,
@@ -559,27 +602,208 @@ pub fn root_from_inclusion(leaf: &Hash, proof: &InclusionProof) -> Result<Hash, 
     }
     let mut f_n = leaf_index;
     let mut s_n = tree_size - 1;
+    let mut level = 0u32;
     let mut r = *leaf;
     for p in path {
         if s_n == 0 {
             return Err(wrong_length);
         }
-        if f_n & 1 == 1 || f_n == s_n {
-            r = node_hash(p, &r);
+        let sibling_left = f_n & 1 == 1 || f_n == s_n;
+        if sibling_left {
+            // the last node of its level has no right sibling: it rises
+            // unchanged until it is a right child
             while f_n & 1 == 0 && f_n != 0 {
                 f_n >>= 1;
                 s_n >>= 1;
+                level += 1;
             }
-        } else {
-            r = node_hash(&r, p);
         }
+        let step = Step {
+            level,
+            index: f_n,
+            sibling_left,
+        };
+        r = combine(step, &r, p);
         f_n >>= 1;
         s_n >>= 1;
+        level += 1;
     }
     if s_n != 0 {
         return Err(wrong_length);
     }
     Ok(r)
+}
+
+/// Levels below the root whose nodes [`VerifiedNodes`] keeps.
+pub const VERIFIED_LEVELS: u32 = 10;
+
+/// The top [`VERIFIED_LEVELS`] levels of one tree's nodes, learned from
+/// inclusion proofs that verified against its root: a cache that makes
+/// checking many proofs of one tree cheaper while giving exactly the
+/// results of [`verify_inclusion`].
+///
+/// Where a proof's running hash and its sibling both equal nodes already
+/// verified, their parent is that verified node: the same value hashing
+/// them would give, so the hash is skipped. Anything else is hashed as
+/// RFC 9162 §2.1.3.2 says. Nodes are learned only from a proof whose root
+/// matched, so each is the tree's own node (short of a SHA-256 collision).
+/// At a million leaves a proof has 20 hashes, of which the top 10 are
+/// skipped once the tree's top is known. It holds at most
+/// `2^(VERIFIED_LEVELS + 1)` nodes (about 74 KB), allocated at the second
+/// proof checked, so a tree seen once costs nothing. Safe to share across
+/// threads: each node is set once.
+///
+/// ```
+/// use certanchor::merkle::{leaf_hash, verify_inclusion, MerkleTree, VerifiedNodes};
+/// let leaves: Vec<_> = (0u32..3000).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+/// let tree = MerkleTree::from_leaf_hashes(leaves.clone());
+/// let nodes = VerifiedNodes::new(tree.root(), tree.size());
+/// for (i, leaf) in leaves.iter().enumerate() {
+///     let proof = tree.inclusion_proof(i as u64)?;
+///     assert_eq!(nodes.verify(leaf, &proof), Ok(()));
+///     assert_eq!(nodes.verify(&leaves[0], &proof), verify_inclusion(&leaves[0], &proof, &tree.root()));
+/// }
+/// # Ok::<(), certanchor::merkle::ProofError>(())
+/// ```
+#[derive(Debug)]
+pub struct VerifiedNodes {
+    root: Hash,
+    tree_size: u64,
+    /// The lowest level kept.
+    low: u32,
+    /// Where each kept level starts in `slots`, from `low` up to the root.
+    starts: Vec<usize>,
+    /// Set after the first proof: the nodes are allocated at the second.
+    used: std::sync::atomic::AtomicBool,
+    slots: std::sync::OnceLock<Box<[std::sync::OnceLock<Hash>]>>,
+}
+
+impl VerifiedNodes {
+    /// An empty cache for the tree of `tree_size` leaves with root `root`
+    /// (both from a trusted source, as for [`verify_inclusion`]).
+    #[must_use]
+    pub fn new(root: Hash, tree_size: u64) -> Self {
+        // the root's level: the least k with (tree_size - 1) >> k == 0
+        let top = u64::BITS - tree_size.saturating_sub(1).leading_zeros();
+        let low = top.saturating_sub(VERIFIED_LEVELS);
+        let mut starts = Vec::with_capacity((top - low + 2) as usize);
+        let mut total = 0usize;
+        for level in low..=top {
+            starts.push(total);
+            let count = tree_size.saturating_sub(1).checked_shr(level).unwrap_or(0) + 1;
+            total = total.saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
+        }
+        starts.push(total);
+        Self {
+            root,
+            tree_size,
+            low,
+            starts,
+            used: std::sync::atomic::AtomicBool::new(false),
+            slots: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The slot of node `index` of `level`, if that level is kept.
+    fn slot<'a>(
+        &self,
+        slots: &'a [std::sync::OnceLock<Hash>],
+        level: u32,
+        index: u64,
+    ) -> Option<&'a std::sync::OnceLock<Hash>> {
+        let at = level.checked_sub(self.low)? as usize;
+        let (start, end) = (*self.starts.get(at)?, *self.starts.get(at + 1)?);
+        let i = start.checked_add(usize::try_from(index).ok()?)?;
+        if i < end { slots.get(i) } else { None }
+    }
+
+    /// The verified node `index` of `level`, if known.
+    fn known<'a>(
+        &self,
+        slots: &'a [std::sync::OnceLock<Hash>],
+        level: u32,
+        index: u64,
+    ) -> Option<&'a Hash> {
+        self.slot(slots, level, index)?.get()
+    }
+
+    /// Checks `leaf` at `proof.leaf_index` against this tree: the same result
+    /// as [`verify_inclusion`] with this tree's root, for every input.
+    ///
+    /// # Errors
+    /// Those of [`verify_inclusion`], in the same cases.
+    pub fn verify(&self, leaf: &Hash, proof: &InclusionProof) -> Result<(), ProofError> {
+        use std::sync::atomic::Ordering;
+        let slots = if proof.tree_size != self.tree_size {
+            None // nodes are keyed by this tree's shape
+        } else if self.used.swap(true, Ordering::Relaxed) {
+            Some(self.slots.get_or_init(|| {
+                let n = self.starts.last().copied().unwrap_or(0);
+                (0..n).map(|_| std::sync::OnceLock::new()).collect()
+            }))
+        } else {
+            None
+        };
+        let Some(slots) = slots else {
+            return verify_inclusion(leaf, proof, &self.root);
+        };
+        // the path's turns in the kept levels, with the node each started from
+        let mut seen = [(
+            Step {
+                level: 0,
+                index: 0,
+                sibling_left: false,
+            },
+            Hash([0; 32]),
+            Hash([0; 32]),
+        ); VERIFIED_LEVELS as usize + 1];
+        let mut count = 0usize;
+        let mut learned = true;
+        let computed = fold_path(leaf, proof, |step, r, p| {
+            if step.level < self.low {
+                return step.combine(r, p);
+            }
+            if let Some(turn) = seen.get_mut(count) {
+                *turn = (step, *r, *p);
+                count += 1;
+            } else {
+                learned = false; // cannot happen: at most VERIFIED_LEVELS turns
+            }
+            let parent = self.known(slots, step.level + 1, step.index >> 1);
+            match parent {
+                Some(parent)
+                    if self.known(slots, step.level, step.index) == Some(r)
+                        && self.known(slots, step.level, step.sibling()) == Some(p) =>
+                {
+                    *parent
+                }
+                _ => step.combine(r, p),
+            }
+        })?;
+        if !roots_equal(&computed, &self.root) {
+            return Err(ProofError::RootMismatch);
+        }
+        if learned {
+            for (i, (step, r, p)) in seen.iter().take(count).enumerate() {
+                let parent = seen
+                    .get(i + 1)
+                    .filter(|_| i + 1 < count)
+                    .map_or(&self.root, |t| &t.1);
+                for (level, index, value) in [
+                    (step.level, step.index, r),
+                    (step.level, step.sibling(), p),
+                    (step.level + 1, step.index >> 1, parent),
+                ] {
+                    if let Some(slot) = self.slot(slots, level, index)
+                        && slot.get().is_none()
+                    {
+                        let _ = slot.set(*value);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Checks that `leaf` (a leaf hash) is at `proof.leaf_index` in the tree of
@@ -1529,6 +1753,97 @@ mod tests {
         );
     }
 
+    #[test]
+    fn verified_nodes_learn_the_top_and_stay_exact() {
+        // 3000 leaves: 12 levels, the top 10 kept, the lowest 2 always hashed
+        let l = leaves(3000, 7);
+        let tree = MerkleTree::from_leaf_hashes(l.clone());
+        let nodes = VerifiedNodes::new(tree.root(), 3000);
+        for round in 0..2 {
+            for (i, leaf) in l.iter().enumerate() {
+                let proof = tree.inclusion_proof(i as u64).unwrap();
+                assert_eq!(
+                    nodes.verify(leaf, &proof),
+                    Ok(()),
+                    "round {round}, leaf {i}"
+                );
+                // every single-hash change is still caught with the top known
+                for k in [0, proof.path.len() / 2, proof.path.len() - 1] {
+                    let mut bad = proof.clone();
+                    bad.path[k].0[0] ^= 1;
+                    assert_eq!(nodes.verify(leaf, &bad), Err(ProofError::RootMismatch));
+                }
+                let other = &l[(i + 1) % l.len()];
+                assert_eq!(nodes.verify(other, &proof), Err(ProofError::RootMismatch));
+            }
+        }
+        // after a whole pass every kept node is known and equals the tree's own
+        let slots = nodes.slots.get().expect("allocated");
+        assert!(slots.iter().all(|s| s.get().is_some()));
+        let kept = (nodes.low..=12)
+            .map(|level| (tree.size() - 1) / (1 << level) + 1)
+            .sum::<u64>();
+        assert_eq!(slots.len() as u64, kept);
+        assert_eq!(nodes.known(slots, 12, 0), Some(&tree.root()));
+        assert_eq!(nodes.known(slots, 11, 0), Some(&mth(&l[..2048])));
+        assert_eq!(nodes.known(slots, 11, 1), Some(&mth(&l[2048..])));
+        assert_eq!(nodes.known(slots, 2, 749), Some(&mth(&l[2996..3000])));
+        assert_eq!(nodes.known(slots, 2, 750), None);
+        assert_eq!(nodes.known(slots, 1, 0), None);
+    }
+
+    #[test]
+    fn verified_nodes_skip_the_hashes_they_know() {
+        // Nodes planted where a forged path's top turns look for them stand
+        // in for hashing: proof that known nodes are used, not just stored.
+        let l = leaves(8, 1);
+        let tree = MerkleTree::from_leaf_hashes(l.clone());
+        let nodes = VerifiedNodes::new(tree.root(), 8);
+        let proof = tree.inclusion_proof(5).unwrap();
+        assert_eq!(nodes.verify(&l[5], &proof), Ok(())); // first: not kept
+        assert_eq!(nodes.verify(&l[5], &proof), Ok(())); // second: learned
+        let forged_leaf = leaf_hash(b"forged");
+        let forged = InclusionProof {
+            path: vec![Hash([1; 32]), Hash([2; 32]), Hash([3; 32])],
+            ..proof.clone()
+        };
+        assert_eq!(
+            nodes.verify(&forged_leaf, &forged),
+            Err(ProofError::RootMismatch)
+        );
+        let slots = nodes.slots.get().unwrap();
+        // leaf 5 of 8: level 0 index 5 (left sibling 4), level 1 index 2
+        // (right sibling 3), level 2 index 1 (left sibling 0), root level 3
+        let planted = VerifiedNodes::new(tree.root(), 8);
+        planted
+            .used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let slots2 = planted.slots.get_or_init(|| {
+            (0..slots.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        });
+        let r1 = node_hash(&Hash([1; 32]), &forged_leaf);
+        for (level, index, value) in [
+            (1, 2, r1),
+            (1, 3, Hash([2; 32])),
+            (2, 1, Hash([9; 32])),
+            (2, 0, Hash([3; 32])),
+            (3, 0, tree.root()),
+        ] {
+            planted
+                .slot(slots2, level, index)
+                .unwrap()
+                .set(value)
+                .unwrap();
+        }
+        assert_eq!(planted.verify(&forged_leaf, &forged), Ok(()));
+        assert_eq!(
+            verify_inclusion(&forged_leaf, &forged, &tree.root()),
+            Err(ProofError::RootMismatch)
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -1563,6 +1878,48 @@ mod tests {
             let _ = verify_inclusion(&Hash(leaf), &p, &Hash(root));
             let small = InclusionProof { tree_size: size % 1000, leaf_index: index % 1000, path: vec![Hash(fill); len % 12] };
             let _ = verify_inclusion(&Hash(leaf), &small, &Hash(root));
+            for nodes in [VerifiedNodes::new(Hash(root), size), VerifiedNodes::new(Hash(root), size % 1000)] {
+                for proof in [&p, &small, &p] {
+                    prop_assert_eq!(nodes.verify(&Hash(leaf), proof), verify_inclusion(&Hash(leaf), proof, &Hash(root)));
+                }
+            }
+        }
+
+        /// `VerifiedNodes` gives `verify_inclusion`'s result for every proof
+        /// of a sequence of valid and tampered ones against one tree, while
+        /// it learns the tree's top from the valid ones.
+        #[test]
+        fn verified_nodes_agree_with_rfc_9162(
+            n in 1usize..=2500,
+            seed: u64,
+            queries in prop::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), 0u8..6, any::<prop::sample::Index>(), any::<[u8; 32]>()), 1..80),
+        ) {
+            let l = leaves(n, seed);
+            let tree = MerkleTree::from_leaf_hashes(l.clone());
+            let root = tree.root();
+            let nodes = VerifiedNodes::new(root, n as u64);
+            for (i, j, how, k, junk) in queries {
+                let (i, j) = (i.index(n), j.index(n));
+                let mut proof = tree.inclusion_proof(i as u64).unwrap();
+                let mut leaf = l[i];
+                match how {
+                    // a path hash replaced
+                    1 if !proof.path.is_empty() => {
+                        let k = k.index(proof.path.len());
+                        proof.path[k] = Hash(junk);
+                    }
+                    // another leaf (or the same) with this proof
+                    2 => leaf = l[j],
+                    // another index (and so another path shape)
+                    3 => proof.leaf_index = j as u64,
+                    // another tree size
+                    4 => proof.tree_size = (j as u64 + 1) * 2,
+                    // a path one hash short or long
+                    5 => if k.index(2) == 0 { proof.path.pop(); } else { proof.path.push(Hash(junk)); },
+                    _ => {}
+                }
+                prop_assert_eq!(nodes.verify(&leaf, &proof), verify_inclusion(&leaf, &proof, &root));
+            }
         }
 
         #[test]
