@@ -155,6 +155,11 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         .num_threads(1)
         .build()
         .map_err(|e| CliError::new("internal", e.to_string()))?;
+    // An untimed round first: the first one in a process also faults in the
+    // memory its reports take, which would be charged to the one-core
+    // figure alone and inflate the scaling.
+    let (_, ok) = timed_verify_many(&Verifier::new(trust.clone()), &bundles, now);
+    valid += ok;
     let (many_1, ok) =
         one_core.install(|| timed_verify_many(&Verifier::new(trust.clone()), &bundles, now));
     valid += ok;
@@ -203,7 +208,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
                 qrcode::Version::Normal(v) => Some(v),
                 qrcode::Version::Micro(_) => None,
             });
-    if valid != sample_n + cold_n + 2 * bundles.len() + 3 * mixed.len() {
+    if valid != sample_n + cold_n + 3 * bundles.len() + 3 * mixed.len() {
         return Err(CliError::new(
             "bench_failed",
             "some benchmark bundles did not verify",

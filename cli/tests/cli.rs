@@ -396,6 +396,27 @@ fn issuing_office_and_verifying_department() {
     assert_eq!(j["total"], 6);
     assert_eq!(j["verdicts"]["invalid"], 1);
     assert_eq!(j["problems"]["status/revoked"], 1);
+    // per input: its name, verdict and failed checks, in input order
+    let results = j["results"].as_array().unwrap();
+    assert_eq!(results.len(), 6);
+    let invalid: Vec<&J> = results
+        .iter()
+        .filter(|r| r["verdict"] == "invalid")
+        .collect();
+    assert_eq!(invalid.len(), 1, "{j:#}");
+    assert_eq!(invalid[0]["failed"], serde_json::json!(["status/revoked"]));
+    assert!(
+        invalid[0]["input"]
+            .as_str()
+            .unwrap()
+            .starts_with(&o.p("all"))
+    );
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["verdict"] == "valid")
+            .all(|r| r["failed"] == serde_json::json!([]))
+    );
     // the same as JSONL of CA1 texts
     let jsonl: String = [0, 1]
         .iter()

@@ -736,7 +736,9 @@ impl VerifiedNodes {
         use std::sync::atomic::Ordering;
         let slots = if proof.tree_size != self.tree_size {
             None // nodes are keyed by this tree's shape
-        } else if self.used.swap(true, Ordering::Relaxed) {
+        } else if self.used.load(Ordering::Relaxed) || self.used.swap(true, Ordering::Relaxed) {
+            // (a load first: a write on every proof would bounce this cache
+            // line between the threads of `verify_many`)
             Some(self.slots.get_or_init(|| {
                 let n = self.starts.last().copied().unwrap_or(0);
                 (0..n).map(|_| std::sync::OnceLock::new()).collect()
