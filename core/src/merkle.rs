@@ -634,24 +634,34 @@ fn fold_path(
     Ok(r)
 }
 
-/// Levels below the root whose nodes [`VerifiedNodes`] keeps.
-pub const VERIFIED_LEVELS: u32 = 10;
+/// Most levels below the root whose nodes [`VerifiedNodes`] keeps.
+pub const VERIFIED_LEVELS: u32 = 16;
 
-/// The top [`VERIFIED_LEVELS`] levels of one tree's nodes, learned from
-/// inclusion proofs that verified against its root: a cache that makes
-/// checking many proofs of one tree cheaper while giving exactly the
-/// results of [`verify_inclusion`].
+/// Levels at the bottom of a tree whose nodes [`VerifiedNodes`] does not
+/// keep (nodes over fewer than 16 leaves), so that its table stays near
+/// 4.5 bytes per leaf.
+pub const UNKEPT_LEVELS: u32 = 4;
+
+/// A table of nodes, one settable slot each.
+type Slots = Box<[std::sync::OnceLock<Hash>]>;
+
+/// The upper levels of one tree's nodes, learned from inclusion proofs that
+/// verified against its root: a cache that makes checking many proofs of
+/// one tree cheaper while giving exactly the results of
+/// [`verify_inclusion`].
 ///
 /// Where a proof's running hash and its sibling both equal nodes already
 /// verified, their parent is that verified node: the same value hashing
 /// them would give, so the hash is skipped. Anything else is hashed as
 /// RFC 9162 §2.1.3.2 says. Nodes are learned only from a proof whose root
 /// matched, so each is the tree's own node (short of a SHA-256 collision).
-/// At a million leaves a proof has 20 hashes, of which the top 10 are
-/// skipped once the tree's top is known. It holds at most
-/// `2^(VERIFIED_LEVELS + 1)` nodes (about 74 KB), allocated at the second
-/// proof checked, so a tree seen once costs nothing. Safe to share across
-/// threads: each node is set once.
+///
+/// It keeps the nodes over 16 leaves or more ([`UNKEPT_LEVELS`]), at most
+/// [`VERIFIED_LEVELS`] levels below the root: at a million leaves a proof
+/// has 20 hashes, of which the top 16 are skipped once known, and the table
+/// takes about 4.7 MB (4.5 bytes per leaf, at most 2^17 nodes). It is
+/// allocated at the second proof checked, so a tree seen once costs
+/// nothing. Safe to share across threads: each node is set once.
 ///
 /// ```
 /// use certanchor::merkle::{leaf_hash, verify_inclusion, MerkleTree, VerifiedNodes};
@@ -675,7 +685,21 @@ pub struct VerifiedNodes {
     starts: Vec<usize>,
     /// Set after the first proof: the nodes are allocated at the second.
     used: std::sync::atomic::AtomicBool,
-    slots: std::sync::OnceLock<Box<[std::sync::OnceLock<Hash>]>>,
+    /// `None` once allocated if the budget had no room.
+    slots: std::sync::OnceLock<Option<Slots>>,
+    /// Bytes left for the tables of all trees sharing it, if bounded.
+    budget: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+}
+
+impl Drop for VerifiedNodes {
+    fn drop(&mut self) {
+        if let (Some(budget), Some(Some(table))) = (&self.budget, self.slots.get()) {
+            budget.fetch_add(
+                std::mem::size_of_val::<[_]>(table),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
 }
 
 impl VerifiedNodes {
@@ -683,9 +707,38 @@ impl VerifiedNodes {
     /// (both from a trusted source, as for [`verify_inclusion`]).
     #[must_use]
     pub fn new(root: Hash, tree_size: u64) -> Self {
+        Self::build(root, tree_size, VERIFIED_LEVELS, UNKEPT_LEVELS, None)
+    }
+
+    /// [`Self::new`] whose table is allocated only if `budget` (bytes left,
+    /// shared by many trees) has room for it; the bytes go back when it is
+    /// dropped. Without room, proofs are checked by hashing every node.
+    pub(crate) fn with_budget(
+        root: Hash,
+        tree_size: u64,
+        budget: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) -> Self {
+        Self::build(
+            root,
+            tree_size,
+            VERIFIED_LEVELS,
+            UNKEPT_LEVELS,
+            Some(budget),
+        )
+    }
+
+    /// Keeps at most `levels` levels below the root, and none of the
+    /// `unkept` lowest.
+    fn build(
+        root: Hash,
+        tree_size: u64,
+        levels: u32,
+        unkept: u32,
+        budget: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
+    ) -> Self {
         // the root's level: the least k with (tree_size - 1) >> k == 0
         let top = u64::BITS - tree_size.saturating_sub(1).leading_zeros();
-        let low = top.saturating_sub(VERIFIED_LEVELS);
+        let low = top.saturating_sub(levels).max(unkept.min(top));
         let mut starts = Vec::with_capacity((top - low + 2) as usize);
         let mut total = 0usize;
         for level in low..=top {
@@ -701,7 +754,25 @@ impl VerifiedNodes {
             starts,
             used: std::sync::atomic::AtomicBool::new(false),
             slots: std::sync::OnceLock::new(),
+            budget,
         }
+    }
+
+    /// The table, allocated now if the budget allows.
+    fn table(&self) -> Option<&[std::sync::OnceLock<Hash>]> {
+        self.slots
+            .get_or_init(|| {
+                let n = self.starts.last().copied().unwrap_or(0);
+                let bytes = n.saturating_mul(std::mem::size_of::<std::sync::OnceLock<Hash>>());
+                if let Some(budget) = &self.budget {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    budget
+                        .fetch_update(Relaxed, Relaxed, |left| left.checked_sub(bytes))
+                        .ok()?;
+                }
+                Some((0..n).map(|_| std::sync::OnceLock::new()).collect())
+            })
+            .as_deref()
     }
 
     /// The slot of node `index` of `level`, if that level is kept.
@@ -739,10 +810,7 @@ impl VerifiedNodes {
         } else if self.used.load(Ordering::Relaxed) || self.used.swap(true, Ordering::Relaxed) {
             // (a load first: a write on every proof would bounce this cache
             // line between the threads of `verify_many`)
-            Some(self.slots.get_or_init(|| {
-                let n = self.starts.last().copied().unwrap_or(0);
-                (0..n).map(|_| std::sync::OnceLock::new()).collect()
-            }))
+            self.table()
         } else {
             None
         };
@@ -1757,7 +1825,8 @@ mod tests {
 
     #[test]
     fn verified_nodes_learn_the_top_and_stay_exact() {
-        // 3000 leaves: 12 levels, the top 10 kept, the lowest 2 always hashed
+        // 3000 leaves: 12 levels; nodes of 16 leaves or more (levels 4 to
+        // 12) kept, the lowest 4 levels always hashed
         let l = leaves(3000, 7);
         let tree = MerkleTree::from_leaf_hashes(l.clone());
         let nodes = VerifiedNodes::new(tree.root(), 3000);
@@ -1780,18 +1849,18 @@ mod tests {
             }
         }
         // after a whole pass every kept node is known and equals the tree's own
-        let slots = nodes.slots.get().expect("allocated");
+        let slots = nodes.table().expect("allocated");
         assert!(slots.iter().all(|s| s.get().is_some()));
-        let kept = (nodes.low..=12)
+        let kept = (4..=12)
             .map(|level| (tree.size() - 1) / (1 << level) + 1)
             .sum::<u64>();
         assert_eq!(slots.len() as u64, kept);
         assert_eq!(nodes.known(slots, 12, 0), Some(&tree.root()));
         assert_eq!(nodes.known(slots, 11, 0), Some(&mth(&l[..2048])));
         assert_eq!(nodes.known(slots, 11, 1), Some(&mth(&l[2048..])));
-        assert_eq!(nodes.known(slots, 2, 749), Some(&mth(&l[2996..3000])));
-        assert_eq!(nodes.known(slots, 2, 750), None);
-        assert_eq!(nodes.known(slots, 1, 0), None);
+        assert_eq!(nodes.known(slots, 4, 187), Some(&mth(&l[2992..3000])));
+        assert_eq!(nodes.known(slots, 4, 188), None);
+        assert_eq!(nodes.known(slots, 3, 0), None);
     }
 
     #[test]
@@ -1800,31 +1869,16 @@ mod tests {
         // in for hashing: proof that known nodes are used, not just stored.
         let l = leaves(8, 1);
         let tree = MerkleTree::from_leaf_hashes(l.clone());
-        let nodes = VerifiedNodes::new(tree.root(), 8);
-        let proof = tree.inclusion_proof(5).unwrap();
-        assert_eq!(nodes.verify(&l[5], &proof), Ok(())); // first: not kept
-        assert_eq!(nodes.verify(&l[5], &proof), Ok(())); // second: learned
         let forged_leaf = leaf_hash(b"forged");
         let forged = InclusionProof {
             path: vec![Hash([1; 32]), Hash([2; 32]), Hash([3; 32])],
-            ..proof.clone()
+            ..tree.inclusion_proof(5).unwrap()
         };
-        assert_eq!(
-            nodes.verify(&forged_leaf, &forged),
-            Err(ProofError::RootMismatch)
-        );
-        let slots = nodes.slots.get().unwrap();
+        // every level kept (none unkept), so level 1 and up can be planted
+        let planted = VerifiedNodes::build(tree.root(), 8, VERIFIED_LEVELS, 0, None);
+        let slots = planted.table().unwrap();
         // leaf 5 of 8: level 0 index 5 (left sibling 4), level 1 index 2
         // (right sibling 3), level 2 index 1 (left sibling 0), root level 3
-        let planted = VerifiedNodes::new(tree.root(), 8);
-        planted
-            .used
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        let slots2 = planted.slots.get_or_init(|| {
-            (0..slots.len())
-                .map(|_| std::sync::OnceLock::new())
-                .collect()
-        });
         let r1 = node_hash(&Hash([1; 32]), &forged_leaf);
         for (level, index, value) in [
             (1, 2, r1),
@@ -1834,16 +1888,51 @@ mod tests {
             (3, 0, tree.root()),
         ] {
             planted
-                .slot(slots2, level, index)
+                .slot(slots, level, index)
                 .unwrap()
                 .set(value)
                 .unwrap();
         }
+        planted
+            .used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(planted.verify(&forged_leaf, &forged), Ok(()));
         assert_eq!(
             verify_inclusion(&forged_leaf, &forged, &tree.root()),
             Err(ProofError::RootMismatch)
         );
+    }
+
+    #[test]
+    fn verified_nodes_take_their_table_from_a_budget() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let l = leaves(100, 3);
+        let tree = MerkleTree::from_leaf_hashes(l.clone());
+        let proofs: Vec<_> = (0..100).map(|i| tree.inclusion_proof(i).unwrap()).collect();
+        // levels 4 to 7 of a 100-leaf tree: 7 + 4 + 2 + 1 nodes
+        let need = 14 * std::mem::size_of::<std::sync::OnceLock<Hash>>();
+        let budget = Arc::new(AtomicUsize::new(need + need / 2));
+        let first = VerifiedNodes::with_budget(tree.root(), 100, Arc::clone(&budget));
+        let second = VerifiedNodes::with_budget(tree.root(), 100, Arc::clone(&budget));
+        for nodes in [&first, &second] {
+            for (leaf, proof) in l.iter().zip(&proofs) {
+                assert_eq!(nodes.verify(leaf, proof), Ok(()));
+                assert_eq!(
+                    nodes.verify(&l[0], proof),
+                    verify_inclusion(&l[0], proof, &tree.root())
+                );
+            }
+        }
+        // the first took its table; there was no room left for the second,
+        // which hashes every node and gives the same results
+        assert!(first.table().is_some());
+        assert!(second.table().is_none());
+        assert_eq!(budget.load(Relaxed), need / 2);
+        drop(first);
+        assert_eq!(budget.load(Relaxed), need + need / 2);
+        drop(second);
+        assert_eq!(budget.load(Relaxed), need + need / 2);
     }
 
     proptest! {
@@ -1900,6 +1989,7 @@ mod tests {
             let tree = MerkleTree::from_leaf_hashes(l.clone());
             let root = tree.root();
             let nodes = VerifiedNodes::new(root, n as u64);
+            let every_level = VerifiedNodes::build(root, n as u64, VERIFIED_LEVELS, 0, None);
             for (i, j, how, k, junk) in queries {
                 let (i, j) = (i.index(n), j.index(n));
                 let mut proof = tree.inclusion_proof(i as u64).unwrap();
@@ -1920,7 +2010,9 @@ mod tests {
                     5 => if k.index(2) == 0 { proof.path.pop(); } else { proof.path.push(Hash(junk)); },
                     _ => {}
                 }
-                prop_assert_eq!(nodes.verify(&leaf, &proof), verify_inclusion(&leaf, &proof, &root));
+                let expected = verify_inclusion(&leaf, &proof, &root);
+                prop_assert_eq!(nodes.verify(&leaf, &proof), expected.clone());
+                prop_assert_eq!(every_level.verify(&leaf, &proof), expected);
             }
         }
 

@@ -30,12 +30,12 @@
 //! remembers the newest valid status list it has seen per batch and purpose,
 //! so an older list replayed later is not believed.
 //!
-//! Per cached anchor it also keeps the top of the anchor's Merkle tree as
-//! learned from proofs that verified ([`merkle::VerifiedNodes`], at most
-//! about 74 KB for a big batch, allocated at the anchor's second bundle):
+//! Per cached anchor it also keeps the upper levels of the anchor's Merkle
+//! tree as learned from proofs that verified ([`merkle::VerifiedNodes`],
+//! about 4.5 bytes per leaf, allocated at the anchor's second bundle):
 //! later bundles of the batch skip those hashes, with exactly the results of
-//! [`merkle::verify_inclusion`]. A verifier that has seen
-//! [`MAX_CACHED_ANCHORS`] big batches holds at most about 300 MB of them.
+//! [`merkle::verify_inclusion`]. All of a verifier's tables together stay
+//! within [`MAX_VERIFIED_NODE_BYTES`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -60,6 +60,11 @@ const VERIFY_CHUNK: usize = 256;
 pub const MAX_CACHED_ANCHORS: usize = 4096;
 /// Most status lists remembered (batch × purpose).
 pub const MAX_REMEMBERED_STATUS: usize = 65_536;
+/// Most bytes one verifier spends on the verified Merkle nodes of its
+/// cached anchors ([`merkle::VerifiedNodes`], about 4.5 bytes per leaf of a
+/// batch, at most 4.7 MB each): 54 batches of a million certificates.
+/// Anchors beyond it are verified by hashing every node of their proofs.
+pub const MAX_VERIFIED_NODE_BYTES: usize = 256 << 20;
 
 /// The overall result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -455,7 +460,7 @@ struct AnchorEval {
     /// only on the anchor, the kind and the trust store).
     per_kind: Vec<(String, Check, Check)>,
     /// The top of the anchor's tree, learned from the proofs that verified
-    /// (inclusion checks of a warm batch skip about half their hashes).
+    /// (inclusion checks of a warm batch skip most of their hashes).
     nodes: merkle::VerifiedNodes,
 }
 
@@ -469,6 +474,8 @@ pub struct Verifier {
     anchors: ByteCache<AnchorEval>,
     status_lists: ByteCache<StatusEval>,
     status_seen: Mutex<HashMap<StatusKey, Arc<StatusList>>>,
+    /// Bytes left of [`MAX_VERIFIED_NODE_BYTES`].
+    node_budget: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A decoded status list and whether a trusted key of its issuer signed it,
@@ -569,6 +576,7 @@ impl Verifier {
             anchors: ByteCache::new(),
             status_lists: ByteCache::new(),
             status_seen: Mutex::new(HashMap::new()),
+            node_budget: Arc::new(std::sync::atomic::AtomicUsize::new(MAX_VERIFIED_NODE_BYTES)),
         }
     }
 
@@ -940,7 +948,11 @@ impl Verifier {
                 }
             }
         }
-        let nodes = merkle::VerifiedNodes::new(body.root, body.tree_size);
+        let nodes = merkle::VerifiedNodes::with_budget(
+            body.root,
+            body.tree_size,
+            Arc::clone(&self.node_budget),
+        );
         let mut eval = AnchorEval {
             nodes,
             anchor,

@@ -1148,3 +1148,52 @@ fn anchor_signature_index_past_the_end_is_false() {
         assert!(!a.verify_signature(i, &tax));
     }
 }
+
+// ------------------------------------------------- warm and cold verdicts
+
+/// A verifier that has learned the upper levels of a batch's tree
+/// (`merkle::VerifiedNodes`) gives every bundle, genuine or with its proof
+/// tampered at any level, exactly the report a fresh verifier gives.
+#[test]
+fn a_warm_verifier_reports_exactly_what_a_cold_one_does() {
+    // 300 leaves: nine levels, the upper five kept once learned
+    let b = endorsed("warm-cold", 300);
+    let warm = verifier();
+    let mut inputs = Vec::new();
+    for i in (0..300).step_by(7) {
+        let good = b.bundle(i, Some(&["name"])).unwrap();
+        inputs.push(good.to_bytes());
+        for k in 0..good.proof.path.len() {
+            let mut t = good.clone();
+            t.proof.path[k] = Hash::from_bytes([k as u8; 32]);
+            inputs.push(t.to_bytes());
+        }
+        // a genuine path shown for another leaf's header and index
+        let mut t = b.bundle((i + 1) % 300, Some(&["name"])).unwrap();
+        t.proof = good.proof.clone();
+        inputs.push(t.to_bytes());
+        let mut t = good.clone();
+        t.proof.leaf_index = (i as u64 + 2) % 300;
+        inputs.push(t.to_bytes());
+    }
+    // twice through the same verifier: the second pass meets a known top
+    for round in 0..2 {
+        for (n, input) in inputs.iter().enumerate() {
+            let cold = verifier().verify(input, NOW);
+            assert_eq!(warm.verify(input, NOW), cold, "round {round}, input {n}");
+        }
+        let many = warm.verify_many(&inputs, NOW);
+        for (n, (input, report)) in inputs.iter().zip(&many).enumerate() {
+            assert_eq!(
+                *report,
+                verifier().verify(input, NOW),
+                "round {round}, many {n}"
+            );
+        }
+    }
+    let valid = inputs
+        .iter()
+        .filter(|i| warm.verify(i, NOW).verdict == Verdict::Valid)
+        .count();
+    assert_eq!(valid, 300_usize.div_ceil(7));
+}
