@@ -178,31 +178,38 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
     let now = util::now_or(a.at.as_deref())?;
     let inputs = collect_inputs(&a.input)?;
     let pb = util::progress(inputs.len() as u64, "verifying");
-    // Per input only its verdict and failed checks are kept: each chunk's
-    // full reports are dropped before the next (about 4 KB a bundle, which a
-    // bank's whole portfolio would not fit in), and their memory is reused.
+    // Per input only its verdict and failed checks are kept, taken from
+    // each report on the thread that verified it (`verify_map`): a full
+    // report is about 4 KB, which a bank's whole portfolio would not fit in.
     let mut results: Vec<(Verdict, Vec<String>)> = Vec::with_capacity(inputs.len());
     let mut by_verdict: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     for chunk in inputs.chunks(1024) {
         let bytes: Vec<&[u8]> = chunk.iter().map(|(_, b)| b.as_slice()).collect();
-        for r in verifier.verify_many(&bytes, now) {
-            *by_verdict.entry(r.verdict.as_str()).or_default() += 1;
-            for c in r.checks.iter().filter(|c| {
-                matches!(
-                    c.outcome,
-                    certanchor::Outcome::Failed | certanchor::Outcome::Indeterminate
-                )
-            }) {
-                *by_code
-                    .entry(format!("{}/{}", c.check.as_str(), c.code))
-                    .or_default() += 1;
-            }
-            let failed = r
+        let summaries = verifier.verify_map(&bytes, now, |r| {
+            let problems: Vec<String> = r
+                .checks
+                .iter()
+                .filter(|c| {
+                    matches!(
+                        c.outcome,
+                        certanchor::Outcome::Failed | certanchor::Outcome::Indeterminate
+                    )
+                })
+                .map(|c| format!("{}/{}", c.check.as_str(), c.code))
+                .collect();
+            let failed: Vec<String> = r
                 .failures()
                 .map(|c| format!("{}/{}", c.check.as_str(), c.code))
                 .collect();
-            results.push((r.verdict, failed));
+            (r.verdict, problems, failed)
+        });
+        for (verdict, problems, failed) in summaries {
+            *by_verdict.entry(verdict.as_str()).or_default() += 1;
+            for p in problems {
+                *by_code.entry(p).or_default() += 1;
+            }
+            results.push((verdict, failed));
         }
         pb.inc(chunk.len() as u64);
     }
