@@ -33,7 +33,6 @@ fn timed_verify_many(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize
     (per_s, valid)
 }
 
-/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
 /// `v.verify_map(bundles, |r| r.verdict)`, the bulk form that keeps no
 /// reports: bundles per second, and how many were valid.
 fn timed_verify_map(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize) {
@@ -46,6 +45,7 @@ fn timed_verify_map(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize)
     )
 }
 
+/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
 fn peak_rss() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

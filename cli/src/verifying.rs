@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use certanchor::schema::SchemaRegistry;
 use certanchor::status::StatusList;
-use certanchor::{Anchor, Bundle, IssuedBatch, Report, TrustStore, Verdict, Verifier};
+use certanchor::{Anchor, Bundle, IssuedBatch, Outcome, Report, TrustStore, Verdict, Verifier};
 use clap::Args;
 use serde_json::json;
 
@@ -186,28 +186,29 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     for chunk in inputs.chunks(1024) {
         let bytes: Vec<&[u8]> = chunk.iter().map(|(_, b)| b.as_slice()).collect();
+        // each failed or indeterminate check as `check/code`, and whether it failed
         let summaries = verifier.verify_map(&bytes, now, |r| {
-            let problems: Vec<String> = r
+            let problems: Vec<(bool, String)> = r
                 .checks
                 .iter()
-                .filter(|c| {
-                    matches!(
-                        c.outcome,
-                        certanchor::Outcome::Failed | certanchor::Outcome::Indeterminate
+                .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Indeterminate))
+                .map(|c| {
+                    (
+                        c.outcome == Outcome::Failed,
+                        format!("{}/{}", c.check.as_str(), c.code),
                     )
                 })
-                .map(|c| format!("{}/{}", c.check.as_str(), c.code))
                 .collect();
-            let failed: Vec<String> = r
-                .failures()
-                .map(|c| format!("{}/{}", c.check.as_str(), c.code))
-                .collect();
-            (r.verdict, problems, failed)
+            (r.verdict, problems)
         });
-        for (verdict, problems, failed) in summaries {
+        for (verdict, problems) in summaries {
             *by_verdict.entry(verdict.as_str()).or_default() += 1;
-            for p in problems {
-                *by_code.entry(p).or_default() += 1;
+            let mut failed = Vec::new();
+            for (is_failure, code) in problems {
+                *by_code.entry(code.clone()).or_default() += 1;
+                if is_failure {
+                    failed.push(code);
+                }
             }
             results.push((verdict, failed));
         }

@@ -28,6 +28,7 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use zeroize::Zeroizing;
 
 use crate::Hash;
+use crate::error::KeyError;
 
 /// Whether this build verifies several Ed25519 signatures in one batch (the
 /// `batch` feature): [`PublicKey::verify_batch`], and the verifier's checks of
@@ -35,7 +36,6 @@ use crate::Hash;
 /// they are verified one by one, with the same results at about a third of
 /// the speed. Benchmarks report it so a figure is never read without it.
 pub const BATCH_VERIFICATION: bool = cfg!(feature = "batch");
-use crate::error::KeyError;
 
 /// DER prefix of an OpenSSL Ed25519 PKCS#8 v1 private key (RFC 8410 §7).
 const PKCS8_V1_PREFIX: [u8; 16] = [
