@@ -279,10 +279,14 @@ impl PyIssuedBatch {
         self.inner.index_of(id)
     }
 
-    /// Adds a department's endorsement (a co-signature on the anchor);
-    /// raises `IssueError`. Bundles made afterwards carry it.
-    fn endorse(&mut self, key: &PySigningKey) -> PyResult<()> {
-        self.inner.endorse(&key.inner).py()
+    /// Adds a department's endorsement (a co-signature on the anchor) made
+    /// at `at` (`datetime`, `date`, Unix seconds, or `None` for the current
+    /// time), which it signs; raises `IssueError`. Bundles made afterwards
+    /// carry it.
+    #[pyo3(signature = (key, at = None))]
+    fn endorse(&mut self, key: &PySigningKey, at: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let at = crate::convert::time_arg(at)?;
+        self.inner.endorse(&key.inner, at).py()
     }
 
     /// The bundle of certificate `index`, disclosing `disclose` (all fields

@@ -116,10 +116,14 @@ impl PyVerifier {
             .collect())
     }
 
-    /// Hands the verifier a status list obtained out of band; kept if validly
-    /// signed and newer. Raises `DecodeError` / `VerifyError`.
-    fn add_status_list(&self, data: &[u8]) -> PyResult<()> {
-        self.inner.add_status_list(data).py()
+    /// Hands the verifier a status list obtained out of band, as of `now`
+    /// (default: the current time); kept if a trusted key valid then signed
+    /// it, and it counts for every later verification. Raises `DecodeError`
+    /// / `VerifyError`.
+    #[pyo3(signature = (data, now = None))]
+    fn add_status_list(&self, data: &[u8], now: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let now = time_arg(now)?;
+        self.inner.add_status_list(data, now).py()
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (PyTrustStore,))> {

@@ -48,7 +48,7 @@ fn write(dir: &Path, n: usize) -> Res<()> {
         &certs,
         &IssueOptions::at(sample::JAN_1_2024 + 86_400),
     )?;
-    batch.endorse(&tax.key)?;
+    batch.endorse(&tax.key, batch.anchor().body().issued_at)?;
     let mut out = Vec::new();
     let (mut min, mut max, mut total) = (usize::MAX, 0, 0);
     for i in 0..batch.len() {

@@ -343,14 +343,22 @@ impl Verifier {
     }
 
     /// Hands the verifier a status list (COSE_Sign1 bytes) obtained out of
-    /// band; kept when validly signed and newer than what it has.
+    /// band, as of `now` (a `Date` or Unix seconds; default: the current
+    /// time); kept when a trusted key valid then signed it, and it then
+    /// counts for every later verification.
     ///
     /// # Errors
-    /// Throws a `VerifyError` (`untrusted_status_list`, or a decode code).
+    /// Throws a `VerifyError` (`untrusted_status_list`, or a decode code),
+    /// or a `TypeError` for a bad `now`.
     #[wasm_bindgen(js_name = "addStatusList")]
-    pub fn add_status_list(&self, bytes: &[u8]) -> Result<(), JsValue> {
+    pub fn add_status_list(
+        &self,
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "Date | number | undefined")] now: JsValue,
+    ) -> Result<(), JsValue> {
+        let now = unix_seconds(&now)?;
         self.inner
-            .add_status_list(bytes)
+            .add_status_list(bytes, now)
             .map_err(|e| verify_err(&e))
     }
 

@@ -123,7 +123,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     let issue_repeat_s = t.elapsed().as_secs_f64();
     // peak memory up to here: generating the input and issuing (no disk)
     let issue_rss = peak_rss();
-    batch.endorse(&tax.key)?;
+    batch.endorse(&tax.key, batch.anchor().body().issued_at)?;
     drop(certs);
     say(format!(
         "issue: {n} certificates in {issue_s:.2} s ({:.0}/s); again in the same process {issue_repeat_s:.2} s ({:.0}/s)",
@@ -199,7 +199,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
             &certs,
             &IssueOptions::at(sample::JAN_1_2024 + 86_400),
         )?;
-        b.endorse(&tax.key)?;
+        b.endorse(&tax.key, b.anchor().body().issued_at)?;
         for i in 0..4 {
             mixed.push(b.bundle(i, Some(&["name", "uscc"]))?.to_bytes());
         }

@@ -148,6 +148,8 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
                     at_least: 2,
                 }),
                 require_status: true,
+                status_purposes: None,
+                max_status_ttl: None,
                 require_ledger: true,
             },
             PolicyEntry {
@@ -157,6 +159,8 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
                     at_least: 1,
                 }),
                 require_status: false,
+                status_purposes: None,
+                max_status_ttl: None,
                 require_ledger: true,
             },
         ],
@@ -210,10 +214,10 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     ));
 
     // 3. Endorse.
-    lic.endorse(&office(&offices, "cn.beijing.tax")?.key)?;
-    lic.endorse(&office(&offices, "cn.beijing.gaj")?.key)?;
-    tit.endorse(&office(&offices, "cn.beijing.tax")?.key)?;
-    tit.endorse(&office(&offices, "cn.beijing.zjw")?.key)?;
+    lic.endorse(&office(&offices, "cn.beijing.tax")?.key, now)?;
+    lic.endorse(&office(&offices, "cn.beijing.gaj")?.key, now)?;
+    tit.endorse(&office(&offices, "cn.beijing.tax")?.key, now)?;
+    tit.endorse(&office(&offices, "cn.beijing.zjw")?.key, now)?;
     land.update_status(&mut tit, StatusPurpose::Revocation, &[], now, TTL)?;
     land.update_status(&mut tit, StatusPurpose::Suspension, &[], now, TTL)?;
     say("3. Tax and public security co-signed the license anchor; tax and housing co-signed the title anchor.".into());

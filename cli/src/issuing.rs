@@ -353,11 +353,17 @@ pub fn load_batch(dir: &Path) -> Result<(IssuedBatch, Option<LedgerReceipt>), Cl
     Ok((batch, load_receipt(dir)?))
 }
 
-pub fn endorse(key: &Path, issuer: &str, anchor_path: &Path, json: bool) -> Result<i32, CliError> {
+pub fn endorse(
+    key: &Path,
+    issuer: &str,
+    anchor_path: &Path,
+    at: Option<&str>,
+    json: bool,
+) -> Result<i32, CliError> {
     let key = util::load_key(key)?;
     let anchor = Anchor::from_bytes(&util::read(anchor_path)?)
         .map_err(|e| CliError::from(e).at(anchor_path.display()))?;
-    let endorsed = anchor.endorse(&key)?;
+    let endorsed = anchor.endorse(&key, util::now_or(at)?)?;
     util::write_atomic(anchor_path, endorsed.to_bytes(), false)?;
     if json {
         util::print_json(

@@ -66,6 +66,11 @@ enum Command {
         issuer: String,
         /// The anchor file (`anchor.cose` of a batch).
         anchor: std::path::PathBuf,
+        /// The endorsement's time, which it signs (RFC 3339, date or Unix
+        /// seconds); default now. Verifiers count it only if the key was
+        /// valid then and is not revoked when they verify.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Produce bundles from a batch.
     Prove(issuing::ProveArgs),
@@ -143,7 +148,8 @@ fn run(cli: Cli) -> Result<i32, CliError> {
             key,
             issuer,
             anchor,
-        } => issuing::endorse(&key, &issuer, &anchor, json),
+            at,
+        } => issuing::endorse(&key, &issuer, &anchor, at.as_deref(), json),
         Command::Prove(a) => issuing::prove(&a, json),
         Command::Disclose {
             bundle,

@@ -59,9 +59,18 @@ pub enum TrustCommand {
         /// How many are needed.
         #[arg(long, default_value_t = 1)]
         at_least: usize,
-        /// Require a fresh status list.
+        /// Require fresh status lists.
         #[arg(long)]
         require_status: bool,
+        /// With --require-status: the purposes that each need a fresh list
+        /// (default both; `revocation` alone for an issuer that publishes no
+        /// suspension lists).
+        #[arg(long, value_delimiter = ',', requires = "require_status")]
+        status_purposes: Vec<String>,
+        /// Longest a status list counts as fresh for this kind, seconds
+        /// (below the library's 7-day cap).
+        #[arg(long)]
+        max_status_ttl: Option<u64>,
         /// Require a ledger receipt.
         #[arg(long)]
         require_ledger: bool,
@@ -201,6 +210,8 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             endorsers,
             at_least,
             require_status,
+            status_purposes,
+            max_status_ttl,
             require_ledger,
         } => {
             let mut doc = load(&trust)?;
@@ -212,6 +223,8 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                     at_least,
                 }),
                 require_status,
+                status_purposes: (!status_purposes.is_empty()).then_some(status_purposes),
+                max_status_ttl,
                 require_ledger,
             });
             save(&trust, doc, json, &format!("policy for `{kind}`"))

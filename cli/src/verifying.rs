@@ -102,12 +102,12 @@ pub fn render_report(r: &Report, registry: &SchemaRegistry) -> String {
 
 pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
     let verifier = load_verifier(&a.trust)?;
+    let now = util::now_or(a.at.as_deref())?;
     for s in &a.status {
         verifier
-            .add_status_list(&util::read(s)?)
+            .add_status_list(&util::read(s)?, now)
             .map_err(|e| CliError::from(e).at(s.display()))?;
     }
-    let now = util::now_or(a.at.as_deref())?;
     let input = util::read_bundle_input(&a.input)?;
     let report = if a.online {
         let oracle = certanchor_ledger_evm::EvmOracle::from_trust_store(

@@ -175,6 +175,8 @@ impl Office {
             s(&tax),
             "--issuer",
             "cn.beijing.tax",
+            "--at",
+            AT,
             s(&batch.join("anchor.cose")),
         ])
         .assert()

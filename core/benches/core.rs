@@ -43,7 +43,9 @@ fn bundles(c: &mut Criterion) {
     let mut batch = Issuer::new(auths[1].key.clone(), auths[1].id)
         .issue("bench", &certs, &IssueOptions::at(JAN_1_2024))
         .unwrap();
-    batch.endorse(&auths[2].key).unwrap();
+    batch
+        .endorse(&auths[2].key, batch.anchor().body().issued_at)
+        .unwrap();
     c.bench_function("issue_1000_licenses", |b| {
         let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
         b.iter(|| {

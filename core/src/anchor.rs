@@ -2,8 +2,9 @@
 //!
 //! The [`AnchorBody`] is the payload of a `COSE_Sign` (tag 98) whose first
 //! signature is the issuer's; departments **endorse** by adding their own
-//! signature, in any order, offline — the payload never changes. The anchor id
-//! is SHA-256 of the payload bytes.
+//! signature, in any order, offline — the payload never changes. Each
+//! endorsement signs the time it was made in its own protected header. The
+//! anchor id is SHA-256 of the payload bytes.
 //!
 //! ```
 //! use certanchor::{Anchor, AnchorBody, Hash, keys::SigningKey};
@@ -15,9 +16,10 @@
 //!     kinds: vec!["business_license".into()],
 //! };
 //! let anchor = Anchor::sign(&body, &issuer).unwrap();
-//! let endorsed = anchor.endorse(&tax).unwrap();
+//! let endorsed = anchor.endorse(&tax, 1_717_290_000).unwrap();  // signs its own time
 //! assert_eq!(endorsed.id(), anchor.id());          // same payload, same id
 //! assert_eq!(endorsed.signer_key_ids().len(), 2);
+//! assert_eq!(endorsed.signature_times(), &[None, Some(1_717_290_000)]);
 //! assert_eq!(Anchor::from_bytes(endorsed.to_bytes()).unwrap().body(), &body);
 //! ```
 
@@ -213,6 +215,14 @@ impl Anchor {
         self.cose.kids()
     }
 
+    /// The time each signature signed, in order: `None` for the issuer's
+    /// (the body's `issued_at` is its time) and for endorsements made
+    /// before endorsements carried one.
+    #[must_use]
+    pub fn signature_times(&self) -> &[Option<u64>] {
+        self.cose.times()
+    }
+
     /// Verifies signature `index` with `key` (strict Ed25519); `false` when
     /// there is no signature `index`.
     #[must_use]
@@ -226,12 +236,24 @@ impl Anchor {
         self.cose.signed_parts(index)
     }
 
-    /// Adds an endorsement signature by `key` (a department co-signing the batch).
+    /// Adds an endorsement signature by `key` (a department co-signing the
+    /// batch) at `at` (Unix seconds), which the signature covers: a verifier
+    /// counts it only if `key` was valid at `at` and is not revoked when it
+    /// verifies.
     ///
     /// # Errors
-    /// [`IssueError::Batch`] if `key` already signed this anchor or the
-    /// signature limit is reached.
-    pub fn endorse(&self, key: &SigningKey) -> Result<Self, IssueError> {
+    /// [`IssueError::Batch`] if `key` already signed this anchor, the
+    /// signature limit is reached, or `at` is before the anchor's `issued_at`.
+    pub fn endorse(&self, key: &SigningKey, at: u64) -> Result<Self, IssueError> {
+        if at < self.body.issued_at {
+            return Err(IssueError::Batch {
+                reason: format!(
+                    "an endorsement at {} would predate the anchor, issued at {}",
+                    crate::trust::format_time(at),
+                    crate::trust::format_time(self.body.issued_at)
+                ),
+            });
+        }
         let kid = key.public_key().key_id();
         if self.cose.kids().contains(&kid) {
             return Err(IssueError::Batch {
@@ -243,7 +265,7 @@ impl Anchor {
                 reason: "too many signatures on this anchor".into(),
             });
         }
-        Ok(Self::from_bytes(&self.cose.add_signature(key))?)
+        Ok(Self::from_bytes(&self.cose.add_signature(key, at))?)
     }
 }
 
@@ -275,7 +297,13 @@ mod tests {
     fn endorse_twice_refused_and_reencode_stable() {
         let k = SigningKey::from_seed(&[3; 32]);
         let a = Anchor::sign(&body(), &k).unwrap();
-        assert!(a.endorse(&k).is_err());
+        assert!(a.endorse(&k, 5).is_err());
+        let other = SigningKey::from_seed(&[4; 32]);
+        assert!(a.endorse(&other, 4).is_err(), "before the anchor");
+        assert_eq!(
+            a.endorse(&other, 5).unwrap().signature_times(),
+            &[None, Some(5)]
+        );
         assert_eq!(crate::cose::reencode_sign(a.to_bytes()), a.to_bytes());
         assert!(a.verify_signature(0, &k.public_key()));
         assert_eq!(a.id(), Hash::digest(&body().to_vec()));

@@ -365,6 +365,43 @@ impl Bundle {
         }
     }
 
+    /// Hands `f` each status list a bundle (binary or `CA1:` text) carries,
+    /// reading nothing else but the structure around them: what
+    /// [`crate::Verifier::learn_status`] needs before it verifies.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] met on the way (the lists handed over before it
+    /// came from the same, possibly malformed, bundle).
+    pub(crate) fn for_each_status(
+        input: &[u8],
+        mut f: impl FnMut(&[u8]),
+    ) -> Result<(), DecodeError> {
+        let trimmed = trim_ascii(input);
+        let inflated;
+        let bytes = if trimmed.starts_with(TEXT_PREFIX.as_bytes()) {
+            let s = std::str::from_utf8(trimmed).map_err(|_| DecodeError::Text {
+                reason: "not UTF-8".into(),
+            })?;
+            inflated = Self::inflate_text(s)?;
+            inflated.as_slice()
+        } else {
+            input
+        };
+        let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, "bundle")?;
+        cbor::read_map(&mut r, |k, r| {
+            if k == "status" {
+                let n = r.array()?.min(MAX_STATUS_LISTS);
+                for _ in 0..n {
+                    f(r.bytes()?);
+                }
+                r.leave();
+            } else {
+                r.raw_value()?;
+            }
+            Ok(true)
+        })
+    }
+
     /// The decoded certificate header.
     ///
     /// # Errors

@@ -3,7 +3,11 @@
 //! * Anchors are `COSE_Sign` (tag 98): the body-protected header carries only
 //!   the content type; each signature's protected header carries `alg` = EdDSA
 //!   (-8) and `kid` = first 16 bytes of SHA-256 of the raw public key. The first
-//!   signature is the issuer's, later ones are endorsements.
+//!   signature is the issuer's, later ones are endorsements. An endorsement
+//!   signs its own time: protected header parameter 15 (CWT Claims, RFC 9597)
+//!   holding `{6 (iat): Unix seconds}`. Endorsements made before this
+//!   parameter existed have none; the issuer's signature never has one (the
+//!   anchor's `issued_at` is its time).
 //! * Status lists are `COSE_Sign1` (tag 18) with `alg`, content type and `kid`
 //!   all in the protected header.
 //! * Unprotected headers are empty; external_aad is empty.
@@ -35,32 +39,69 @@ fn cose_err(what: &'static str, reason: impl Into<String>) -> DecodeError {
     }
 }
 
-fn sig_header(key: &SigningKey) -> Header {
-    HeaderBuilder::new()
+/// COSE header parameter CWT Claims (RFC 9597 §2).
+const HEADER_CWT_CLAIMS: i64 = 15;
+/// CWT claim `iat`, issued at (RFC 8392 §3.1.6).
+const CLAIM_IAT: i64 = 6;
+
+fn sig_header(key: &SigningKey, signed_at: Option<u64>) -> Header {
+    let mut h = HeaderBuilder::new()
         .algorithm(iana::Algorithm::EdDSA)
-        .key_id(key.public_key().key_id().0.to_vec())
-        .build()
+        .key_id(key.public_key().key_id().0.to_vec());
+    if let Some(t) = signed_at {
+        h = h.value(
+            HEADER_CWT_CLAIMS,
+            coset::cbor::Value::Map(vec![(
+                coset::cbor::Value::from(CLAIM_IAT),
+                coset::cbor::Value::from(t),
+            )]),
+        );
+    }
+    h.build()
 }
 
-/// Checks a protected header is exactly `{alg: EdDSA, [content type], kid: 16 bytes}`.
+/// The `iat` of a CWT Claims header value that holds exactly `{6: uint}`.
+fn signed_time(v: &coset::cbor::Value) -> Option<u64> {
+    let coset::cbor::Value::Map(entries) = v else {
+        return None;
+    };
+    match entries.as_slice() {
+        [(k, coset::cbor::Value::Integer(t))] if *k == coset::cbor::Value::from(CLAIM_IAT) => {
+            u64::try_from(*t).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Checks a protected header is exactly `{alg: EdDSA, [content type], kid:
+/// 16 bytes, [15: {6: time}] if `time_allowed`}`; the key id and the time.
 fn check_sig_header(
     h: &Header,
     content_type: Option<&str>,
     what: &'static str,
-) -> Result<KeyId, DecodeError> {
+    time_allowed: bool,
+) -> Result<(KeyId, Option<u64>), DecodeError> {
     if h.alg != Some(coset::Algorithm::Assigned(iana::Algorithm::EdDSA)) {
         return Err(cose_err(what, "algorithm must be EdDSA (-8)"));
     }
     check_content_type(h, content_type, what)?;
+    let time = match h.rest.as_slice() {
+        [] => None,
+        [(coset::Label::Int(HEADER_CWT_CLAIMS), v)] if time_allowed => Some(
+            signed_time(v)
+                .ok_or_else(|| cose_err(what, "CWT claims (15) must be exactly {6: time}"))?,
+        ),
+        _ => return Err(cose_err(what, "unexpected header parameters")),
+    };
     if !h.crit.is_empty()
         || !h.iv.is_empty()
         || !h.partial_iv.is_empty()
         || !h.counter_signatures.is_empty()
-        || !h.rest.is_empty()
     {
         return Err(cose_err(what, "unexpected header parameters"));
     }
-    KeyId::from_slice(&h.key_id).ok_or_else(|| cose_err(what, "kid must be 16 bytes"))
+    let kid = KeyId::from_slice(&h.key_id).ok_or_else(|| cose_err(what, "kid must be 16 bytes"))?;
+    Ok((kid, time))
 }
 
 fn check_content_type(
@@ -81,6 +122,7 @@ fn check_content_type(
 pub(crate) struct MultiSigned {
     sign: CoseSign,
     kids: Vec<KeyId>,
+    times: Vec<Option<u64>>,
 }
 
 impl MultiSigned {
@@ -95,7 +137,7 @@ impl MultiSigned {
             .payload(payload)
             .add_created_signature(
                 CoseSignatureBuilder::new()
-                    .protected(sig_header(key))
+                    .protected(sig_header(key, None))
                     .build(),
                 b"",
                 |tbs| key.sign(tbs).to_vec(),
@@ -146,7 +188,8 @@ impl MultiSigned {
             });
         }
         let mut kids = Vec::with_capacity(sign.signatures.len());
-        for s in &sign.signatures {
+        let mut times = Vec::with_capacity(sign.signatures.len());
+        for (i, s) in sign.signatures.iter().enumerate() {
             if !s.unprotected.is_empty() {
                 return Err(cose_err(
                     "COSE_Signature",
@@ -159,13 +202,12 @@ impl MultiSigned {
                     "Ed25519 signature must be 64 bytes",
                 ));
             }
-            kids.push(check_sig_header(
-                &s.protected.header,
-                None,
-                "COSE_Signature",
-            )?);
+            // the issuer's signature (the first) has no time of its own
+            let (kid, time) = check_sig_header(&s.protected.header, None, "COSE_Signature", i > 0)?;
+            kids.push(kid);
+            times.push(time);
         }
-        Ok(Self { sign, kids })
+        Ok(Self { sign, kids, times })
     }
 
     /// The signed payload.
@@ -176,6 +218,11 @@ impl MultiSigned {
     /// Key ids of the signatures, in order.
     pub(crate) fn kids(&self) -> &[KeyId] {
         &self.kids
+    }
+
+    /// The signed times of the signatures, in order (`None`: none signed).
+    pub(crate) fn times(&self) -> &[Option<u64>] {
+        &self.times
     }
 
     /// The bytes signature `index` signs (COSE `Sig_structure`) and the
@@ -202,11 +249,12 @@ impl MultiSigned {
             .is_ok()
     }
 
-    /// Returns the envelope with one more signature by `key`.
-    pub(crate) fn add_signature(&self, key: &SigningKey) -> Vec<u8> {
+    /// Returns the envelope with one more signature by `key`, signing the
+    /// time `at` in its protected header.
+    pub(crate) fn add_signature(&self, key: &SigningKey, at: u64) -> Vec<u8> {
         let mut sign = self.sign.clone();
         let mut sig: CoseSignature = CoseSignatureBuilder::new()
-            .protected(sig_header(key))
+            .protected(sig_header(key, Some(at)))
             .build();
         let tbs = sign.tbs_data(b"", &sig);
         sig.signature = key.sign(&tbs).to_vec();
@@ -260,7 +308,12 @@ impl SingleSigned {
         if sign1.signature.len() != 64 {
             return Err(cose_err("COSE_Sign1", "Ed25519 signature must be 64 bytes"));
         }
-        let kid = check_sig_header(&sign1.protected.header, Some(content_type), "COSE_Sign1")?;
+        let (kid, _) = check_sig_header(
+            &sign1.protected.header,
+            Some(content_type),
+            "COSE_Sign1",
+            false,
+        )?;
         Ok(Self { sign1, kid })
     }
 
@@ -316,7 +369,7 @@ mod tests {
         assert_eq!(reencode_sign(&bytes), bytes);
         assert!(ms.verify(0, &a.public_key()));
         assert!(!ms.verify(0, &b.public_key()));
-        let bytes2 = ms.add_signature(&b);
+        let bytes2 = ms.add_signature(&b, 77);
         let ms2 = MultiSigned::decode(&bytes2, "application/x", 4096).unwrap();
         assert_eq!(
             ms2.kids(),
@@ -324,6 +377,7 @@ mod tests {
         );
         assert!(ms2.verify(0, &a.public_key()));
         assert!(ms2.verify(1, &b.public_key()));
+        assert_eq!(ms2.times(), &[None, Some(77)]);
         assert!(MultiSigned::decode(&bytes2, "application/y", 4096).is_err());
         assert!(MultiSigned::decode(&bytes2[..bytes2.len() - 1], "application/x", 4096).is_err());
     }

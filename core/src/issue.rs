@@ -820,12 +820,13 @@ impl IssuedBatch {
         Ok(())
     }
 
-    /// Adds a department's endorsement to the batch's anchor.
+    /// Adds a department's endorsement, made at `at` (Unix seconds), to the
+    /// batch's anchor.
     ///
     /// # Errors
     /// As [`Anchor::endorse`].
-    pub fn endorse(&mut self, key: &SigningKey) -> Result<(), IssueError> {
-        self.anchor = self.anchor.endorse(key)?;
+    pub fn endorse(&mut self, key: &SigningKey, at: u64) -> Result<(), IssueError> {
+        self.anchor = self.anchor.endorse(key, at)?;
         Ok(())
     }
 

@@ -378,6 +378,8 @@ pub fn demo_trust_doc(
                     at_least: 1,
                 }),
                 require_status: false,
+                status_purposes: None,
+                max_status_ttl: None,
                 require_ledger: false,
             },
             PolicyEntry {
@@ -387,6 +389,8 @@ pub fn demo_trust_doc(
                     at_least: 1,
                 }),
                 require_status: false,
+                status_purposes: None,
+                max_status_ttl: None,
                 require_ledger: false,
             },
         ],

@@ -190,48 +190,143 @@ impl StatusListBody {
     /// # Errors
     /// Any [`DecodeError`]; a decompression bomb is [`DecodeError::TooLarge`].
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
-        const DOC: &str = "status list";
-        let mut r = Reader::new(bytes, MAX_STATUS_LEN, DOC)?;
-        let (mut v, mut ttl, mut bits, mut root, mut batch) = (None, None, None, None, None);
-        let (mut epoch, mut issuer, mut purpose, mut issued_at) = (None, None, None, None);
-        cbor::read_map(&mut r, |k, r| {
-            match k {
-                "v" => v = Some(cbor::read_version(r, DOC)?),
-                "ttl" => ttl = Some(r.uint()?),
-                "bits" => bits = Some(inflate_capped(r.bytes()?, MAX_STATUS_BITS, "status bits")?),
-                "root" => root = Some(Hash(r.bytes_n::<32>("root")?)),
-                "batch" => batch = Some(read_name(r, "batch")?),
-                "epoch" => epoch = Some(r.uint()?),
-                "issuer" => issuer = Some(read_name(r, "issuer")?),
-                "purpose" => {
-                    let at = r.offset();
-                    let p = r.text()?;
-                    purpose =
-                        Some(StatusPurpose::parse(p).ok_or_else(|| DecodeError::Invalid {
-                            what: "status purpose",
-                            reason: format!(
-                                "`{}` at byte {at} is not revocation or suspension",
-                                p.chars().take(32).collect::<String>()
-                            ),
-                        })?);
-                }
-                "issued_at" => issued_at = Some(r.uint()?),
-                _ => return Ok(false),
+        let (head, compressed) = read_payload(bytes)?;
+        let bits = inflate_capped(compressed, MAX_STATUS_BITS, "status bits")?;
+        Ok(head.with_bits(bits))
+    }
+}
+
+/// A status list's fields other than its bits: what a verifier needs to
+/// decide whether to trust the list before it inflates anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatusListHead {
+    pub(crate) issuer: String,
+    pub(crate) batch: String,
+    pub(crate) root: Hash,
+    pub(crate) purpose: StatusPurpose,
+    pub(crate) epoch: u64,
+    pub(crate) issued_at: u64,
+    pub(crate) ttl: u64,
+}
+
+impl StatusListHead {
+    fn with_bits(self, bits: Vec<u8>) -> StatusListBody {
+        StatusListBody {
+            issuer: self.issuer,
+            batch: self.batch,
+            root: self.root,
+            purpose: self.purpose,
+            epoch: self.epoch,
+            issued_at: self.issued_at,
+            ttl: self.ttl,
+            bits,
+        }
+    }
+}
+
+/// Strictly decodes a status list payload without inflating its bits:
+/// the head and the compressed bitstring.
+fn read_payload(bytes: &[u8]) -> Result<(StatusListHead, &[u8]), DecodeError> {
+    const DOC: &str = "status list";
+    let mut r = Reader::new(bytes, MAX_STATUS_LEN, DOC)?;
+    let (mut v, mut ttl, mut bits, mut root, mut batch) = (None, None, None, None, None);
+    let (mut epoch, mut issuer, mut purpose, mut issued_at) = (None, None, None, None);
+    cbor::read_map(&mut r, |k, r| {
+        match k {
+            "v" => v = Some(cbor::read_version(r, DOC)?),
+            "ttl" => ttl = Some(r.uint()?),
+            "bits" => bits = Some(r.bytes()?),
+            "root" => root = Some(Hash(r.bytes_n::<32>("root")?)),
+            "batch" => batch = Some(read_name(r, "batch")?),
+            "epoch" => epoch = Some(r.uint()?),
+            "issuer" => issuer = Some(read_name(r, "issuer")?),
+            "purpose" => {
+                let at = r.offset();
+                let p = r.text()?;
+                purpose = Some(StatusPurpose::parse(p).ok_or_else(|| DecodeError::Invalid {
+                    what: "status purpose",
+                    reason: format!(
+                        "`{}` at byte {at} is not revocation or suspension",
+                        p.chars().take(32).collect::<String>()
+                    ),
+                })?);
             }
-            Ok(true)
-        })?;
-        r.finish()?;
-        cbor::required(v, "v", DOC)?;
+            "issued_at" => issued_at = Some(r.uint()?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    r.finish()?;
+    cbor::required(v, "v", DOC)?;
+    let head = StatusListHead {
+        issuer: cbor::required(issuer, "issuer", DOC)?,
+        batch: cbor::required(batch, "batch", DOC)?,
+        root: cbor::required(root, "root", DOC)?,
+        purpose: cbor::required(purpose, "purpose", DOC)?,
+        epoch: cbor::required(epoch, "epoch", DOC)?,
+        issued_at: cbor::required(issued_at, "issued_at", DOC)?,
+        ttl: cbor::required(ttl, "ttl", DOC)?,
+    };
+    Ok((head, cbor::required(bits, "bits", DOC)?))
+}
+
+/// A strictly decoded status list whose bits are still compressed: a
+/// verifier checks who signed it before it inflates anything (an unsigned
+/// list in a bundle costs its bytes, never the 2 MiB its bits may inflate to).
+#[derive(Debug, Clone)]
+pub(crate) struct StatusEnvelope {
+    bytes: Vec<u8>,
+    head: StatusListHead,
+    cose: SingleSigned,
+}
+
+impl StatusEnvelope {
+    /// Decodes the COSE_Sign1 and the payload's head.
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let cose = SingleSigned::decode(bytes, STATUS_CONTENT_TYPE, MAX_STATUS_LEN)?;
+        let (head, _) = read_payload(cose.payload())?;
         Ok(Self {
-            issuer: cbor::required(issuer, "issuer", DOC)?,
-            batch: cbor::required(batch, "batch", DOC)?,
-            root: cbor::required(root, "root", DOC)?,
-            purpose: cbor::required(purpose, "purpose", DOC)?,
-            epoch: cbor::required(epoch, "epoch", DOC)?,
-            issued_at: cbor::required(issued_at, "issued_at", DOC)?,
-            ttl: cbor::required(ttl, "ttl", DOC)?,
-            bits: cbor::required(bits, "bits", DOC)?,
+            bytes: bytes.to_vec(),
+            head,
+            cose,
         })
+    }
+
+    /// The COSE_Sign1 bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Everything but the bits.
+    pub(crate) fn head(&self) -> &StatusListHead {
+        &self.head
+    }
+
+    /// Key id of the signer.
+    pub(crate) fn signer_key_id(&self) -> KeyId {
+        self.cose.kid()
+    }
+
+    /// Verifies the signature with `key`.
+    pub(crate) fn verify_signature(&self, key: &PublicKey) -> bool {
+        self.cose.verify(key)
+    }
+
+    /// What the signature signs and the signature bytes (batch verification).
+    #[cfg(feature = "batch")]
+    pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
+        self.cose.signed_parts()
+    }
+
+    /// Inflates the bitstring (capped at [`MAX_STATUS_BITS`]).
+    pub(crate) fn inflate_bits(&self) -> Result<Vec<u8>, DecodeError> {
+        let (_, compressed) = read_payload(self.cose.payload())?;
+        inflate_capped(compressed, MAX_STATUS_BITS, "status bits")
+    }
+
+    /// Bytes this envelope holds (its encoding and coset's payload copy).
+    pub(crate) fn heap_size(&self) -> usize {
+        self.bytes.len().saturating_mul(2)
     }
 }
 
@@ -331,13 +426,6 @@ impl StatusList {
     #[must_use]
     pub fn verify_signature(&self, key: &PublicKey) -> bool {
         self.cose.verify(key)
-    }
-
-    /// What the signature signs and the signature bytes (for batch
-    /// verification).
-    #[cfg(feature = "batch")]
-    pub(crate) fn signed_parts(&self) -> (Vec<u8>, &[u8]) {
-        self.cose.signed_parts()
     }
 }
 

@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::TrustError;
 use crate::keys::{KeyId, PublicKey};
 use crate::note::NoteVerifier;
+use crate::status::StatusPurpose;
 
 /// Largest trust store JSON accepted, bytes.
 pub const MAX_TRUST_STORE_LEN: usize = 1024 * 1024;
@@ -100,12 +101,37 @@ pub struct PolicyEntry {
     /// Required endorsements, if any.
     #[serde(default)]
     pub endorsements: Option<EndorsementPolicy>,
-    /// Require a fresh status list (else the status check is indeterminate).
+    /// Require fresh status lists (else the status check is indeterminate).
     #[serde(default)]
     pub require_status: bool,
+    /// The purposes that must each have a fresh list when `require_status`
+    /// is set: `revocation`, `suspension`. Default both; an issuer that
+    /// publishes no suspension lists is named with `["revocation"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_purposes: Option<Vec<String>>,
+    /// Longest a status list counts as fresh for this kind, seconds, below
+    /// the library's cap ([`crate::verify::MAX_STATUS_TTL`]) whatever `ttl`
+    /// the list claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_status_ttl: Option<u64>,
     /// Require a ledger receipt.
     #[serde(default)]
     pub require_ledger: bool,
+}
+
+impl PolicyEntry {
+    /// A policy for `kind` that requires nothing.
+    #[must_use]
+    pub fn new(kind: &str) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            endorsements: None,
+            require_status: false,
+            status_purposes: None,
+            max_status_ttl: None,
+            require_ledger: false,
+        }
+    }
 }
 
 /// Which departments must endorse, and how many.
@@ -241,8 +267,12 @@ pub struct TrustedIssuer {
 pub struct Policy {
     /// Required endorsements.
     pub endorsements: Option<EndorsementPolicy>,
-    /// Require a fresh status list.
+    /// Require fresh status lists.
     pub require_status: bool,
+    /// The purposes that need one when `require_status` is set.
+    pub status_purposes: Vec<StatusPurpose>,
+    /// The kind's freshness cap for status lists, seconds, if lower than the library's.
+    pub max_status_ttl: Option<u64>,
     /// Require a ledger receipt.
     pub require_ledger: bool,
 }
@@ -380,9 +410,44 @@ impl TrustStore {
                     )));
                 }
             }
+            let status_purposes = match &p.status_purposes {
+                None => vec![StatusPurpose::Revocation, StatusPurpose::Suspension],
+                Some(_) if !p.require_status => {
+                    return Err(bad("`status_purposes` needs `require_status`"));
+                }
+                Some(names) => {
+                    let mut out = Vec::with_capacity(names.len());
+                    for n in names {
+                        let purpose = StatusPurpose::parse(n).ok_or_else(|| {
+                            bad(&format!(
+                                "`status_purposes` names `{}`, not revocation or suspension",
+                                n.chars().take(32).collect::<String>()
+                            ))
+                        })?;
+                        if out.contains(&purpose) {
+                            return Err(bad("`status_purposes` names a purpose twice"));
+                        }
+                        out.push(purpose);
+                    }
+                    if out.is_empty() {
+                        return Err(bad("`status_purposes` is empty"));
+                    }
+                    out
+                }
+            };
+            if let Some(t) = p.max_status_ttl
+                && (t == 0 || t > crate::verify::MAX_STATUS_TTL)
+            {
+                return Err(bad(&format!(
+                    "`max_status_ttl` must be 1..={} seconds",
+                    crate::verify::MAX_STATUS_TTL
+                )));
+            }
             let compiled = Policy {
                 endorsements: p.endorsements.clone(),
                 require_status: p.require_status,
+                status_purposes,
+                max_status_ttl: p.max_status_ttl,
                 require_ledger: p.require_ledger,
             };
             if policies.insert(p.kind.clone(), compiled).is_some() {

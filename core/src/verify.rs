@@ -7,10 +7,10 @@
 //! | 1 | `format` | the bundle (or its header, anchor, status lists) does not decode strictly, or is over a limit |
 //! | 2 | `integrity` | a disclosed field's digest is not in the header, or a field is disclosed twice |
 //! | 3 | `inclusion` | the leaf and audit path do not give the anchor's root for its tree size |
-//! | 4 | `issuer_signature` | the first signature is not a valid signature by a trusted key of the anchor's issuer, valid at `issued_at` |
+//! | 4 | `issuer_signature` | the first signature is not a valid signature by a trusted key of the anchor's issuer, valid at `issued_at`; or `issued_at` is in the future |
 //! | 5 | `authorization` | header issuer ≠ anchor issuer, or the issuer is not trusted for the kind |
-//! | 6 | `endorsements` | the kind's policy is not met by valid signatures of distinct trusted departments |
-//! | 7 | `status` | revoked or suspended per the newest valid list (stale or missing-but-required: indeterminate) |
+//! | 6 | `endorsements` | the kind's policy is not met by valid signatures of distinct trusted departments (each key valid at the endorsement's signed time and not revoked now) |
+//! | 7 | `status` | revoked per any valid list, or suspended per the newest; a carried list is forged, of another batch or from the future (stale, or a required purpose missing: indeterminate) |
 //! | 8 | `validity` | `now` is outside `[valid_from, valid_until]` |
 //! | 9 | `schema` | a disclosed field breaks the kind's schema |
 //! | 10 | `ledger` | a receipt is present and does not prove the anchor in a checkpoint signed by a trusted ledger; a chain receipt names a chain not in the trust store, or (online) the chain's registry does not hold the anchor with its root |
@@ -25,10 +25,16 @@
 //! failed but one is indeterminate, `valid` otherwise.
 //!
 //! Anchor and status-list signatures are checked once per distinct document
-//! (bounded caches that match the whole COSE bytes — not only the anchor id,
-//! which two envelopes with different signatures share). The verifier also
-//! remembers the newest valid status list it has seen per batch and purpose,
-//! so an older list replayed later is not believed.
+//! (caches bounded in bytes that match the whole COSE bytes — not only the
+//! anchor id, which two envelopes with different signatures share). The
+//! verifier also remembers the status lists it has accepted (the newest per
+//! batch and purpose, and every revocation), so an older list replayed later
+//! is not believed; see `known_status` for the rules.
+//!
+//! A verdict depends only on the bundle and on the verifier's state when
+//! the call began: [`Verifier::verify_many`] and [`Verifier::verify_map`]
+//! first take in the status lists every input carries, then verify each
+//! input against that same state, whatever the order and the threads.
 //!
 //! Per cached anchor it also keeps the upper levels of the anchor's Merkle
 //! tree as learned from proofs that verified ([`merkle::VerifiedNodes`],
@@ -38,7 +44,7 @@
 //! within [`MAX_VERIFIED_NODE_BYTES`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use crate::Hash;
 use crate::anchor::Anchor;
@@ -49,17 +55,25 @@ use crate::error::VerifyError;
 use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
-use crate::status::{StatusList, StatusPurpose};
+use crate::status::{StatusEnvelope, StatusPurpose};
 use crate::trust::{TrustStore, format_time, push_time};
+
+mod known_status;
+
+use known_status::{KnownStatus, StatusEval};
+pub use known_status::{MAX_CLOCK_SKEW, MAX_STATUS_BYTES, MAX_STATUS_TTL};
 
 /// Bundles per unit of work in [`Verifier::verify_many`].
 #[cfg(feature = "parallel")]
 const VERIFY_CHUNK: usize = 256;
 
-/// Most anchors kept in the signature cache.
-pub const MAX_CACHED_ANCHORS: usize = 4096;
-/// Most status lists remembered (batch × purpose).
-pub const MAX_REMEMBERED_STATUS: usize = 65_536;
+/// Most bytes of anchors (and what is worked out from them) kept in the
+/// signature cache, which is cleared when full: 64 MiB, at least a
+/// thousand anchors of the largest size.
+pub const MAX_ANCHOR_CACHE_BYTES: usize = 64 << 20;
+/// Most bytes of carried status lists kept in the signature cache (their
+/// encodings, and the inflated bits of trusted ones), cleared when full.
+pub const MAX_STATUS_CACHE_BYTES: usize = 32 << 20;
 /// Most bytes one verifier spends on the verified Merkle nodes of its
 /// cached anchors ([`merkle::VerifiedNodes`], about 4.5 bytes per leaf of a
 /// batch, at most 4.7 MB each): 54 batches of a million certificates.
@@ -446,6 +460,42 @@ impl Report {
     }
 }
 
+/// An endorsement whose signature verified with a trusted key that was
+/// valid at the endorsement's time. Whether it counts also depends on the
+/// verification time: not before its signed time (less the clock skew),
+/// and not once its key is revoked.
+#[derive(Debug, Clone)]
+struct Endorsement {
+    party: Party,
+    /// Counts from this time on: its signed time less [`MAX_CLOCK_SKEW`].
+    from: u64,
+    /// The signed time (`None` for an undated endorsement).
+    signed_at: Option<u64>,
+    /// Stops counting at its key's revocation.
+    until: Option<u64>,
+}
+
+impl Endorsement {
+    /// `Err` says why it does not count at `now`.
+    fn counts_at(&self, now: u64) -> Result<(), String> {
+        if now < self.from {
+            return Err(format!(
+                "endorsement by {} is dated {}, in the future",
+                self.party.id,
+                format_time(self.signed_at.unwrap_or(self.from))
+            ));
+        }
+        if let Some(r) = self.until.filter(|r| now >= *r) {
+            return Err(format!(
+                "endorsement by {}: its key was revoked at {}",
+                self.party.id,
+                format_time(r)
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What is known about one anchor after checking its signatures once.
 #[derive(Debug)]
 struct AnchorEval {
@@ -453,18 +503,44 @@ struct AnchorEval {
     issuer_check: Check,
     issuer: Party,
     issuer_kinds: Option<Vec<String>>,
-    endorsers: Vec<Party>,
+    /// Every endorsement whose signature verified with a key valid at its time.
+    endorsements: Vec<Endorsement>,
+    /// Why other signatures do not count.
     endorsement_notes: Vec<String>,
+    /// The verification times at which every endorsement counts, `[from, until)`.
+    all_count: (u64, u64),
+    /// The departments that count then, once each.
+    endorsers: Vec<Party>,
     /// Per kind the anchor lists: the authorization check of a certificate
-    /// naming the anchor's issuer, and the endorsement check (both depend
-    /// only on the anchor, the kind and the trust store).
+    /// naming the anchor's issuer, and the endorsement check when every
+    /// endorsement counts (both depend only on the anchor, the kind and the
+    /// trust store).
     per_kind: Vec<(String, Check, Check)>,
     /// The top of the anchor's tree, learned from the proofs that verified
     /// (inclusion checks of a warm batch skip most of their hashes).
     nodes: merkle::VerifiedNodes,
 }
 
-type StatusKey = (String, String, Hash, StatusPurpose);
+impl AnchorEval {
+    /// The departments that count at `now`, once each, and why others do not.
+    fn endorsers_at(&self, now: u64) -> (Vec<Party>, Vec<String>) {
+        let mut parties: Vec<Party> = Vec::with_capacity(self.endorsements.len());
+        let mut notes = self.endorsement_notes.clone();
+        for e in &self.endorsements {
+            match e.counts_at(now) {
+                Err(why) => notes.push(why),
+                Ok(()) if parties.iter().any(|p| p.id == e.party.id) => {
+                    notes.push(format!(
+                        "{} endorsed more than once; counted once",
+                        e.party.id
+                    ));
+                }
+                Ok(()) => parties.push(e.party.clone()),
+            }
+        }
+        (parties, notes)
+    }
+}
 
 /// Verifies bundles against a trust store. Cheap to share across threads.
 #[derive(Debug)]
@@ -473,33 +549,35 @@ pub struct Verifier {
     registry: SchemaRegistry,
     anchors: ByteCache<AnchorEval>,
     status_lists: ByteCache<StatusEval>,
-    status_seen: Mutex<HashMap<StatusKey, Arc<StatusList>>>,
+    /// The status lists accepted so far.
+    known: KnownStatus,
     /// Bytes left of [`MAX_VERIFIED_NODE_BYTES`].
     node_budget: Arc<std::sync::atomic::AtomicUsize>,
-}
-
-/// A decoded status list and whether a trusted key of its issuer signed it,
-/// checked once per distinct list (found by its exact bytes).
-#[derive(Debug)]
-struct StatusEval {
-    list: Arc<StatusList>,
-    trusted: Result<(), String>,
 }
 
 /// Something cached by the exact bytes it was decoded from.
 trait FromBytes {
     fn source(&self) -> &[u8];
+    /// About how many bytes the entry holds.
+    fn heap_size(&self) -> usize;
 }
 
 impl FromBytes for AnchorEval {
     fn source(&self) -> &[u8] {
         self.anchor.to_bytes()
     }
+    fn heap_size(&self) -> usize {
+        // the encoding, coset's decoded copy, the body and the checks' text
+        self.anchor.to_bytes().len().saturating_mul(3) + 2048
+    }
 }
 
 impl FromBytes for StatusEval {
     fn source(&self) -> &[u8] {
-        self.list.to_bytes()
+        self.env.as_bytes()
+    }
+    fn heap_size(&self) -> usize {
+        StatusEval::heap_size(self)
     }
 }
 
@@ -518,19 +596,21 @@ fn tail_key(bytes: &[u8]) -> TailKey {
     (bytes.len(), tail)
 }
 
-/// A bounded cache of evaluated documents, looked up by their exact bytes
-/// without hashing them (a SHA-256 of every anchor and status list was a
-/// tenth of a warm verification). Read-mostly: verifying threads share a
-/// read lock.
+/// A cache of evaluated documents bounded in bytes (cleared when full),
+/// looked up by their exact bytes without hashing them (a SHA-256 of every
+/// anchor and status list was a tenth of a warm verification).
+/// Read-mostly: verifying threads share a read lock.
 #[derive(Debug)]
 struct ByteCache<T> {
-    map: RwLock<HashMap<TailKey, Arc<T>>>,
+    map: RwLock<(HashMap<TailKey, Arc<T>>, usize)>,
+    max_bytes: usize,
 }
 
 impl<T: FromBytes> ByteCache<T> {
-    fn new() -> Self {
+    fn new(max_bytes: usize) -> Self {
         Self {
-            map: RwLock::new(HashMap::new()),
+            map: RwLock::new((HashMap::new(), 0)),
+            max_bytes,
         }
     }
 
@@ -539,25 +619,39 @@ impl<T: FromBytes> ByteCache<T> {
             .map
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&tail_key(bytes))
+        map.0
+            .get(&tail_key(bytes))
             .filter(|e| e.source() == bytes)
             .map(Arc::clone)
     }
 
     fn insert(&self, value: Arc<T>) {
-        let mut map = self
+        let size = value.heap_size();
+        if size > self.max_bytes {
+            return;
+        }
+        let mut guard = self
             .map
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() >= MAX_CACHED_ANCHORS {
+        let (map, bytes) = &mut *guard;
+        if bytes.saturating_add(size) > self.max_bytes {
             map.clear();
+            *bytes = 0;
         }
-        map.insert(tail_key(value.source()), value);
+        if let Some(old) = map.insert(tail_key(value.source()), value) {
+            *bytes = bytes.saturating_sub(old.heap_size());
+        }
+        *bytes += size;
     }
-}
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        self.map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+    }
 }
 
 impl Verifier {
@@ -573,9 +667,9 @@ impl Verifier {
         Self {
             trust,
             registry,
-            anchors: ByteCache::new(),
-            status_lists: ByteCache::new(),
-            status_seen: Mutex::new(HashMap::new()),
+            anchors: ByteCache::new(MAX_ANCHOR_CACHE_BYTES),
+            status_lists: ByteCache::new(MAX_STATUS_CACHE_BYTES),
+            known: KnownStatus::default(),
             node_budget: Arc::new(std::sync::atomic::AtomicUsize::new(MAX_VERIFIED_NODE_BYTES)),
         }
     }
@@ -593,66 +687,70 @@ impl Verifier {
     }
 
     /// Hands the verifier a status list obtained out of band (e.g. downloaded
-    /// from the issuer). It is kept if it is validly signed and newer than
-    /// what the verifier already has.
+    /// from the issuer), as of `now` (Unix seconds). It is remembered if a
+    /// trusted key of its issuer signed it, that key is valid at the list's
+    /// `issued_at` and at `now`, and the list is not from the future; it
+    /// then counts for every later verification (the newest per batch and
+    /// purpose, and every revocation it records).
     ///
     /// # Errors
     /// [`VerifyError::Decode`] for a malformed list,
-    /// [`VerifyError::UntrustedStatusList`] when no trusted key of its issuer
-    /// signed it.
-    pub fn add_status_list(&self, bytes: &[u8]) -> Result<(), VerifyError> {
-        let list = StatusList::from_bytes(bytes)?;
-        self.status_list_trusted(&list)
-            .map_err(|reason| VerifyError::UntrustedStatusList { reason })?;
-        self.remember_status(Arc::new(list));
-        Ok(())
-    }
-
-    fn status_list_trusted(&self, list: &StatusList) -> Result<(), String> {
-        self.status_list_trusted_given(list, None)
-    }
-
-    /// [`Self::status_list_trusted`]; `verified`, when known, is the result
-    /// of checking the list's signature with its signer's trusted key.
-    fn status_list_trusted_given(
-        &self,
-        list: &StatusList,
-        verified: Option<bool>,
-    ) -> Result<(), String> {
-        let b = list.body();
-        let kid = list.signer_key_id();
-        let (issuer, key) = self
-            .trust
-            .key(&kid)
-            .ok_or_else(|| format!("signed by unknown key {kid}"))?;
-        if issuer.id != b.issuer {
-            return Err(format!(
-                "names issuer `{}` but is signed by `{}`",
-                b.issuer, issuer.id
-            ));
-        }
-        key.valid_at(b.issued_at)?;
-        if !verified.unwrap_or_else(|| list.verify_signature(&key.key)) {
-            return Err("signature does not verify".into());
-        }
-        Ok(())
-    }
-
-    /// Stores `list` if it is the newest of its batch and purpose; returns the newest.
-    fn remember_status(&self, list: Arc<StatusList>) -> Arc<StatusList> {
-        let b = list.body();
-        let k: StatusKey = (b.issuer.clone(), b.batch.clone(), b.root, b.purpose);
-        let mut seen = lock(&self.status_seen);
-        match seen.get(&k) {
-            Some(prev) if prev.body().epoch >= b.epoch => Arc::clone(prev),
-            _ => {
-                if seen.len() >= MAX_REMEMBERED_STATUS {
-                    seen.clear();
+    /// [`VerifyError::UntrustedStatusList`] when it is not usable at `now`
+    /// (the reason says why), or when the verifier's status memory
+    /// ([`MAX_STATUS_BYTES`]) is full.
+    pub fn add_status_list(&self, bytes: &[u8], now: u64) -> Result<(), VerifyError> {
+        let eval = self.status_eval(bytes)?;
+        self.known.absorb(&eval, now).map_err(|e| {
+            let reason = match e {
+                known_status::NotAbsorbed::Full => {
+                    format!("the verifier already holds {MAX_STATUS_BYTES} bytes of status lists")
                 }
-                seen.insert(k, Arc::clone(&list));
-                list
-            }
+                known_status::NotAbsorbed::Unusable(u) => match u {
+                    known_status::Unusable::Untrusted(why)
+                    | known_status::Unusable::KeyNotValidNow(why) => why,
+                    known_status::Unusable::Future(t) => {
+                        format!("issued at {}, after {}", format_time(t), format_time(now))
+                    }
+                },
+            };
+            VerifyError::UntrustedStatusList { reason }
+        })
+    }
+
+    /// The status lists this verifier has accepted, encoded: enough to
+    /// rebuild what it knows with [`Self::add_status_list`] in another
+    /// verifier (or process) with the same trust store. Sorted.
+    #[must_use]
+    pub fn status_lists(&self) -> Vec<Vec<u8>> {
+        self.known.export()
+    }
+
+    /// Bytes held by the verifier's caches and status memory (not counting
+    /// the verified Merkle nodes, bounded by [`MAX_VERIFIED_NODE_BYTES`]).
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        self.anchors.bytes() + self.status_lists.bytes() + self.known.bytes()
+    }
+
+    /// Takes in the status lists `inputs` carry, as of `now`, before any of
+    /// them is verified: [`Self::verify_map`] calls it so that every
+    /// verdict of a call rests on the same state. Inputs that do not decode
+    /// are skipped (their verification reports why).
+    pub fn learn_status<B: AsRef<[u8]> + Sync>(&self, inputs: &[B], now: u64) {
+        let learn = |input: &B| {
+            let _ = Bundle::for_each_status(input.as_ref(), |bytes| {
+                if let Ok(eval) = self.status_eval(bytes) {
+                    let _ = self.known.absorb(&eval, now);
+                }
+            });
+        };
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            inputs.par_iter().for_each(learn);
         }
+        #[cfg(not(feature = "parallel"))]
+        inputs.iter().for_each(learn);
     }
 
     /// Verifies a bundle given as bytes: binary, or `CA1:` text.
@@ -676,6 +774,9 @@ impl Verifier {
     }
 
     /// Verifies many bundles (in parallel with the `parallel` feature).
+    /// Every verdict depends only on its bundle and on the verifier's state
+    /// once the status lists all inputs carry have been taken in
+    /// ([`Self::learn_status`]), not on the order or the threads.
     #[must_use]
     pub fn verify_many<B: AsRef<[u8]> + Sync>(&self, inputs: &[B], now: u64) -> Vec<Report> {
         self.verify_map(inputs, now, |report| report)
@@ -709,6 +810,7 @@ impl Verifier {
         T: Send,
         F: Fn(Report) -> T + Sync + Send,
     {
+        self.learn_status(inputs, now);
         #[cfg(feature = "parallel")]
         {
             // Chunks decode their bundles once, then check the signatures of
@@ -833,11 +935,11 @@ impl Verifier {
         let Ok(anchor) = Anchor::from_bytes(&bundle.anchor) else {
             return; // the format check reports it
         };
-        let lists: Vec<(StatusList, Option<&crate::keys::PublicKey>)> = bundle
+        let lists: Vec<(StatusEnvelope, Option<&crate::keys::PublicKey>)> = bundle
             .status
             .iter()
             .filter(|bytes| self.status_lists.get(bytes).is_none())
-            .filter_map(|bytes| StatusList::from_bytes(bytes).ok())
+            .filter_map(|bytes| StatusEnvelope::decode(bytes).ok())
             .map(|list| {
                 let key = self.trust.key(&list.signer_key_id()).map(|(_, tk)| &tk.key);
                 (list, key)
@@ -857,11 +959,9 @@ impl Verifier {
         let mut extra_ok = extra_ok.into_iter();
         for (list, key) in lists {
             let verified = key.and_then(|_| extra_ok.next());
-            let trusted = self.status_list_trusted_given(&list, verified);
-            self.status_lists.insert(Arc::new(StatusEval {
-                list: Arc::new(list),
-                trusted,
-            }));
+            if let Ok(eval) = StatusEval::new(&self.trust, list, verified) {
+                self.status_lists.insert(Arc::new(eval));
+            }
         }
     }
 
@@ -899,10 +999,6 @@ impl Verifier {
         };
         let body = anchor.body().clone();
         let trusted_issuer = self.trust.issuer(&body.issuer);
-        let issuer = Party {
-            id: body.issuer.clone(),
-            name: trusted_issuer.map(|i| i.name.clone()),
-        };
         let issuer_kinds = trusted_issuer.map(|i| i.kinds.clone());
         let kids = anchor.signer_key_ids().to_vec();
         let issuer_check = match kids.first().map(|k| (k, self.trust.key(k))) {
@@ -956,8 +1052,17 @@ impl Verifier {
                 }
             }
         };
-        let mut endorsers: Vec<Party> = Vec::new();
+        // The issuer's name is shown only for a signature that verified:
+        // otherwise the report names the claimed id, unverified.
+        let issuer = Party {
+            id: body.issuer.clone(),
+            name: trusted_issuer
+                .filter(|_| issuer_check.outcome == Outcome::Passed)
+                .map(|i| i.name.clone()),
+        };
+        let mut endorsements: Vec<Endorsement> = Vec::new();
         let mut notes = Vec::new();
+        let times = anchor.signature_times();
         for (i, kid) in kids.iter().enumerate().skip(1) {
             match self.trust.key(kid) {
                 None => notes.push(format!("signature {i} is by untrusted key {kid}")),
@@ -967,21 +1072,37 @@ impl Verifier {
                     ));
                 }
                 Some((ti, tk)) => {
-                    if let Err(why) = tk.valid_at(body.issued_at) {
+                    // An undated endorsement (made before endorsements signed
+                    // their time) is taken at the anchor's time.
+                    let signed_at = times.get(i).copied().flatten();
+                    let at = signed_at.unwrap_or(body.issued_at);
+                    if at < body.issued_at {
+                        notes.push(format!(
+                            "endorsement by {} is dated {}, before the anchor",
+                            ti.id,
+                            format_time(at)
+                        ));
+                    } else if let Err(why) = tk.valid_at(at) {
                         notes.push(format!("endorsement by {}: {why}", ti.id));
                     } else if !verified(i, &tk.key) {
                         notes.push(format!("endorsement by {} does not verify", ti.id));
-                    } else if endorsers.iter().any(|p| p.id == ti.id) {
-                        notes.push(format!("{} endorsed more than once; counted once", ti.id));
                     } else {
-                        endorsers.push(Party {
-                            id: ti.id.clone(),
-                            name: Some(ti.name.clone()),
+                        endorsements.push(Endorsement {
+                            party: Party {
+                                id: ti.id.clone(),
+                                name: Some(ti.name.clone()),
+                            },
+                            from: at.saturating_sub(MAX_CLOCK_SKEW),
+                            signed_at,
+                            until: tk.revoked_at,
                         });
                     }
                 }
             }
         }
+        let all_count = endorsements.iter().fold((0, u64::MAX), |(lo, hi), e| {
+            (lo.max(e.from), hi.min(e.until.unwrap_or(u64::MAX)))
+        });
         let nodes = merkle::VerifiedNodes::with_budget(
             body.root,
             body.tree_size,
@@ -993,10 +1114,14 @@ impl Verifier {
             issuer_check,
             issuer,
             issuer_kinds,
-            endorsers,
+            endorsements,
             endorsement_notes: notes,
+            all_count,
+            endorsers: Vec::new(),
             per_kind: Vec::new(),
         };
+        let (endorsers, notes) = eval.endorsers_at(all_count.0);
+        eval.endorsers.clone_from(&endorsers);
         eval.per_kind = body
             .kinds
             .iter()
@@ -1004,7 +1129,7 @@ impl Verifier {
                 (
                     kind.clone(),
                     Self::authorization_check(&eval, &body.issuer, kind),
-                    self.endorsement_check(&eval, kind),
+                    self.endorsement_check(&endorsers, &notes, kind),
                 )
             })
             .collect();
@@ -1056,12 +1181,13 @@ impl Verifier {
         }
     }
 
-    /// Check 6: the anchor's valid endorsements against the policy for `kind`.
-    fn endorsement_check(&self, eval: &AnchorEval, kind: &str) -> Check {
-        let notes = if eval.endorsement_notes.is_empty() {
+    /// Check 6: the endorsements that count against the policy for `kind`;
+    /// `notes` say why others do not.
+    fn endorsement_check(&self, endorsers: &[Party], notes: &[String], kind: &str) -> Check {
+        let notes = if notes.is_empty() {
             String::new()
         } else {
-            format!(" ({})", eval.endorsement_notes.join("; "))
+            format!(" ({})", notes.join("; "))
         };
         match self
             .trust
@@ -1075,8 +1201,7 @@ impl Verifier {
                 format!("no endorsement policy for `{kind}`{notes}"),
             ),
             Some(ep) => {
-                let counted: Vec<&str> = eval
-                    .endorsers
+                let counted: Vec<&str> = endorsers
                     .iter()
                     .filter(|p| ep.from.contains(&p.id))
                     .map(|p| p.id.as_str())
@@ -1147,7 +1272,12 @@ impl Verifier {
         let mut lists = Vec::with_capacity(bundle.status.len());
         for (i, s) in bundle.status.iter().enumerate() {
             match self.status_eval(s) {
-                Ok(l) => lists.push(l),
+                Ok(l) => {
+                    // a genuine list usable now joins what the verifier knows
+                    // (already done for every input of a verify_map call)
+                    let _ = self.known.absorb(&l, now);
+                    lists.push(l);
+                }
                 Err(e) => {
                     return Self::format_failure(format!("status list {i}: {e}"), e.code(), now);
                 }
@@ -1232,30 +1362,51 @@ impl Verifier {
             }
         });
 
-        // 4. issuer signature (cached per anchor)
-        checks.push(eval.issuer_check.clone());
+        // 4. issuer signature (cached per anchor), and the anchor's time
+        checks.push(if body.issued_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            Check::new(
+                CheckCode::IssuerSignature,
+                Outcome::Failed,
+                "issued_in_future",
+                format!(
+                    "the anchor claims to be issued at {}, after the verification time {}",
+                    format_time(body.issued_at),
+                    format_time(now)
+                ),
+            )
+        } else {
+            eval.issuer_check.clone()
+        });
 
         // 5. authorization and 6. endorsements: worked out per kind when the
-        // anchor was first seen.
+        // anchor was first seen, for times at which every endorsement counts.
         let policy = self.trust.policy(&header.kind);
-        let (authorization, endorsements) =
+        let all_count = eval.all_count.0 <= now && now < eval.all_count.1;
+        let (authorization, endorsements, endorsers) =
             match eval.per_kind.iter().find(|(kind, ..)| *kind == header.kind) {
-                Some((_, a, e)) if header.issuer == body.issuer => (a.clone(), e.clone()),
-                _ => (
-                    Self::authorization_check(&eval, &header.issuer, &header.kind),
-                    self.endorsement_check(&eval, &header.kind),
-                ),
+                Some((_, a, e)) if header.issuer == body.issuer && all_count => {
+                    (a.clone(), e.clone(), eval.endorsers.clone())
+                }
+                _ => {
+                    let (parties, notes) = eval.endorsers_at(now);
+                    (
+                        Self::authorization_check(&eval, &header.issuer, &header.kind),
+                        self.endorsement_check(&parties, &notes, &header.kind),
+                        parties,
+                    )
+                }
             };
         checks.push(authorization);
         checks.push(endorsements);
 
         // 7. status
-        let (status_check, status_infos) = self.check_status(
-            &eval,
+        let (status_check, status_infos) = known_status::check_status(
+            &self.known,
+            body,
             &lists,
             bundle.proof.leaf_index,
             now,
-            policy.is_some_and(|p| p.require_status),
+            policy,
         );
         checks.push(status_check);
 
@@ -1361,7 +1512,7 @@ impl Verifier {
             }),
             disclosed,
             issuer: Some(eval.issuer.clone()),
-            endorsers: eval.endorsers.clone(),
+            endorsers,
             anchor: Some(AnchorInfo {
                 id: eval.anchor.id(),
                 batch: body.batch.clone(),
@@ -1379,166 +1530,9 @@ impl Verifier {
         if let Some(e) = self.status_lists.get(bytes) {
             return Ok(e);
         }
-        let list = StatusList::from_bytes(bytes)?;
-        let trusted = self.status_list_trusted(&list);
-        let eval = Arc::new(StatusEval {
-            list: Arc::new(list),
-            trusted,
-        });
+        let eval = Arc::new(StatusEval::decode(&self.trust, bytes)?);
         self.status_lists.insert(Arc::clone(&eval));
         Ok(eval)
-    }
-
-    fn check_status(
-        &self,
-        eval: &AnchorEval,
-        lists: &[Arc<StatusEval>],
-        leaf: u64,
-        now: u64,
-        required: bool,
-    ) -> (Check, Vec<StatusInfo>) {
-        let body = eval.anchor.body();
-        let fail = |code, reason: String| {
-            (
-                Check::new(CheckCode::Status, Outcome::Failed, code, reason),
-                Vec::new(),
-            )
-        };
-        // Validate what the bundle carries and remember the newest.
-        for e in lists {
-            let b = e.list.body();
-            if b.issuer != body.issuer || b.batch != body.batch || b.root != body.root {
-                return fail(
-                    "status_wrong_batch",
-                    format!(
-                        "a status list is for batch `{}` of `{}`, not this certificate's batch",
-                        b.batch, b.issuer
-                    ),
-                );
-            }
-            if let Err(why) = &e.trusted {
-                return fail(
-                    "status_bad_signature",
-                    format!("{} list refused: {why}", b.purpose.as_str()),
-                );
-            }
-            self.remember_status(Arc::clone(&e.list));
-        }
-        let mut infos = Vec::new();
-        let mut notes = Vec::new();
-        let mut outcome = Outcome::Passed;
-        let mut code = "ok";
-        let mut any = false;
-        for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-            let k: StatusKey = (body.issuer.clone(), body.batch.clone(), body.root, purpose);
-            let Some(newest) = lock(&self.status_seen).get(&k).cloned() else {
-                continue;
-            };
-            any = true;
-            let b = newest.body();
-            if let Some(carried) = lists
-                .iter()
-                .map(|e| &e.list)
-                .find(|l| l.body().purpose == purpose)
-                && carried.body().epoch < b.epoch
-            {
-                notes.push(format!(
-                    "the bundle carried {} list epoch {}, a newer epoch {} is known and was used",
-                    purpose.as_str(),
-                    carried.body().epoch,
-                    b.epoch
-                ));
-            }
-            let fresh_until = b.issued_at.saturating_add(b.ttl);
-            let bit = b.get(leaf);
-            infos.push(StatusInfo {
-                purpose,
-                epoch: b.epoch,
-                issued_at: b.issued_at,
-                fresh_until,
-                set: bit,
-            });
-            match bit {
-                Some(true) => {
-                    outcome = Outcome::Failed;
-                    code = if purpose == StatusPurpose::Revocation {
-                        "revoked"
-                    } else {
-                        "suspended"
-                    };
-                    notes.push(format!(
-                        "{} per {} list epoch {} of {}",
-                        if purpose == StatusPurpose::Revocation {
-                            "revoked"
-                        } else {
-                            "suspended"
-                        },
-                        purpose.as_str(),
-                        b.epoch,
-                        format_time(b.issued_at)
-                    ));
-                }
-                None => {
-                    if outcome != Outcome::Failed {
-                        outcome = Outcome::Indeterminate;
-                        code = "status_not_covering";
-                    }
-                    notes.push(format!(
-                        "the {} list does not cover leaf {leaf}",
-                        purpose.as_str()
-                    ));
-                }
-                Some(false) if now > fresh_until => {
-                    if outcome != Outcome::Failed {
-                        outcome = Outcome::Indeterminate;
-                        code = "stale_status";
-                    }
-                    notes.push(format!(
-                        "the {} list (epoch {}) was fresh until {} and is stale",
-                        purpose.as_str(),
-                        b.epoch,
-                        format_time(fresh_until)
-                    ));
-                }
-                Some(false) => notes.push(format!(
-                    "not {} per list epoch {} (fresh until {})",
-                    if purpose == StatusPurpose::Revocation {
-                        "revoked"
-                    } else {
-                        "suspended"
-                    },
-                    b.epoch,
-                    format_time(fresh_until)
-                )),
-            }
-        }
-        if !any {
-            return if required {
-                (
-                    Check::new(
-                        CheckCode::Status,
-                        Outcome::Indeterminate,
-                        "status_missing",
-                        "the policy requires a status list and none is available",
-                    ),
-                    infos,
-                )
-            } else {
-                (
-                    Check::new(
-                        CheckCode::Status,
-                        Outcome::Skipped,
-                        "no_status",
-                        "no status list presented",
-                    ),
-                    infos,
-                )
-            };
-        }
-        (
-            Check::new(CheckCode::Status, outcome, code, notes.join("; ")),
-            infos,
-        )
     }
 
     fn check_ledger(
@@ -1981,7 +1975,9 @@ mod tests {
         let mut batch = issuer
             .issue("b", &certs, &IssueOptions::at(sample::JAN_1_2024 + 86_400))
             .unwrap();
-        batch.endorse(&t.key).unwrap();
+        batch
+            .endorse(&t.key, batch.anchor().body().issued_at)
+            .unwrap();
         let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
         let v = Verifier::new(trust);
         let now = sample::JAN_1_2024 + 2 * 86_400;

@@ -70,7 +70,8 @@ fn endorsed(batch: &str, n: u64) -> IssuedBatch {
     let mut b = scjgj()
         .issue(batch, &licenses(n), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     b
 }
 
@@ -445,7 +446,8 @@ fn issuer_not_authorized_or_unknown() {
     let mut b = Issuer::new(authority("cn.beijing.tax"), "cn.beijing.tax")
         .issue("tax-lic", &licenses(2), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.gaj")).unwrap();
+    b.endorse(&authority("cn.beijing.gaj"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
     assert_check(
@@ -459,7 +461,8 @@ fn issuer_not_authorized_or_unknown() {
     let mut b = Issuer::new(SigningKey::from_seed(&[0x66; 32]), "cn.example.rogue")
         .issue("rogue", &licenses(2), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -478,7 +481,8 @@ fn issuer_not_authorized_or_unknown() {
     let mut b = Issuer::new(SigningKey::from_seed(&[0x67; 32]), "cn.beijing.scjgj")
         .issue("spoof", &licenses(1), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -494,7 +498,10 @@ fn issuer_not_authorized_or_unknown() {
 #[test]
 fn duplicate_and_self_endorsements_count_once_or_not_at_all() {
     let mut b = endorsed("dup", 2);
-    assert!(b.endorse(&authority("cn.beijing.tax")).is_err());
+    assert!(
+        b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+            .is_err()
+    );
     // the issuer's own second key as an "endorsement"
     let second = SigningKey::from_seed(&[0x24; 32]);
     let mut d = doc();
@@ -509,7 +516,7 @@ fn duplicate_and_self_endorsements_count_once_or_not_at_all() {
     let mut b = scjgj()
         .issue("self", &licenses(2), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&second).unwrap();
+    b.endorse(&second, b.anchor().body().issued_at).unwrap();
     let r = verifier_with(d).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -532,7 +539,11 @@ fn many_untrusted_endorsers_do_not_count() {
         .issue("untrusted", &licenses(2), &IssueOptions::at(ISSUED))
         .unwrap();
     for s in 0x70..0x78u8 {
-        b.endorse(&SigningKey::from_seed(&[s; 32])).unwrap();
+        b.endorse(
+            &SigningKey::from_seed(&[s; 32]),
+            b.anchor().body().issued_at,
+        )
+        .unwrap();
     }
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
@@ -604,7 +615,7 @@ fn older_clean_status_list_after_newer_revocation_is_still_revoked() {
         "ok",
     );
     // learned out of band (downloaded from the issuer)
-    v.add_status_list(&newer).unwrap();
+    v.add_status_list(&newer, NOW).unwrap();
     let r = v.verify(&clean.to_bytes(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
     assert!(
@@ -615,7 +626,7 @@ fn older_clean_status_list_after_newer_revocation_is_still_revoked() {
     );
     // an older list handed in out of band does not replace the newer one
     let older = clean.status[0].clone();
-    v.add_status_list(&older).unwrap();
+    v.add_status_list(&older, NOW).unwrap();
     assert_check(
         &v.verify(&clean.to_bytes(), NOW),
         CheckCode::Status,
@@ -679,7 +690,7 @@ fn status_list_signed_by_someone_else() {
         );
         assert_eq!(
             verifier()
-                .add_status_list(list.to_bytes())
+                .add_status_list(list.to_bytes(), NOW)
                 .unwrap_err()
                 .code(),
             "untrusted_status_list"
@@ -870,7 +881,7 @@ fn status_bits_decompression_bomb() {
     let mut normal = body.clone();
     normal.bits = vec![0; 1];
     verifier()
-        .add_status_list(&cose_sign1(&normal.to_vec(), &key))
+        .add_status_list(&cose_sign1(&normal.to_vec(), &key), NOW)
         .unwrap();
     let list = cose_sign1(&body.to_vec(), &key);
     assert!(list.len() < 8 * 1024, "{}", list.len());
@@ -888,7 +899,7 @@ fn status_bits_decompression_bomb() {
     );
     assert_eq!(
         verifier()
-            .add_status_list(list.to_bytes())
+            .add_status_list(list.to_bytes(), NOW)
             .unwrap_err()
             .code(),
         "too_large"
@@ -1020,7 +1031,8 @@ fn unicode_normalization_variants_are_different_values() {
     let mut b = scjgj()
         .issue("nfc", &certs, &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let good = b.bundle(0, Some(&["name", "uscc"])).unwrap();
     assert_eq!(
         verifier().verify(&good.to_bytes(), NOW).verdict,

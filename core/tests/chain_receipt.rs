@@ -42,7 +42,7 @@ fn batch(tag: &str) -> IssuedBatch {
     let mut b = Issuer::new(key, "cn.beijing.scjgj")
         .issue(tag, &certs, &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&tax).unwrap();
+    b.endorse(&tax, b.anchor().body().issued_at).unwrap();
     b
 }
 

@@ -78,11 +78,15 @@ fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
 fn thousand_licenses_and_hundred_titles_endorsed_disclosed_valid() {
     let v = verifier();
     let mut lic = issue("cn.beijing.scjgj", &licenses(1000));
-    lic.endorse(&authority("cn.beijing.tax")).unwrap();
-    lic.endorse(&authority("cn.beijing.gaj")).unwrap();
+    lic.endorse(&authority("cn.beijing.tax"), lic.anchor().body().issued_at)
+        .unwrap();
+    lic.endorse(&authority("cn.beijing.gaj"), lic.anchor().body().issued_at)
+        .unwrap();
     let mut tit = issue("cn.beijing.ghzrzyw", &titles(100));
-    tit.endorse(&authority("cn.beijing.tax")).unwrap();
-    tit.endorse(&authority("cn.beijing.zjw")).unwrap();
+    tit.endorse(&authority("cn.beijing.tax"), tit.anchor().body().issued_at)
+        .unwrap();
+    tit.endorse(&authority("cn.beijing.zjw"), tit.anchor().body().issued_at)
+        .unwrap();
 
     let mut all = Vec::new();
     for i in 0..lic.len() {
@@ -122,7 +126,8 @@ fn thousand_licenses_and_hundred_titles_endorsed_disclosed_valid() {
 #[test]
 fn holder_discloses_fewer_fields_and_it_still_verifies() {
     let mut b = issue("cn.beijing.ghzrzyw", &titles(5));
-    b.endorse(&authority("cn.beijing.zjw")).unwrap();
+    b.endorse(&authority("cn.beijing.zjw"), b.anchor().body().issued_at)
+        .unwrap();
     let full = b.bundle(3, None).unwrap();
     let small = full.with_fewer_fields(&["location"]).unwrap();
     assert_eq!(small.header, full.header);
@@ -140,7 +145,8 @@ fn wrong_key_fails_issuer_signature() {
     let mut b = Issuer::new(SigningKey::from_seed(&[0x99; 32]), "cn.beijing.scjgj")
         .issue("x", &licenses(3), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_eq!(r.verdict, Verdict::Invalid);
     assert_check(
@@ -153,7 +159,8 @@ fn wrong_key_fails_issuer_signature() {
     let mut b = Issuer::new(authority("cn.beijing.ghzrzyw"), "cn.beijing.scjgj")
         .issue("x", &licenses(3), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -166,7 +173,8 @@ fn wrong_key_fails_issuer_signature() {
 #[test]
 fn key_outside_window_or_revoked_fails() {
     let mut b = issue("cn.beijing.scjgj", &licenses(3));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let bytes = b.bundle(0, None).unwrap().to_bytes();
     for (field, value, code) in [
         ("not_before", "2024-06-01T00:00:00Z", "key_not_valid"),
@@ -203,7 +211,8 @@ fn unauthorized_kind_fails_authorization() {
         .unwrap()
         .kinds = vec!["real_estate_title".into()];
     let mut b = issue("cn.beijing.scjgj", &licenses(2));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier_with(doc).verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -225,9 +234,14 @@ fn endorsements_missing_untrusted_or_duplicate() {
         "endorsements_missing",
     );
     // an endorsement by an untrusted department does not count
-    b.endorse(&SigningKey::from_seed(&[0x77; 32])).unwrap();
+    b.endorse(
+        &SigningKey::from_seed(&[0x77; 32]),
+        b.anchor().body().issued_at,
+    )
+    .unwrap();
     // nor one by a trusted department not named in the policy
-    b.endorse(&authority("cn.beijing.gaj")).unwrap();
+    b.endorse(&authority("cn.beijing.gaj"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -255,8 +269,9 @@ fn endorsements_missing_untrusted_or_duplicate() {
     tax.keys.push(k2);
     let v = verifier_with(doc);
     let mut b = issue("cn.beijing.ghzrzyw", &titles(2));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
-    b.endorse(&second_tax).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
+    b.endorse(&second_tax, b.anchor().body().issued_at).unwrap();
     let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -270,7 +285,8 @@ fn endorsements_missing_untrusted_or_duplicate() {
             .reason
             .contains("counted once")
     );
-    b.endorse(&authority("cn.beijing.zjw")).unwrap();
+    b.endorse(&authority("cn.beijing.zjw"), b.anchor().body().issued_at)
+        .unwrap();
     let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
 }
@@ -282,7 +298,8 @@ fn revoked_suspended_reinstated_and_stale() {
     let mut b = issuer
         .issue("b", &titles(20), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     issuer
         .update_status(
             &mut b,
@@ -349,7 +366,8 @@ fn status_required_but_missing_is_indeterminate() {
     let mut doc = demo_trust_doc(None);
     doc.policies[1].require_status = true;
     let mut b = issue("cn.beijing.scjgj", &licenses(2));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier_with(doc).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(
         &r,
@@ -369,7 +387,8 @@ fn status_list_of_another_batch_fails() {
     let mut other = issuer
         .issue("other", &licenses(4), &IssueOptions::at(ISSUED))
         .unwrap();
-    a.endorse(&authority("cn.beijing.tax")).unwrap();
+    a.endorse(&authority("cn.beijing.tax"), a.anchor().body().issued_at)
+        .unwrap();
     let list = issuer
         .update_status(&mut other, StatusPurpose::Revocation, &[], ISSUED, 86_400)
         .unwrap()
@@ -387,7 +406,8 @@ fn expired_and_not_yet_valid() {
     certs[0].valid_until = Some(ISSUED + 10);
     certs[1].valid_from = NOW + 1000;
     let mut b = issue("cn.beijing.scjgj", &certs);
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
     assert_check(&r, CheckCode::Validity, Outcome::Failed, "expired");
     let r = verifier().verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
@@ -414,7 +434,8 @@ fn schema_violation_at_verify_time() {
         .with_registry(lax)
         .issue("x", &certs, &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let r = verifier().verify(&b.bundle(0, Some(&["uscc"])).unwrap().to_bytes(), NOW);
     assert_check(&r, CheckCode::Schema, Outcome::Failed, "schema_violation");
     assert!(r.check(CheckCode::Schema).unwrap().reason.contains("uscc"));
@@ -423,7 +444,8 @@ fn schema_violation_at_verify_time() {
 #[test]
 fn integrity_and_inclusion_failures() {
     let mut b = issue("cn.beijing.scjgj", &licenses(9));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let good = b.bundle(4, None).unwrap();
     // altered value
     let mut t = good.clone();
@@ -566,7 +588,8 @@ fn batch_record_round_trip() {
     let mut b = issuer
         .issue("rt", &titles(7), &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     issuer
         .update_status(&mut b, StatusPurpose::Revocation, &[(2, true)], ISSUED, 600)
         .unwrap();
@@ -584,7 +607,8 @@ fn batch_record_round_trip() {
 #[test]
 fn every_bit_flip_is_never_valid_and_never_panics() {
     let mut b = issue("cn.beijing.scjgj", &licenses(3));
-    b.endorse(&authority("cn.beijing.tax")).unwrap();
+    b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     let bundle = b.bundle(1, Some(&["name", "uscc"])).unwrap().to_bytes();
     let v = verifier();
     assert_eq!(v.verify(&bundle, NOW).verdict, Verdict::Valid);
@@ -613,7 +637,8 @@ fn parallel_issuance_keeps_salts_distinct_and_problems_in_order() {
         decoys: 2,
     };
     let mut a = issuer.issue("par-a", &certs, &opts).unwrap();
-    a.endorse(&authority("cn.beijing.tax")).unwrap();
+    a.endorse(&authority("cn.beijing.tax"), a.anchor().body().issued_at)
+        .unwrap();
     let b = issuer.issue("par-b", &certs, &opts).unwrap();
     let mut salts = std::collections::HashSet::new();
     for r in a.records() {
@@ -674,7 +699,8 @@ fn batched_anchor_signatures_agree_with_one_by_one() {
                 &IssueOptions::at(ISSUED),
             )
             .unwrap();
-        b.endorse(&authority("cn.beijing.tax")).unwrap();
+        b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+            .unwrap();
         for i in 0..3 {
             let mut bundle = b.bundle(i, Some(&["name"])).unwrap();
             if k == 7 {

@@ -227,7 +227,9 @@ fn bundle_receipt_is_checked_by_the_verifier() {
             &IssueOptions::at(now),
         )
         .unwrap();
-    batch.endorse(&auths[2].key).unwrap();
+    batch
+        .endorse(&auths[2].key, batch.anchor().body().issued_at)
+        .unwrap();
     l.append(&anchor("before")).unwrap();
     let receipt = l.append(batch.anchor().to_bytes()).unwrap();
     l.append(&anchor("after")).unwrap();

@@ -33,7 +33,7 @@ fn check_status(b64: &str) -> Result<String, String> {
     let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).map_err(|e| e.to_string())?;
     let verifier = Verifier::new(trust);
     verifier
-        .add_status_list(&bytes)
+        .add_status_list(&bytes, now_unix())
         .map_err(|e| format!("{} ({})", e, e.code()))?;
     let list = StatusList::from_bytes(&bytes).map_err(|e| e.to_string())?;
     let b = list.body();
@@ -101,4 +101,11 @@ fn ledger_vectors() -> Result<String, String> {
     drop(ledger);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out.to_string())
+}
+
+/// The current time, Unix seconds.
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

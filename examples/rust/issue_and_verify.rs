@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut batch = issuer.issue("2024-05-30-001", &titles, &IssueOptions::at(issued_at))?;
 
     // 2. The housing commission co-signs the same anchor (an endorsement).
-    batch.endorse(&key_of("cn.beijing.zjw")?)?;
+    batch.endorse(&key_of("cn.beijing.zjw")?, batch.anchor().body().issued_at)?;
 
     // 3. The holder of title 7 shows a bank only the location and the holders.
     let bundle = batch.bundle(7, Some(&["location", "right_holders"]))?;

@@ -95,7 +95,8 @@ pub fn batch() -> &'static IssuedBatch {
                 },
             )
             .expect("issue");
-        b.endorse(&authority("cn.beijing.tax")).expect("endorse");
+        b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
+            .expect("endorse");
         issuer
             .update_status(
                 &mut b,
@@ -387,7 +388,7 @@ pub fn status_list(data: &[u8]) {
         );
     }
     let v = verifier();
-    let _ = v.add_status_list(data);
+    let _ = v.add_status_list(data, NOW);
     let mut b = bundle().clone();
     b.status = vec![data.to_vec()];
     let r = v.verify_bundle(&b, NOW);

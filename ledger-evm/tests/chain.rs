@@ -123,7 +123,8 @@ fn batch(tag: &str, n: u64) -> IssuedBatch {
     let mut b = Issuer::new(key("cn.beijing.scjgj"), "cn.beijing.scjgj")
         .issue(tag, &certs, &IssueOptions::at(ISSUED))
         .unwrap();
-    b.endorse(&key("cn.beijing.tax")).unwrap();
+    b.endorse(&key("cn.beijing.tax"), b.anchor().body().issued_at)
+        .unwrap();
     b
 }
 
@@ -433,6 +434,7 @@ fn the_same_anchor_twice_is_refused() {
             .find(|x| x.id == "cn.beijing.gaj")
             .unwrap()
             .key,
+        a2.anchor().body().issued_at,
     )
     .unwrap();
     assert_ne!(a2.anchor().to_bytes(), a.anchor().to_bytes());
