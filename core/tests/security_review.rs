@@ -1,0 +1,854 @@
+//! Regression tests for the defects an adversarial review of the release
+//! found (SECURITY.md §3): each reproduces the attack as a holder of a
+//! bundle, or of one compromised and revoked key, would mount it, and
+//! asserts that it now fails safe.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use certanchor::cbor::Writer;
+use certanchor::keys::SigningKey;
+use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
+use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
+use certanchor::trust::{KeyEntry, TrustStoreDoc, format_time};
+use certanchor::verify::{MAX_ANCHOR_CACHE_BYTES, MAX_STATUS_CACHE_BYTES, MAX_STATUS_TTL};
+use certanchor::{
+    Anchor, Bundle, CheckCode, IssueOptions, IssuedBatch, Issuer, Outcome, Report, TrustStore,
+    Verdict, Verifier,
+};
+
+const ISSUED: u64 = JAN_1_2024 + 86_400 * 150;
+const NOW: u64 = ISSUED + 3600;
+const TTL: u64 = 86_400;
+const LICENSE: usize = 1; // demo_trust_doc's policy for business_license
+
+fn authority(id: &str) -> SigningKey {
+    demo_authorities()
+        .into_iter()
+        .find(|a| a.id == id)
+        .unwrap()
+        .key
+}
+
+fn verifier_with(doc: TrustStoreDoc) -> Verifier {
+    Verifier::new(TrustStore::from_doc(doc).unwrap())
+}
+
+/// The demo store with a policy that requires status for licenses.
+fn status_doc() -> TrustStoreDoc {
+    let mut d = demo_trust_doc(None);
+    assert_eq!(d.policies[LICENSE].kind, "business_license");
+    d.policies[LICENSE].require_status = true;
+    d
+}
+
+fn scjgj() -> Issuer {
+    Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
+}
+
+/// Licenses by the market regulator, endorsed by the tax bureau, with both
+/// status lists published (all clear).
+fn batch(name: &str, n: u64) -> IssuedBatch {
+    let certs: Vec<_> = (0..n).map(sample::business_license).collect();
+    let mut b = scjgj()
+        .issue(name, &certs, &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax"), ISSUED + 60)
+        .unwrap();
+    for p in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        scjgj().update_status(&mut b, p, &[], ISSUED, TTL).unwrap();
+    }
+    b
+}
+
+#[track_caller]
+fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
+    let ch = r.check(c).unwrap();
+    assert_eq!(
+        (ch.outcome, ch.code),
+        (o, code),
+        "{}: {}",
+        c.as_str(),
+        ch.reason
+    );
+}
+
+fn purpose_of(list: &[u8]) -> StatusPurpose {
+    StatusList::from_bytes(list).unwrap().body().purpose
+}
+
+/// The bundle of `index` without its list of `purpose`.
+fn stripped(b: &IssuedBatch, index: usize, purpose: StatusPurpose) -> Vec<u8> {
+    let mut bundle = b.bundle(index, None).unwrap();
+    let before = bundle.status.len();
+    bundle.status.retain(|l| purpose_of(l) != purpose);
+    assert_eq!(bundle.status.len(), before - 1);
+    bundle.to_bytes()
+}
+
+// ------------------------------------------------- 1. a stripped status list
+
+/// Defect 1: a revoked title whose revocation list was removed from its
+/// bundle (the suspension list kept) verified valid under `require_status`.
+#[test]
+fn stripping_the_revocation_list_is_not_valid() {
+    let mut b = batch("strip-rev", 8);
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Revocation,
+            &[(4, true)],
+            ISSUED + 10,
+            TTL,
+        )
+        .unwrap();
+    let full = b.bundle(4, None).unwrap().to_bytes();
+    let bytes = stripped(&b, 4, StatusPurpose::Revocation);
+    let r = verifier_with(status_doc()).verify(&bytes, NOW);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "status_missing",
+    );
+    assert!(
+        r.check(CheckCode::Status)
+            .unwrap()
+            .reason
+            .contains("revocation")
+    );
+    assert_eq!(r.verdict, Verdict::Indeterminate);
+    // with the list, it is revoked; a verifier that saw it keeps it
+    let v = verifier_with(status_doc());
+    assert_check(
+        &v.verify(&full, NOW),
+        CheckCode::Status,
+        Outcome::Failed,
+        "revoked",
+    );
+    assert_check(
+        &v.verify(&bytes, NOW),
+        CheckCode::Status,
+        Outcome::Failed,
+        "revoked",
+    );
+    // without require_status, the stripped bundle has no revocation to show
+    // and is not indeterminate, exactly as a bundle with no lists at all
+    let r = verifier_with(demo_trust_doc(None)).verify(&bytes, NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+}
+
+/// The mirror case: a seized (suspended) title without its suspension list.
+#[test]
+fn stripping_the_suspension_list_is_not_valid() {
+    let mut b = batch("strip-susp", 8);
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Suspension,
+            &[(3, true)],
+            ISSUED + 10,
+            TTL,
+        )
+        .unwrap();
+    let bytes = stripped(&b, 3, StatusPurpose::Suspension);
+    let r = verifier_with(status_doc()).verify(&bytes, NOW);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "status_missing",
+    );
+    assert!(
+        r.check(CheckCode::Status)
+            .unwrap()
+            .reason
+            .contains("suspension")
+    );
+    // a policy naming revocation alone (an issuer that publishes no
+    // suspension lists) is satisfied by the revocation list
+    let mut d = status_doc();
+    d.policies[LICENSE].status_purposes = Some(vec!["revocation".into()]);
+    let r = verifier_with(d).verify(&bytes, NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+    // the full bundle is suspended under either policy
+    let r = verifier_with(status_doc()).verify(&b.bundle(3, None).unwrap().to_bytes(), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "suspended");
+}
+
+#[test]
+fn status_purposes_are_checked_when_the_store_loads() {
+    for (purposes, require, ok) in [
+        (Some(vec!["revocation".to_owned()]), true, true),
+        (
+            Some(vec!["suspension".to_owned(), "revocation".to_owned()]),
+            true,
+            true,
+        ),
+        (Some(vec![]), true, false),
+        (
+            Some(vec!["revocation".to_owned(), "revocation".to_owned()]),
+            true,
+            false,
+        ),
+        (Some(vec!["seizure".to_owned()]), true, false),
+        (Some(vec!["revocation".to_owned()]), false, false),
+    ] {
+        let mut d = demo_trust_doc(None);
+        d.policies[LICENSE].require_status = require;
+        d.policies[LICENSE].status_purposes = purposes.clone();
+        let r = TrustStore::from_doc(d);
+        assert_eq!(r.is_ok(), ok, "{purposes:?} {require}");
+        if let Err(e) = r {
+            assert_eq!(e.code(), "invalid_policy");
+        }
+    }
+    for (ttl, ok) in [
+        (Some(1), true),
+        (Some(MAX_STATUS_TTL), true),
+        (Some(0), false),
+        (Some(MAX_STATUS_TTL + 1), false),
+    ] {
+        let mut d = demo_trust_doc(None);
+        d.policies[LICENSE].max_status_ttl = ttl;
+        assert_eq!(TrustStore::from_doc(d).is_ok(), ok, "{ttl:?}");
+    }
+}
+
+// ------------------------------------------------- 3. sticky status lists
+
+/// The market regulator's first key, revoked (stolen), and its second key.
+fn rotated_doc(revoked_at: u64) -> (TrustStoreDoc, SigningKey) {
+    let mut d = status_doc();
+    let second = SigningKey::from_seed(&[0x5c; 32]);
+    let iss = d
+        .issuers
+        .iter_mut()
+        .find(|i| i.id == "cn.beijing.scjgj")
+        .unwrap();
+    iss.keys[0].revoked_at = Some(format_time(revoked_at));
+    iss.keys.push(KeyEntry {
+        public_key: second.public_key().to_base64(),
+        not_before: format_time(ISSUED),
+        not_after: None,
+        revoked_at: None,
+    });
+    (d, second)
+}
+
+fn list(
+    b: &IssuedBatch,
+    purpose: StatusPurpose,
+    epoch: u64,
+    at: u64,
+    ttl: u64,
+    set: &[u64],
+    key: &SigningKey,
+) -> Vec<u8> {
+    let a = b.anchor().body();
+    let mut body = StatusListBody::new(
+        &a.issuer,
+        &a.batch,
+        a.root,
+        purpose,
+        epoch,
+        at,
+        ttl,
+        a.tree_size,
+    );
+    for i in set {
+        body.set(*i, true).unwrap();
+    }
+    StatusList::sign(&body, key).unwrap().to_bytes().to_vec()
+}
+
+fn with_lists(b: &IssuedBatch, index: usize, lists: &[Vec<u8>]) -> Vec<u8> {
+    let mut bundle = b.bundle(index, None).unwrap();
+    bundle.status = lists.to_vec();
+    bundle.to_bytes()
+}
+
+/// Defect 3: a key revoked at T signs a clean list dated before T with the
+/// largest epoch and a ttl of 2^40 s. It must not override the genuine,
+/// newer list, whether that list comes out of band or in another bundle,
+/// and must not make a revoked title valid by itself.
+#[test]
+fn a_revoked_keys_backdated_list_does_not_stick() {
+    let b = batch("sticky", 8);
+    let revoked_at = ISSUED + 100;
+    let (d, second) = rotated_doc(revoked_at);
+    let stolen = authority("cn.beijing.scjgj");
+    let forged_rev = list(
+        &b,
+        StatusPurpose::Revocation,
+        u64::MAX,
+        ISSUED + 50,
+        1 << 40,
+        &[],
+        &stolen,
+    );
+    let forged_susp = list(
+        &b,
+        StatusPurpose::Suspension,
+        u64::MAX,
+        ISSUED + 50,
+        1 << 40,
+        &[],
+        &stolen,
+    );
+    let genuine_rev = list(
+        &b,
+        StatusPurpose::Revocation,
+        2,
+        ISSUED + 200,
+        TTL,
+        &[1],
+        &second,
+    );
+    let genuine_susp = list(
+        &b,
+        StatusPurpose::Suspension,
+        2,
+        ISSUED + 200,
+        TTL,
+        &[],
+        &second,
+    );
+    let attack = with_lists(&b, 1, &[forged_rev.clone(), forged_susp.clone()]);
+
+    // alone: the forged lists are not used (their key is revoked now)
+    let v = verifier_with(d.clone());
+    let r = v.verify(&attack, NOW);
+    assert_ne!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "status_key_not_valid",
+    );
+    assert_eq!(
+        v.add_status_list(&forged_rev, NOW).unwrap_err().code(),
+        "untrusted_status_list"
+    );
+    // the genuine list handed in out of band (`verify --status`) wins
+    let v = verifier_with(d.clone());
+    v.add_status_list(&genuine_rev, NOW).unwrap();
+    assert_check(
+        &v.verify(&attack, NOW),
+        CheckCode::Status,
+        Outcome::Failed,
+        "revoked",
+    );
+    // in a bulk run, another holder's bundle with the genuine lists revokes
+    // title 1 everywhere, and the forged bundles change nothing for others
+    let honest = with_lists(&b, 2, &[genuine_rev.clone(), genuine_susp.clone()]);
+    let mut inputs = vec![attack.clone(); 300];
+    inputs.insert(150, honest.clone());
+    let reports = verifier_with(d.clone()).verify_many(&inputs, NOW);
+    for (i, r) in reports.iter().enumerate() {
+        if i == 150 {
+            assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+        } else {
+            assert_check(r, CheckCode::Status, Outcome::Failed, "revoked");
+        }
+    }
+    // before the revocation of the key, its list was genuine and is used
+    let r = verifier_with(d).verify(&attack, ISSUED + 60);
+    assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
+}
+
+/// A list from the future is refused, in a bundle and out of band.
+#[test]
+fn a_list_from_the_future_is_refused() {
+    let b = batch("future-list", 4);
+    let key = authority("cn.beijing.scjgj");
+    let future = list(&b, StatusPurpose::Revocation, 9, NOW + 3600, TTL, &[], &key);
+    let r = verifier_with(status_doc()).verify(&with_lists(&b, 0, &[future.clone()]), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "status_future");
+    assert_eq!(
+        verifier_with(status_doc())
+            .add_status_list(&future, NOW)
+            .unwrap_err()
+            .code(),
+        "untrusted_status_list"
+    );
+    // within the clock skew it is accepted
+    let soon = list(&b, StatusPurpose::Revocation, 9, NOW + 60, TTL, &[], &key);
+    let soon_s = list(&b, StatusPurpose::Suspension, 9, NOW + 60, TTL, &[], &key);
+    let r = verifier_with(status_doc()).verify(&with_lists(&b, 0, &[soon, soon_s]), NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+}
+
+/// A list's ttl counts up to the library's cap, or the policy's lower one.
+#[test]
+fn ttl_is_capped() {
+    let b = batch("ttl-cap", 4);
+    let key = authority("cn.beijing.scjgj");
+    let lists = [
+        list(&b, StatusPurpose::Revocation, 5, ISSUED, 1 << 40, &[], &key),
+        list(&b, StatusPurpose::Suspension, 5, ISSUED, 1 << 40, &[], &key),
+    ];
+    let bytes = with_lists(&b, 0, &lists);
+    let fresh = verifier_with(status_doc()).verify(&bytes, ISSUED + MAX_STATUS_TTL);
+    assert_check(&fresh, CheckCode::Status, Outcome::Passed, "ok");
+    assert_eq!(fresh.status[0].fresh_until, ISSUED + MAX_STATUS_TTL);
+    let r = verifier_with(status_doc()).verify(&bytes, ISSUED + MAX_STATUS_TTL + 1);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "stale_status",
+    );
+    let mut d = status_doc();
+    d.policies[LICENSE].max_status_ttl = Some(3600);
+    let r = verifier_with(d).verify(&bytes, ISSUED + 3601);
+    assert_check(
+        &r,
+        CheckCode::Status,
+        Outcome::Indeterminate,
+        "stale_status",
+    );
+}
+
+/// An epoch is an order among lists of one time, not a jump: a list with
+/// the largest epoch and an earlier time is older than a later list.
+#[test]
+fn the_later_list_wins_whatever_its_epoch() {
+    let b = batch("epoch-order", 4);
+    let key = authority("cn.beijing.scjgj");
+    let early_huge = list(
+        &b,
+        StatusPurpose::Suspension,
+        u64::MAX,
+        ISSUED + 10,
+        TTL,
+        &[1],
+        &key,
+    );
+    let later = list(
+        &b,
+        StatusPurpose::Suspension,
+        3,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    for order in [[&early_huge, &later], [&later, &early_huge]] {
+        let v = verifier_with(demo_trust_doc(None));
+        for l in order {
+            v.add_status_list(l, NOW).unwrap();
+        }
+        let r = v.verify(&with_lists(&b, 1, &[]), NOW);
+        assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
+        assert_eq!(r.status[0].epoch, 3);
+    }
+}
+
+/// Revocation is permanent for a verifier: a later clean list signed by a
+/// valid key does not lift it; suspension follows the newest list.
+#[test]
+fn revocations_are_monotonic_suspensions_are_not() {
+    let b = batch("monotonic", 4);
+    let key = authority("cn.beijing.scjgj");
+    let revokes = list(
+        &b,
+        StatusPurpose::Revocation,
+        2,
+        ISSUED + 10,
+        TTL,
+        &[1],
+        &key,
+    );
+    let clean = list(
+        &b,
+        StatusPurpose::Revocation,
+        3,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    let suspends = list(
+        &b,
+        StatusPurpose::Suspension,
+        2,
+        ISSUED + 10,
+        TTL,
+        &[1],
+        &key,
+    );
+    let lifts = list(
+        &b,
+        StatusPurpose::Suspension,
+        3,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    let v = verifier_with(demo_trust_doc(None));
+    for l in [&revokes, &clean] {
+        v.add_status_list(l, NOW).unwrap();
+    }
+    let r = v.verify(&with_lists(&b, 1, &[clean.clone()]), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
+    let v = verifier_with(demo_trust_doc(None));
+    for l in [&suspends, &lifts] {
+        v.add_status_list(l, NOW).unwrap();
+    }
+    let r = v.verify(&with_lists(&b, 1, &[]), NOW);
+    assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
+}
+
+// ------------------------------------------------- 4. late endorsements
+
+/// Defect 4: `endorse` run today with a tax key revoked last year, on last
+/// year's anchor. The endorsement signs today's time (or a back-dated one);
+/// neither counts once the key is revoked.
+#[test]
+fn an_endorsement_by_a_revoked_key_does_not_count() {
+    let certs: Vec<_> = (0..4).map(sample::business_license).collect();
+    let mut b = scjgj()
+        .issue("late-endorse", &certs, &IssueOptions::at(ISSUED))
+        .unwrap();
+    let tax = authority("cn.beijing.tax");
+    let revoked_at = ISSUED + 86_400 * 30;
+    let mut d = demo_trust_doc(None);
+    d.issuers
+        .iter_mut()
+        .find(|i| i.id == "cn.beijing.tax")
+        .unwrap()
+        .keys[0]
+        .revoked_at = Some(format_time(revoked_at));
+    let today = revoked_at + 86_400 * 300;
+    for at in [today, ISSUED + 60] {
+        let mut late = b.clone();
+        late.endorse(&tax, at).unwrap();
+        let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_bytes(), today);
+        assert_check(
+            &r,
+            CheckCode::Endorsements,
+            Outcome::Failed,
+            "endorsements_missing",
+        );
+        assert!(r.endorsers.is_empty());
+    }
+    // dated after the revocation, it does not count even before it was known
+    let mut late = b.clone();
+    late.endorse(&tax, today).unwrap();
+    let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_bytes(), today);
+    assert!(
+        r.check(CheckCode::Endorsements)
+            .unwrap()
+            .reason
+            .contains("revoked")
+    );
+    // an endorsement made in time counts until the revocation
+    b.endorse(&tax, ISSUED + 60).unwrap();
+    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let v = verifier_with(d);
+    assert_check(
+        &v.verify(&bytes, revoked_at - 1),
+        CheckCode::Endorsements,
+        Outcome::Passed,
+        "ok",
+    );
+    assert_check(
+        &v.verify(&bytes, revoked_at),
+        CheckCode::Endorsements,
+        Outcome::Failed,
+        "endorsements_missing",
+    );
+    assert_check(
+        &v.verify(&bytes, revoked_at - 1),
+        CheckCode::Endorsements,
+        Outcome::Passed,
+        "ok",
+    );
+}
+
+/// An endorsement dated in the future does not count before its time.
+#[test]
+fn an_endorsement_from_the_future_does_not_count_yet() {
+    let certs: Vec<_> = (0..2).map(sample::business_license).collect();
+    let mut b = scjgj()
+        .issue("future-endorse", &certs, &IssueOptions::at(ISSUED))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax"), NOW + 86_400)
+        .unwrap();
+    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let v = verifier_with(demo_trust_doc(None));
+    let r = v.verify(&bytes, NOW);
+    assert_check(
+        &r,
+        CheckCode::Endorsements,
+        Outcome::Failed,
+        "endorsements_missing",
+    );
+    assert!(
+        r.check(CheckCode::Endorsements)
+            .unwrap()
+            .reason
+            .contains("in the future")
+    );
+    assert_eq!(v.verify(&bytes, NOW + 86_400).verdict, Verdict::Valid);
+    // an endorsement can never predate its anchor
+    assert!(
+        b.clone()
+            .endorse(&authority("cn.beijing.gaj"), ISSUED - 1)
+            .is_err()
+    );
+}
+
+// ------------------------------------------------- 5. status-cache memory
+
+/// Defect 5: bundles carrying unsigned lists whose bits inflate to 2 MiB
+/// each drove a verifier to gigabytes. Untrusted lists are never inflated,
+/// and every cache is bounded in bytes.
+#[test]
+fn junk_status_lists_cost_their_bytes_only() {
+    let b = batch("junk", 4);
+    let junk_key = SigningKey::from_seed(&[0x99; 32]);
+    let a = b.anchor().body();
+    // 2 MiB of zeros, compressed once (about 2 KB)
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, &vec![0u8; MAX_STATUS_BITS]).unwrap();
+    let bits = z.finish().unwrap();
+    let inputs: Vec<Vec<u8>> = (0..200u64)
+        .map(|i| {
+            let lists = (0..4u64)
+                .map(|j| {
+                    let mut w = Writer::new();
+                    w.map(9);
+                    w.text("v");
+                    w.uint(1);
+                    w.text("ttl");
+                    w.uint(TTL);
+                    w.text("bits");
+                    w.bytes(&bits);
+                    w.text("root");
+                    w.bytes(a.root.as_bytes());
+                    w.text("batch");
+                    w.text(&a.batch);
+                    w.text("epoch");
+                    w.uint(i * 4 + j);
+                    w.text("issuer");
+                    w.text(&a.issuer);
+                    w.text("purpose");
+                    w.text("revocation");
+                    w.text("issued_at");
+                    w.uint(ISSUED);
+                    cose_sign1(&w.into_bytes(), &junk_key)
+                })
+                .collect::<Vec<_>>();
+            with_lists(&b, 0, &lists)
+        })
+        .collect();
+    // each is a well-formed list that inflates to 2 MiB
+    let one = StatusList::from_bytes(&Bundle::from_bytes(&inputs[0]).unwrap().status[0]).unwrap();
+    assert_eq!(one.body().bits.len(), MAX_STATUS_BITS);
+    let v = verifier_with(status_doc());
+    for r in v.verify_many(&inputs, NOW) {
+        assert_check(
+            &r,
+            CheckCode::Status,
+            Outcome::Failed,
+            "status_bad_signature",
+        );
+    }
+    // 800 lists that would inflate to 1.6 GiB: held as their encodings only
+    let held = v.memory_bytes();
+    let encoded: usize = inputs.iter().map(Vec::len).sum();
+    assert!(
+        held < 4 * encoded,
+        "{held} bytes held for {encoded} bytes of input"
+    );
+    assert!(held <= MAX_ANCHOR_CACHE_BYTES + MAX_STATUS_CACHE_BYTES);
+    assert!(v.status_lists().is_empty());
+}
+
+// ------------------------------------------------- 6. order and threads
+
+/// Defect 6: `[old3]*N + [new5] + [old3]*N`, where `new5` carries the newer
+/// list that revokes title 3: every `old3` is revoked, in any order and on
+/// any number of threads.
+#[test]
+fn verdicts_do_not_depend_on_order_or_threads() {
+    let mut b = batch("order", 8);
+    let old3 = b.bundle(3, None).unwrap().to_bytes();
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Revocation,
+            &[(3, true)],
+            ISSUED + 30,
+            TTL,
+        )
+        .unwrap();
+    let new5 = b.bundle(5, None).unwrap().to_bytes();
+    let n = 1500;
+    let mut inputs = vec![old3.clone(); 2 * n];
+    inputs.insert(n, new5.clone());
+    let orders: Vec<Vec<Vec<u8>>> = vec![
+        inputs.clone(),
+        inputs.iter().rev().cloned().collect(),
+        std::iter::once(new5.clone())
+            .chain(vec![old3.clone(); 2 * n])
+            .collect(),
+        vec![old3.clone(); 2 * n]
+            .into_iter()
+            .chain(std::iter::once(new5.clone()))
+            .collect(),
+    ];
+    for threads in [1, 2, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for input in &orders {
+            let v = verifier_with(status_doc());
+            let verdicts = pool
+                .install(|| v.verify_map(input, NOW, |r| (r.verdict, r.certificate.map(|c| c.id))));
+            for (verdict, id) in verdicts {
+                let expect = if id == Some(sample::business_license(5).id) {
+                    Verdict::Valid
+                } else {
+                    Verdict::Invalid
+                };
+                assert_eq!(verdict, expect, "{threads} threads");
+            }
+        }
+    }
+}
+
+// ------------------------------------------------- also refused
+
+/// An anchor that claims to be issued in the future fails its signature check.
+#[test]
+fn an_anchor_from_the_future_is_refused() {
+    let certs: Vec<_> = (0..2).map(sample::business_license).collect();
+    let mut b = scjgj()
+        .issue("future-anchor", &certs, &IssueOptions::at(NOW + 3600))
+        .unwrap();
+    b.endorse(&authority("cn.beijing.tax"), NOW + 3600).unwrap();
+    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let r = verifier_with(demo_trust_doc(None)).verify(&bytes, NOW);
+    assert_check(
+        &r,
+        CheckCode::IssuerSignature,
+        Outcome::Failed,
+        "issued_in_future",
+    );
+    let r = verifier_with(demo_trust_doc(None)).verify(&bytes, NOW + 3600 - 200);
+    assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
+}
+
+/// A report names a trusted issuer only when its signature verified;
+/// otherwise the claimed id stands alone, unverified.
+#[test]
+fn issuer_name_only_for_a_verified_signature() {
+    let b = batch("name", 2);
+    let genuine =
+        verifier_with(demo_trust_doc(None)).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    assert!(genuine.issuer.as_ref().unwrap().name.is_some());
+    // the same anchor payload signed by an impostor who claims the id
+    let impostor = SigningKey::from_seed(&[0x42; 32]);
+    let forged = Anchor::sign(b.anchor().body(), &impostor).unwrap();
+    let mut bundle: Bundle = b.bundle(0, None).unwrap();
+    bundle.anchor = forged.to_bytes().to_vec();
+    let r = verifier_with(demo_trust_doc(None)).verify(&bundle.to_bytes(), NOW);
+    assert_check(
+        &r,
+        CheckCode::IssuerSignature,
+        Outcome::Failed,
+        "unknown_key",
+    );
+    let issuer = r.issuer.unwrap();
+    assert_eq!(issuer.id, "cn.beijing.scjgj");
+    assert_eq!(issuer.name, None);
+}
+
+/// A COSE_Sign1 status list signed by `key`, built by hand (RFC 9052 §4.4).
+fn cose_sign1(payload: &[u8], key: &SigningKey) -> Vec<u8> {
+    let mut p = Writer::new();
+    p.map(3);
+    p.uint(1);
+    p.int(-8);
+    p.uint(3);
+    p.text(certanchor::status::STATUS_CONTENT_TYPE);
+    p.uint(4);
+    p.bytes(key.public_key().key_id().as_bytes());
+    let protected = p.into_bytes();
+    let mut tbs = Writer::new();
+    tbs.array(4);
+    tbs.text("Signature1");
+    tbs.bytes(&protected);
+    tbs.bytes(&[]);
+    tbs.bytes(payload);
+    let sig = key.sign(&tbs.into_bytes());
+    let mut w = Writer::new();
+    w.tag(18);
+    w.array(4);
+    w.bytes(&protected);
+    w.map(0);
+    w.bytes(payload);
+    w.bytes(&sig);
+    w.into_bytes()
+}
+
+/// Pickling's core: a verifier's accepted lists, exported and added to a
+/// fresh verifier, give the same verdicts.
+#[test]
+fn status_lists_export_and_rebuild() {
+    let mut b = batch("export", 8);
+    let key = authority("cn.beijing.scjgj");
+    let revokes = list(
+        &b,
+        StatusPurpose::Revocation,
+        2,
+        ISSUED + 10,
+        TTL,
+        &[1],
+        &key,
+    );
+    let clean_later = list(
+        &b,
+        StatusPurpose::Revocation,
+        3,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Suspension,
+            &[(2, true)],
+            ISSUED + 5,
+            TTL,
+        )
+        .unwrap();
+    let v = verifier_with(status_doc());
+    v.add_status_list(&revokes, NOW).unwrap();
+    v.add_status_list(&clean_later, NOW).unwrap();
+    let _ = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let exported = v.status_lists();
+    // the newest revocation list, the older one whose revocation it lacks,
+    // and the newest suspension list
+    assert_eq!(exported.len(), 3);
+    let copy = verifier_with(status_doc());
+    for l in &exported {
+        copy.add_status_list(l, NOW).unwrap();
+    }
+    assert_eq!(copy.status_lists(), exported);
+    for i in 0..8 {
+        let bare = with_lists(&b, i, &[]);
+        assert_eq!(v.verify(&bare, NOW), copy.verify(&bare, NOW), "leaf {i}");
+    }
+}
