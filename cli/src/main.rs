@@ -179,7 +179,7 @@ fn main() {
                     serde_json::json!({"error": {"code": e.code, "message": e.message}})
                 );
             } else {
-                eprintln!("error: {}", e.message);
+                eprintln!("error: {e}");
             }
             2
         }
