@@ -73,7 +73,14 @@ fn line(r: &Report, check: &str) -> String {
     r.checks
         .iter()
         .find(|c| c.check.as_str() == check)
-        .map(|c| format!("{} — {} [{}]", c.outcome.as_str(), c.reason, c.code))
+        .map(|c| {
+            format!(
+                "{} — {} [{}]",
+                c.outcome.as_str(),
+                certanchor::display::escape_text(&c.reason),
+                c.code
+            )
+        })
         .unwrap_or_default()
 }
 

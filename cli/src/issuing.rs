@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use certanchor::display::{escape, escape_text};
 use certanchor::input::{InputFormat, read_certificates};
 use certanchor::keys::{PublicKey, SigningKey};
 use certanchor::ledger::Ledger as _;
@@ -265,10 +266,10 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
         println!(
             "issued {} certificates in batch `{}`\n  root      {}\n  anchor id {}\n  files     {}/anchor.cose, batch.cbor (private, 0600), bundles/0..{}.cab",
             body.tree_size,
-            body.batch,
+            escape(&body.batch),
             body.root,
             batch.anchor().id(),
-            a.out.display(),
+            util::show_path(&a.out),
             batch.len().saturating_sub(1)
         );
         if let Some(r) = &receipt {
@@ -287,10 +288,12 @@ fn report_problems(
         util::print_json(&json!({"problems": problems.iter().map(|(l, f, r)| json!({
             "line": l, "field": f, "reason": r})).collect::<Vec<_>>()}));
     } else {
+        let place = util::show_path(input);
         for (line, field, reason) in &problems {
+            let reason = escape_text(reason);
             match field {
-                Some(f) => eprintln!("{}:{line}: field `{f}`: {reason}", input.display()),
-                None => eprintln!("{}:{line}: {reason}", input.display()),
+                Some(f) => eprintln!("{place}:{line}: field `{}`: {reason}", escape(f)),
+                None => eprintln!("{place}:{line}: {reason}"),
             }
         }
     }
@@ -443,7 +446,11 @@ pub fn disclose(
             &json!({"out": out, "disclosed": smaller.disclosed.iter().map(|d| &d.name).collect::<Vec<_>>()}),
         );
     } else {
-        println!("wrote {} disclosing {}", out.display(), fields.join(", "));
+        println!(
+            "wrote {} disclosing {}",
+            util::show_path(out),
+            escape_text(&fields.join(", "))
+        );
     }
     Ok(0)
 }

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use certanchor::display::escape_text;
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::merkle::leaf_hash;
 use certanchor::note::{self, NoteVerifier};
@@ -309,8 +310,14 @@ pub fn run_note(cmd: NoteCommand, json: bool) -> Result<i32, CliError> {
             if json {
                 util::print_json(&json!({"text": opened.text, "verified_by": opened.verified_by}));
             } else {
-                print!("{}", opened.text);
-                eprintln!("verified by {}", opened.verified_by.join(", "));
+                // the note's lines, each escaped: a note may hold bidi controls
+                for line in opened.text.lines() {
+                    println!("{}", escape_text(line));
+                }
+                eprintln!(
+                    "verified by {}",
+                    escape_text(&opened.verified_by.join(", "))
+                );
             }
             Ok(0)
         }

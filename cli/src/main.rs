@@ -185,7 +185,7 @@ fn main() {
                     serde_json::json!({"error": {"code": e.code, "message": e.message}})
                 );
             } else {
-                eprintln!("error: {}", e.message);
+                eprintln!("error: {e}");
             }
             2
         }

@@ -114,7 +114,11 @@ fn save(path: &Path, doc: TrustStoreDoc, json: bool, what: &str) -> Result<i32, 
     if json {
         util::print_json(&json!({"trust": path, "changed": what}));
     } else {
-        println!("{}: {what}", path.display());
+        println!(
+            "{}: {}",
+            util::show_path(path),
+            certanchor::display::escape_text(what)
+        );
     }
     Ok(0)
 }

@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use certanchor::display;
 use certanchor::keys::SigningKey;
 use certanchor::{Bundle, DecodeError};
 
@@ -30,6 +31,14 @@ impl CliError {
             code: self.code,
             message: format!("{place}: {}", self.message),
         }
+    }
+}
+
+/// The message for people: escaped and capped, since it may quote input
+/// ([`certanchor::display::escape_text`]). `--json` prints `message` exactly.
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&display::escape_text(&self.message))
     }
 }
 
@@ -149,6 +158,66 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, CliError> {
 /// Prints JSON.
 pub fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+/// A path for people: escaped like any untrusted text (a file name can hold
+/// control characters), but not capped short.
+pub fn show_path(p: &Path) -> String {
+    display::escape_text(&p.to_string_lossy()).into_owned()
+}
+
+/// A JSON value for people, laid out as `serde_json::to_string_pretty` does,
+/// but every key through [`display::escape`] and every string through
+/// [`display::escape_text`]: a value with clean strings reads exactly as its
+/// pretty JSON. `--json` output never goes through this.
+pub fn human_json(v: &serde_json::Value) -> String {
+    fn quoted(out: &mut String, escaped: &str) {
+        // Writing to a String cannot fail.
+        let _ = display::write_quoted(out, escaped);
+    }
+    fn pad(out: &mut String, depth: usize) {
+        out.extend(std::iter::repeat_n("  ", depth));
+    }
+    fn write(out: &mut String, v: &serde_json::Value, depth: usize) {
+        use serde_json::Value as J;
+        match v {
+            J::Null | J::Bool(_) | J::Number(_) => out.push_str(&v.to_string()),
+            J::String(s) => quoted(out, &display::escape_text(s)),
+            J::Array(a) if a.is_empty() => out.push_str("[]"),
+            J::Object(o) if o.is_empty() => out.push_str("{}"),
+            J::Array(a) => {
+                out.push_str("[\n");
+                for (i, item) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    pad(out, depth + 1);
+                    write(out, item, depth + 1);
+                }
+                out.push('\n');
+                pad(out, depth);
+                out.push(']');
+            }
+            J::Object(o) => {
+                out.push_str("{\n");
+                for (i, (k, item)) in o.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(",\n");
+                    }
+                    pad(out, depth + 1);
+                    quoted(out, &display::escape(k));
+                    out.push_str(": ");
+                    write(out, item, depth + 1);
+                }
+                out.push('\n');
+                pad(out, depth);
+                out.push('}');
+            }
+        }
+    }
+    let mut out = String::new();
+    write(&mut out, v, 0);
+    out
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).

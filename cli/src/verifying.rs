@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
+use certanchor::display;
 use certanchor::schema::SchemaRegistry;
 use certanchor::status::StatusList;
 use certanchor::{Anchor, Bundle, IssuedBatch, Outcome, Report, TrustStore, Verdict, Verifier};
@@ -65,38 +66,18 @@ pub fn exit_code(v: Verdict) -> i32 {
     }
 }
 
-/// The human report, with Chinese labels for known fields.
+/// The human report: the verdict banner, then the report's fields with
+/// Chinese labels for known fields, every string from the bundle or the
+/// trust store escaped and capped ([`certanchor::display`]).
 pub fn render_report(r: &Report, registry: &SchemaRegistry) -> String {
-    let mut out = String::new();
     let banner = match r.verdict {
         Verdict::Valid => "VALID 有效",
         Verdict::Invalid => "INVALID 无效",
         Verdict::Indeterminate => "INDETERMINATE 待定",
     };
-    out.push_str(&format!("{banner}\n"));
-    let text = r.to_string();
-    // the library's report without its first line (the verdict) and its disclosed block
-    let body: Vec<&str> = text
-        .lines()
-        .skip(1)
-        .take_while(|l| *l != "disclosed:")
-        .collect();
-    for l in body {
-        out.push_str(l);
-        out.push('\n');
-    }
-    if !r.disclosed.is_empty() {
-        out.push_str("disclosed:\n");
-        let schema = r.certificate.as_ref().and_then(|c| registry.get(&c.kind));
-        for (k, v) in &r.disclosed {
-            let label = schema
-                .and_then(|s| s.field(k))
-                .and_then(|f| f.label_zh.clone())
-                .map(|l| format!(" {l}"))
-                .unwrap_or_default();
-            out.push_str(&format!("  {k}{label}: {}\n", v.to_json()));
-        }
-    }
+    let mut out = format!("{banner}\n");
+    // Writing to a String cannot fail.
+    let _ = display::write_report_body(&mut out, r, Some(registry));
     out
 }
 
@@ -240,6 +221,7 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
         if !by_code.is_empty() {
             println!("\n{:<40} {:>10}", "check/code", "bundles");
             for (code, n) in &by_code {
+                let code = display::escape(code);
                 println!("{code:<40} {n:>10}");
             }
         }
@@ -321,11 +303,8 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
     if json {
         util::print_json(&json!({"type": kind, "value": value}));
     } else {
-        println!("{kind}: {}", path.display());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        println!("{kind}: {}", util::show_path(path));
+        println!("{}", util::human_json(&value));
     }
     Ok(0)
 }

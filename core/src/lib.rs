@@ -9,6 +9,7 @@ pub mod cbor;
 pub mod certificate;
 mod civil;
 mod cose;
+pub mod display;
 pub mod error;
 mod hash;
 pub mod input;

@@ -1791,44 +1791,13 @@ fn list_or_none(v: &[&str]) -> String {
 }
 
 impl std::fmt::Display for Report {
-    /// A plain-text report for people: verdict, certificate, checks, disclosed fields.
+    /// A plain-text report for people: a `verdict: VALID` line (`INVALID`,
+    /// `INDETERMINATE`), then certificate, issuer, endorsers, every check and
+    /// the disclosed fields, each untrusted string escaped and capped
+    /// ([`crate::display::write_report_body`]).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "verdict: {}", self.verdict.as_str().to_uppercase())?;
-        if let Some(c) = &self.certificate {
-            writeln!(f, "certificate: {} ({})", c.id, c.kind)?;
-        }
-        if let Some(i) = &self.issuer {
-            writeln!(
-                f,
-                "issuer: {} [{}]",
-                i.name.as_deref().unwrap_or("(untrusted)"),
-                i.id
-            )?;
-        }
-        if !self.endorsers.is_empty() {
-            let names: Vec<String> = self
-                .endorsers
-                .iter()
-                .map(|p| format!("{} [{}]", p.name.as_deref().unwrap_or("?"), p.id))
-                .collect();
-            writeln!(f, "endorsed by: {}", names.join(", "))?;
-        }
-        for c in &self.checks {
-            let mark = match c.outcome {
-                Outcome::Passed => "ok  ",
-                Outcome::Failed => "FAIL",
-                Outcome::Indeterminate => "??  ",
-                Outcome::Skipped => "--  ",
-            };
-            writeln!(f, "  [{mark}] {:<16} {}", c.check.as_str(), c.reason)?;
-        }
-        if !self.disclosed.is_empty() {
-            writeln!(f, "disclosed:")?;
-            for (k, v) in &self.disclosed {
-                writeln!(f, "  {k}: {}", v.to_json())?;
-            }
-        }
-        Ok(())
+        crate::display::write_report_body(f, self, None)
     }
 }
 
