@@ -45,20 +45,6 @@ fn timed_verify_map(v: &Verifier, bundles: &[Vec<u8>], now: u64) -> (f64, usize)
     )
 }
 
-/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
-fn peak_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|kb| kb.parse::<u64>().ok())
-            })
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
 pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let say = |s: String| {
@@ -107,7 +93,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         .collect();
     pb.finish_and_clear();
     // peak memory of the generated input alone (issuance adds to it)
-    let input_rss = peak_rss();
+    let input_rss = util::peak_rss();
     let issuer = Issuer::new(market.key.clone(), market.id);
     let options = IssueOptions::at(sample::JAN_1_2024 + 86_400);
     let t = Instant::now();
@@ -122,7 +108,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     let mut batch = issuer.issue("bench", &certs, &options)?;
     let issue_repeat_s = t.elapsed().as_secs_f64();
     // peak memory up to here: generating the input and issuing (no disk)
-    let issue_rss = peak_rss();
+    let issue_rss = util::peak_rss();
     batch.endorse(&tax.key, batch.anchor().body().issued_at)?;
     drop(certs);
     say(format!(
@@ -234,7 +220,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
             "some benchmark bundles did not verify",
         ));
     }
-    let rss = peak_rss();
+    let rss = util::peak_rss();
     say(format!(
         "verify: warm {warm:.0}/s/core ({:.1}% of SHA-256 rate), cold {cold:.0}/s/core ({:.2}x Ed25519 verify rate; {signatures} signatures each: {:.2}x per signature), all {cores} cores {many:.0}/s",
         100.0 * warm / sha256_per_s,

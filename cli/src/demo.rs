@@ -317,6 +317,26 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         line(&r, "status")
     ));
     summary.push(json!({"case": "suspended on seizure", "verdict": r.verdict.as_str()}));
+    // the seller strips the revocation list from title 42's bundle (keeping
+    // the suspension list and the ledger receipt) and shows it at another bank
+    let mut stripped = bundle(&tit, &tit_rc, 42, None)?;
+    stripped.status.retain(|l| {
+        certanchor::status::StatusList::from_bytes(l)
+            .is_ok_and(|s| s.body().purpose != StatusPurpose::Revocation)
+    });
+    let r = Verifier::new(trust.clone()).verify(&stripped.to_bytes(), now + 180);
+    say(format!(
+        "   The seller strips the revocation list from title 42's bundle and shows it at another bank: {}\n   status: {}",
+        verdict_word(r.verdict),
+        line(&r, "status")
+    ));
+    summary.push(json!({"case": "revocation list stripped", "verdict": r.verdict.as_str()}));
+    if r.verdict == Verdict::Valid {
+        return Err(CliError::new(
+            "demo_failed",
+            "a sold title without its revocation list verified valid",
+        ));
+    }
     // the holder replays the old bundle (with the older, clean status list)
     let r = verifier.verify(&full.to_bytes(), now + 200);
     say(format!(

@@ -239,3 +239,17 @@ pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
 pub fn bundle_path(dir: &Path, n: usize) -> PathBuf {
     dir.join("bundles").join(format!("{n}.cab"))
 }
+
+/// Peak resident set size in bytes (Linux `VmHWM`), 0 where unknown.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<u64>().ok())
+            })
+        })
+        .map_or(0, |kb| kb * 1024)
+}

@@ -165,6 +165,11 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
     let mut results: Vec<(Verdict, Vec<String>)> = Vec::with_capacity(inputs.len());
     let mut by_verdict: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    // Every status list any input carries is taken in first, so each
+    // verdict rests on the same state whatever chunk its input is in.
+    let all: Vec<&[u8]> = inputs.iter().map(|(_, b)| b.as_slice()).collect();
+    verifier.learn_status(&all, now);
+    drop(all);
     for chunk in inputs.chunks(1024) {
         let bytes: Vec<&[u8]> = chunk.iter().map(|(_, b)| b.as_slice()).collect();
         // each failed or indeterminate check as `check/code`, and whether it failed
@@ -208,6 +213,8 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
             "total": results.len(),
             "verdicts": by_verdict,
             "problems": by_code,
+            "verifier_memory_bytes": verifier.memory_bytes(),
+            "peak_rss_bytes": util::peak_rss(),
             "results": inputs.iter().zip(&results).map(|((name, _), (verdict, failed))| json!({
                 "input": name, "verdict": verdict.as_str(), "failed": failed,
             })).collect::<Vec<_>>(),

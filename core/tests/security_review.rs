@@ -367,7 +367,8 @@ fn a_list_from_the_future_is_refused() {
     let b = batch("future-list", 4);
     let key = authority("cn.beijing.scjgj");
     let future = list(&b, StatusPurpose::Revocation, 9, NOW + 3600, TTL, &[], &key);
-    let r = verifier_with(status_doc()).verify(&with_lists(&b, 0, &[future.clone()]), NOW);
+    let r =
+        verifier_with(status_doc()).verify(&with_lists(&b, 0, std::slice::from_ref(&future)), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "status_future");
     assert_eq!(
         verifier_with(status_doc())
@@ -495,7 +496,7 @@ fn revocations_are_monotonic_suspensions_are_not() {
     for l in [&revokes, &clean] {
         v.add_status_list(l, NOW).unwrap();
     }
-    let r = v.verify(&with_lists(&b, 1, &[clean.clone()]), NOW);
+    let r = v.verify(&with_lists(&b, 1, std::slice::from_ref(&clean)), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
     let v = verifier_with(demo_trust_doc(None));
     for l in [&suspends, &lifts] {
