@@ -183,7 +183,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         (trust.to_json() + "\n").as_bytes(),
         false,
     )?;
-    say("1. Five offices made keys; trust.json trusts them, requires 2 endorsements (tax + housing) for titles,\n   1 (tax or public security) for licenses, a fresh status list for titles, and a ledger receipt.".into());
+    say("1. Five offices made keys; trust.json trusts them, requires 2 endorsements (tax + housing) for titles,\n   1 (tax or public security) for licenses, fresh revocation and suspension lists for titles, and a ledger receipt.".into());
 
     // 2. Issue.
     let scjgj = office(&offices, "cn.beijing.scjgj")?;

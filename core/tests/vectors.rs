@@ -1,5 +1,7 @@
 //! Checks the cross-language vectors in `tests/vectors/bundles.json` (also
-//! read by the Python and WASM suites).
+//! read by the Python and WASM suites), and `bundles-undated-endorsements.json`:
+//! the same cases as generated before endorsements signed their time, which
+//! must keep their verdicts.
 
 #![allow(
     clippy::unwrap_used,
@@ -13,8 +15,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use certanchor::{Anchor, TrustStore, Verifier, keys::PublicKey};
 use serde_json::Value as J;
 
-fn vectors() -> J {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/bundles.json");
+const FILES: [&str; 2] = ["bundles.json", "bundles-undated-endorsements.json"];
+
+fn vectors_in(file: &str) -> J {
+    let p = format!("{}/../tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 
@@ -24,7 +28,12 @@ fn verifier(v: &J) -> Verifier {
 
 #[test]
 fn every_case_gives_its_verdict_and_failing_check() {
-    let v = vectors();
+    for file in FILES {
+        every_case_in(&vectors_in(file));
+    }
+}
+
+fn every_case_in(v: &J) {
     let cases = v["cases"].as_array().unwrap();
     assert!(cases.len() >= 16);
     for c in cases {
@@ -35,7 +44,7 @@ fn every_case_gives_its_verdict_and_failing_check() {
             c["text"].as_str().unwrap().as_bytes().to_vec(),
         ] {
             // a fresh verifier per case: status lists seen earlier must not leak in
-            let r = verifier(&v).verify(&input, now);
+            let r = verifier(v).verify(&input, now);
             assert_eq!(
                 r.verdict.as_str(),
                 c["verdict"].as_str().unwrap(),
@@ -49,7 +58,7 @@ fn every_case_gives_its_verdict_and_failing_check() {
     }
     for c in v["malformed"].as_array().unwrap() {
         let input = B64.decode(c["bundle"].as_str().unwrap()).unwrap();
-        let r = verifier(&v).verify(&input, 0);
+        let r = verifier(v).verify(&input, 0);
         assert_eq!(r.verdict.as_str(), "invalid");
         assert_eq!(
             r.checks[0].code,
@@ -62,7 +71,28 @@ fn every_case_gives_its_verdict_and_failing_check() {
 
 #[test]
 fn anchors_list_their_signers_in_order() {
-    let v = vectors();
+    for file in FILES {
+        signers_in(&vectors_in(file), file);
+    }
+}
+
+#[test]
+fn endorsements_sign_their_time_except_in_the_undated_file() {
+    for (file, dated) in [(FILES[0], true), (FILES[1], false)] {
+        for a in vectors_in(file)["anchors"].as_array().unwrap() {
+            let anchor =
+                Anchor::from_bytes(&B64.decode(a["cose"].as_str().unwrap()).unwrap()).unwrap();
+            let times = anchor.signature_times();
+            assert_eq!(times[0], None, "the issuer's signature has no time");
+            assert!(
+                times[1..].iter().all(|t| t.is_some() == dated),
+                "{file}: {times:?}"
+            );
+        }
+    }
+}
+
+fn signers_in(v: &J, file: &str) {
     let keys: Vec<(String, PublicKey)> = v["authorities"]
         .as_array()
         .unwrap()
@@ -82,8 +112,8 @@ fn anchors_list_their_signers_in_order() {
                 .find(|(id, _)| id == signer.as_str().unwrap())
                 .unwrap()
                 .1;
-            assert_eq!(anchor.signer_key_ids()[i], key.key_id());
-            assert!(anchor.verify_signature(i, key));
+            assert_eq!(anchor.signer_key_ids()[i], key.key_id(), "{file}");
+            assert!(anchor.verify_signature(i, key), "{file}");
         }
     }
 }

@@ -42,7 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             decoys: 2,
         },
     )?;
-    tit.endorse(&key("cn.beijing.zjw")?, tit.anchor().body().issued_at)?;
+    tit.endorse(&key("cn.beijing.zjw")?, ISSUED + 600)?;
     land.update_status(
         &mut tit,
         StatusPurpose::Revocation,
@@ -62,8 +62,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut certs: Vec<_> = (0..6).map(sample::business_license).collect();
     certs[4].valid_until = Some(ISSUED + 60);
     let mut lic = market.issue("vectors-licenses", &certs, &IssueOptions::at(ISSUED))?;
-    lic.endorse(&key("cn.beijing.tax")?, lic.anchor().body().issued_at)?;
-    lic.endorse(&key("cn.beijing.gaj")?, lic.anchor().body().issued_at)?;
+    lic.endorse(&key("cn.beijing.tax")?, ISSUED + 600)?;
+    lic.endorse(&key("cn.beijing.gaj")?, ISSUED + 900)?;
     let unendorsed = market.issue("vectors-unendorsed", &certs[..2], &IssueOptions::at(ISSUED))?;
     let rogue = Issuer::new(SigningKey::from_seed(&[0x66; 32]), "cn.beijing.scjgj").issue(
         "vectors-rogue",
