@@ -171,6 +171,13 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     valid += ok;
     let (map, ok) = timed_verify_map(&Verifier::new(trust.clone()), &bundles, now);
     valid += ok;
+    // the pass verify_many and verify_map make first, taking in every
+    // status list the inputs carry (so no verdict depends on input order)
+    let learn_v = Verifier::new(trust.clone());
+    let t = Instant::now();
+    learn_v.learn_status(&bundles, now);
+    let learn = bundles.len() as f64 / t.elapsed().as_secs_f64();
+    drop(learn_v);
     // bundles of many different anchors (batches of 4): verify_many checks
     // their signatures in Ed25519 batches
     let small = (n / 4).clamp(1, 2_000);
@@ -237,6 +244,10 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         map / map_1
     ));
     say(format!(
+        "learn_status (verify_map's first pass): {cores} cores {learn:.0}/s, {:.1}% of a verify_map call's time",
+        100.0 * map / learn
+    ));
+    say(format!(
         "bundle: {full_len} bytes with all fields; CA1 text with 6 fields: {} characters, QR version {} at level M",
         qr_text.len(),
         qr_version.map_or_else(|| "?".to_owned(), |v| v.to_string())
@@ -260,6 +271,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         "verify_many_1core_per_s": many_1, "verify_many_scaling": many / many_1,
         "verify_map_1core_per_s": map_1, "verify_map_per_s": map,
         "verify_map_scaling": map / map_1,
+        "learn_status_per_s": learn, "learn_status_share_of_verify_map": map / learn,
         "verify_many_anchors_per_s_core": many_anchors,
         "bundle_bytes": full_len, "qr_text_chars_6_fields": qr_text.len(), "qr_version_6_fields_m": qr_version,
         "peak_rss_bytes": rss, "issue_peak_rss_bytes": issue_rss, "input_peak_rss_bytes": input_rss,
