@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Longer fuzzing runs: scripts/fuzz.sh [--minutes N | --seconds S] [--jobs J] [target ...]
-# Runs every target (or those named) for N minutes each (default 10), seeded
+# Longer fuzzing runs: scripts/fuzz.sh [--minutes N | --seconds S] [--runs R] [--jobs J] [target ...]
+# Runs every target (or those named) for N minutes each (default 10), or
+# until R executions when --runs is given (whichever comes first), seeded
 # from the committed corpus fuzz/corpus/<target> (read only); new inputs go
 # to fuzz/corpus-work/<target> (ignored by git; minimize and commit by hand). Crashes land in fuzz/artifacts/<target>/;
 # turn each into core/tests/fuzz-crashers/<target>/<defect> (see that README).
@@ -11,6 +12,7 @@ cd "$(dirname "$0")/.."
 minutes=10
 seconds=
 jobs=1
+runs=
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
     --minutes=*) minutes="${1#*=}"; shift ;;
     --seconds) seconds="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -40,7 +43,9 @@ summary=()
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t" "fuzz/corpus-work/$t"
   par=(); [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
-  echo "== $t: ${secs} s"
+  [ -n "$runs" ] && par+=(-runs="$runs")
+  echo "== $t: ${secs} s${runs:+ or $runs runs}"
+  t0=$(date +%s)
   log="$logdir/$t.log"
   if (cd fuzz && cargo +nightly fuzz run -a "$t" "corpus-work/$t" "corpus/$t" -- \
         -max_total_time="$secs" "${par[@]}" -timeout=10 -rss_limit_mb=2048 \
@@ -52,7 +57,7 @@ for t in "${targets[@]}"; do
   execs=$( (grep -ho 'stat::number_of_executed_units: *[0-9]*' "$log" fuzz/fuzz-*.log 2>/dev/null || true) \
           | awk '{s+=$2} END {print s+0}')
   cov=$( (grep -o 'cov: [0-9]*' "$log" || true) | tail -1 | awk '{print $2}')
-  summary+=("$(printf '%-18s %-5s %12s execs  cov %s' "$t" "$status" "$execs" "${cov:-?}")")
+  summary+=("$(printf '%-18s %-5s %12s execs  cov %-6s %6s s' "$t" "$status" "$execs" "${cov:-?}" "$(( $(date +%s) - t0 ))")")
   [ "$status" = ok ] || grep -m3 -E 'panicked|ERROR|SUMMARY|Test unit written' "$log" || true
   rm -f fuzz/fuzz-*.log
 done
