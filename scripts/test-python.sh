@@ -2,8 +2,9 @@
 # Python binding checks (bindings-python/): installs what is missing into the
 # repo-root venv, builds the extension with maturin (release, abi3), then runs
 # pytest (vectors, round trips, errors, pickling, threads, hypothesis, the
-# examples in examples/python/), mypy --strict on the examples and tests,
-# and stubtest on the package. Idempotent; exits non-zero on any failure.
+# security review's attacks (edited with cbor2, signed with cryptography),
+# the examples in examples/python/), mypy --strict on the examples and
+# tests, and stubtest on the package. Idempotent; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -15,10 +16,10 @@ trap 'rm -rf "$OUT"' EXIT
 
 step "venv and packages"
 [ -x "$PY" ] || python3 -m venv venv
-if ! "$PY" -c 'import maturin, pytest, mypy, hypothesis, pandas, pyarrow, tqdm, dask.dataframe, distributed' 2>/dev/null \
+if ! "$PY" -c 'import maturin, pytest, mypy, hypothesis, pandas, pyarrow, tqdm, dask.dataframe, distributed, cbor2, cryptography' 2>/dev/null \
    || ! "$PY" -m pip show -q pandas-stubs types-tqdm >/dev/null 2>&1; then
   "$PY" -m pip install -q maturin pytest mypy hypothesis pandas pandas-stubs pyarrow \
-    tqdm types-tqdm 'dask[dataframe,distributed]'
+    tqdm types-tqdm 'dask[dataframe,distributed]' cbor2 cryptography
 fi
 
 step "maturin develop --release"

@@ -42,7 +42,7 @@ def main() -> int:
         certs.setdefault(c["id"], c)
         i += 1
     batch = issuer.issue(list(certs.values()), "bench", issued_at=ISSUED_AT)
-    batch.endorse(sample.key("cn.beijing.tax"))
+    batch.endorse(sample.key("cn.beijing.tax"), at=ISSUED_AT)
     texts = [b.to_text() for b in batch.bundles(disclose=["name", "uscc", "registered_capital"])]
 
     trust = certanchor.TrustStore.from_json(sample.trust_json())

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::convert::{
     bundle_input, datetime_utc, json_text, json_to_py, outcome, repr_list, repr_str, time_arg,
@@ -16,8 +16,11 @@ use crate::error::IntoPyResult;
 use crate::trust::PyTrustStore;
 
 /// Verifies bundles against a trust store (DESIGN §8). Thread-safe;
-/// picklable (the trust store travels, status lists added with
-/// `add_status_list` and the signature cache do not).
+/// picklable: the trust store and every status list the verifier accepted
+/// (added with `add_status_list` or learned from verified bundles) travel,
+/// and the copy takes the lists in again as of the time it is unpickled
+/// (raising `VerifyError` if one is no longer usable); the signature cache
+/// does not travel.
 #[pyclass(frozen, module = "certanchor", name = "Verifier")]
 pub struct PyVerifier {
     inner: Arc<certanchor::Verifier>,
@@ -98,6 +101,9 @@ impl PyVerifier {
         let reports = match &bar {
             None => py.detach(|| v.verify_many(&items, now)),
             Some(bar) => {
+                // Every chunk's verdicts rest on the lists all inputs carry,
+                // as one call's do, not only on its own chunk's.
+                py.detach(|| v.learn_status(&items, now));
                 let mut out = Vec::with_capacity(items.len());
                 for chunk in items.chunks(PROGRESS_CHUNK) {
                     out.extend(py.detach(|| v.verify_many(chunk, now)));
@@ -126,8 +132,46 @@ impl PyVerifier {
         self.inner.add_status_list(data, now).py()
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (PyTrustStore,))> {
-        Ok((slf.get_type().into_any(), (slf.get().trust_store(),)))
+    /// The status lists this verifier has accepted (added with
+    /// `add_status_list` or learned from verified bundles), encoded and
+    /// sorted: enough to rebuild what it knows with `add_status_list` in
+    /// another verifier with the same trust store. Pickling carries them.
+    fn status_lists<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.inner
+            .status_lists()
+            .iter()
+            .map(|l| PyBytes::new(py, l))
+            .collect()
+    }
+
+    /// Bytes held by the verifier's caches and status memory (bounded by the
+    /// core; the verified Merkle nodes, bounded separately, are not counted).
+    fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
+    /// Pickles as the trust store and `{"status_lists": status_lists()}`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (PyTrustStore,), Bound<'py, PyDict>)> {
+        let state = PyDict::new(py);
+        state.set_item("status_lists", slf.get().status_lists(py))?;
+        Ok((slf.get_type().into_any(), (slf.get().trust_store(),), state))
+    }
+
+    /// Unpickling: takes in the pickled status lists as of the current
+    /// time; raises `VerifyError` (or `DecodeError`) if one is refused, so
+    /// that a copy never silently forgets a revocation.
+    fn __setstate__(&self, py: Python<'_>, state: &Bound<'_, PyDict>) -> PyResult<()> {
+        let Some(lists) = state.get_item("status_lists")? else {
+            return Ok(());
+        };
+        let lists: Vec<Vec<u8>> = lists.extract()?;
+        let now = time_arg(None)?;
+        let v = Arc::clone(&self.inner);
+        py.detach(|| lists.iter().try_for_each(|l| v.add_status_list(l, now)))
+            .py()
     }
 
     fn __repr__(&self) -> String {

@@ -62,7 +62,7 @@ def issue_titles(n: int = 8, batch: str = "py-titles-001") -> certanchor.IssuedB
     issued = issuer.issue(
         [sample.real_estate_title(i) for i in range(n)], batch, issued_at=ISSUED_AT
     )
-    issued.endorse(sample.key("cn.beijing.zjw"))
+    issued.endorse(sample.key("cn.beijing.zjw"), at=ISSUED_AT)
     return issued
 
 
@@ -72,7 +72,7 @@ def issue_licenses(n: int = 8, batch: str = "py-licenses-001") -> certanchor.Iss
     issued = issuer.issue(
         [sample.business_license(i) for i in range(n)], batch, issued_at=ISSUED_AT
     )
-    issued.endorse(sample.key("cn.beijing.tax"))
+    issued.endorse(sample.key("cn.beijing.tax"), at=ISSUED_AT)
     return issued
 
 

@@ -81,7 +81,7 @@ def test_issue_with_python_values(verifier: certanchor.Verifier) -> None:
     cert["valid_until"] = dt.date(2024, 12, 31)
     issuer = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
     batch = issuer.issue([cert], "py-values", issued_at=dt.datetime(2024, 5, 30))
-    batch.endorse(sample.key("cn.beijing.gaj"))
+    batch.endorse(sample.key("cn.beijing.gaj"), at=ISSUED_AT)
     report = verifier.verify(batch.bundle(0), now=dt.datetime(2024, 6, 1, tzinfo=dt.timezone.utc))
     assert report.is_valid, str(report)
     assert report.disclosed["registered_capital"]["amount"] == Decimal(amount)

@@ -56,7 +56,7 @@ def demo_bundles(count: int) -> pd.DataFrame:
     regulator = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
     licenses = demo_licenses(count)
     batch = regulator.issue(licenses, "kyc-demo", issued_at=ISSUED_AT)
-    batch.endorse(sample.key("cn.beijing.tax"))
+    batch.endorse(sample.key("cn.beijing.tax"), at=ISSUED_AT)
     bad = range(7, count, 1000)
     regulator.update_status(batch, "revocation", list(bad), now=ISSUED_AT, ttl=30 * 86_400)
     texts = [b.to_text() for b in batch.bundles(disclose=KYC_FIELDS)]

@@ -68,7 +68,7 @@ def generate(directory: Path, count: int, fmt: str, partitions: int) -> str:
     """Issues ``count`` demo licenses and writes their bundles; returns the glob."""
     regulator = certanchor.Issuer(sample.key("cn.beijing.scjgj"), "cn.beijing.scjgj")
     batch = regulator.issue(demo_licenses(count), "dask-demo", issued_at=ISSUED_AT)
-    batch.endorse(sample.key("cn.beijing.tax"))
+    batch.endorse(sample.key("cn.beijing.tax"), at=ISSUED_AT)
     bundles = [b.to_text() for b in batch.bundles(disclose=["name", "uscc"])]
     bundles[0] = "CA1:not-a-bundle"  # one bad row, to show a failure
     df = pd.DataFrame({"id": batch.ids, "bundle": bundles})

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     except certanchor.IssueError as e:
         print(f"refused ({e.code}): {e}", file=sys.stderr)
         return 1
-    batch.endorse(endorser)
+    batch.endorse(endorser, at=issued_at)
 
     with (args.out / "bundles.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

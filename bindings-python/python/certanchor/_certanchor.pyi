@@ -184,7 +184,8 @@ class Report:
 
 @final
 class Verifier:
-    """Verifies bundles against a trust store. Thread-safe, picklable."""
+    """Verifies bundles against a trust store. Thread-safe, picklable (with
+    every status list it accepted)."""
 
     def __new__(cls, trust: TrustStore) -> Verifier:
         """A verifier trusting ``trust``."""
@@ -200,10 +201,17 @@ class Verifier:
         progress: bool = False,
     ) -> list[Report]:
         """Verifies many bundles in parallel with the GIL released."""
-    def add_status_list(self, data: bytes) -> None:
-        """Adds a status list obtained out of band."""
-    def __reduce__(self) -> tuple[Any, tuple[TrustStore]]:
-        """Pickles as the trust store."""
+    def add_status_list(self, data: bytes, now: _TimeInput = None) -> None:
+        """Adds a status list obtained out of band, as of ``now`` (default: the
+        current time); raises ``VerifyError`` if it is not usable then."""
+    def status_lists(self) -> list[bytes]:
+        """The status lists this verifier accepted, encoded (what pickling carries)."""
+    def memory_bytes(self) -> int:
+        """Bytes held by the verifier's caches and status memory."""
+    def __reduce__(self) -> tuple[Any, tuple[TrustStore], dict[str, list[bytes]]]:
+        """Pickles as the trust store and the accepted status lists."""
+    def __setstate__(self, state: dict[str, list[bytes]], /) -> None:
+        """Takes in pickled status lists as of the current time; raises if one is refused."""
 
 @final
 class SigningKey:
@@ -258,8 +266,9 @@ class IssuedBatch:
         """Fields of certificate ``index`` as issued."""
     def index_of(self, id: str) -> Optional[int]:
         """Leaf index of certificate ``id``."""
-    def endorse(self, key: SigningKey) -> None:
-        """Adds a department's endorsement."""
+    def endorse(self, key: SigningKey, at: _TimeInput = None) -> None:
+        """Adds a department's endorsement made (and signed as made) at ``at``
+        (default: the current time)."""
     def bundle(self, index: int, disclose: Optional[list[str]] = None) -> Bundle:
         """The bundle of certificate ``index``."""
     def bundles(self, disclose: Optional[list[str]] = None) -> list[Bundle]:
