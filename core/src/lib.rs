@@ -11,6 +11,7 @@ mod civil;
 mod cose;
 pub mod error;
 mod hash;
+mod inflate;
 pub mod input;
 pub mod issue;
 pub mod json;
