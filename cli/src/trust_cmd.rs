@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use certanchor::TrustStore;
-use certanchor::keys::{PublicKey, SigningKey};
+use certanchor::keys::{KeyId, PublicKey, SigningKey};
 use certanchor::note::NoteVerifier;
 use certanchor::trust::{
-    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc,
+    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc, format_time,
 };
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::util::{self, CliError};
@@ -46,6 +46,9 @@ pub enum TrustCommand {
         #[arg(long)]
         not_before: Option<String>,
     },
+    /// Revoke one key of an issuer from a time on (`revoked_at`): anchors and
+    /// endorsements it signs from then on fail with `key_not_valid`.
+    RevokeKey(RevokeKeyArgs),
     /// Add or replace the endorsement policy of a kind.
     AddPolicy {
         /// The trust store.
@@ -102,6 +105,27 @@ pub enum TrustCommand {
     },
 }
 
+/// `trust revoke-key` arguments.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["key", "kid"])))]
+pub struct RevokeKeyArgs {
+    /// The trust store.
+    trust: PathBuf,
+    /// The issuer id.
+    #[arg(long)]
+    issuer: String,
+    /// The key: a private or public key PEM, or a file holding the public key as base64.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// The key id (32 hex digits, as `keygen --json`, `pubkey --json` and `add-issuer` print it).
+    #[arg(long)]
+    kid: Option<String>,
+    /// Revoked from this time on (RFC 3339, date or Unix seconds); default now.
+    /// A key already revoked can only have its revocation moved earlier.
+    #[arg(long)]
+    at: Option<String>,
+}
+
 fn load(path: &Path) -> Result<TrustStoreDoc, CliError> {
     let t = TrustStore::from_json(&util::read_text(path)?)
         .map_err(|e| CliError::from(e).at(path.display()))?;
@@ -125,6 +149,108 @@ fn save(path: &Path, doc: TrustStoreDoc, json: bool, what: &str) -> Result<i32, 
 
 fn iso_now() -> String {
     certanchor::trust::format_time(util::now_or(None).unwrap_or(0))
+}
+
+/// A public key from a file: PKCS#8 private key PEM, SPKI PEM or base64 raw bytes.
+fn read_public_key(path: &Path) -> Result<PublicKey, CliError> {
+    let text = util::read_text(path)?;
+    match SigningKey::from_pkcs8_pem(&text) {
+        Ok(k) => Ok(k.public_key()),
+        Err(_) => PublicKey::parse(&text).map_err(|e| CliError::from(e).at(path.display())),
+    }
+}
+
+fn parse_kid(s: &str) -> Result<KeyId, CliError> {
+    hex::decode(s.trim())
+        .ok()
+        .and_then(|b| KeyId::from_slice(&b))
+        .ok_or_else(|| {
+            CliError::new(
+                "invalid_key_id",
+                format!("--kid `{s}`: a key id is 32 hex digits"),
+            )
+        })
+}
+
+fn revoke_key(a: RevokeKeyArgs, json: bool) -> Result<i32, CliError> {
+    let kid = match (&a.key, &a.kid) {
+        (Some(p), _) => read_public_key(p)?.key_id(),
+        (None, Some(k)) => parse_kid(k)?,
+        (None, None) => return Err(CliError::new("usage", "give --key FILE or --kid HEX")),
+    };
+    let at = util::now_or(a.at.as_deref())?;
+    let store = TrustStore::from_json(&util::read_text(&a.trust)?)
+        .map_err(|e| CliError::from(e).at(a.trust.display()))?;
+    let place = a.trust.display();
+    let (ii, issuer) = store
+        .issuers()
+        .iter()
+        .enumerate()
+        .find(|(_, i)| i.id == a.issuer)
+        .ok_or_else(|| {
+            CliError::new(
+                "no_such_issuer",
+                format!("{place}: no issuer `{}`", a.issuer),
+            )
+        })?;
+    let Some((ki, key)) = issuer
+        .keys
+        .iter()
+        .enumerate()
+        .find(|(_, k)| k.key.key_id() == kid)
+    else {
+        let elsewhere = store
+            .key(&kid)
+            .map(|(other, _)| format!(" (it is a key of `{}`)", other.id))
+            .unwrap_or_default();
+        return Err(CliError::new(
+            "no_such_key",
+            format!("{place}: issuer `{}` has no key {kid}{elsewhere}", a.issuer),
+        ));
+    };
+    if let Some(was) = key.revoked_at
+        && was <= at
+    {
+        return Err(CliError::new(
+            "already_revoked",
+            format!(
+                "{place}: key {kid} of `{}` is already revoked at {}; a revocation can only move earlier",
+                a.issuer,
+                format_time(was)
+            ),
+        ));
+    }
+    if at < key.not_before {
+        return Err(CliError::new(
+            "invalid_time",
+            format!(
+                "--at {} is before the key's not_before {}",
+                format_time(at),
+                format_time(key.not_before)
+            ),
+        ));
+    }
+    let mut doc = store.doc().clone();
+    let entry = doc
+        .issuers
+        .get_mut(ii)
+        .and_then(|i| i.keys.get_mut(ki))
+        .ok_or_else(|| CliError::new("internal", "trust store changed while editing"))?;
+    entry.revoked_at = Some(format_time(at));
+    let moved = key
+        .revoked_at
+        .map(|was| format!(" (was {})", format_time(was)))
+        .unwrap_or_default();
+    save(
+        &a.trust,
+        doc,
+        json,
+        &format!(
+            "issuer `{}` key {kid} revoked at {}{moved}",
+            a.issuer,
+            format_time(at)
+        ),
+    )
 }
 
 pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
@@ -208,6 +334,7 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 &format!("issuer `{id}` with key {}", pk.key_id()),
             )
         }
+        TrustCommand::RevokeKey(a) => revoke_key(a, json),
         TrustCommand::AddPolicy {
             trust,
             kind,

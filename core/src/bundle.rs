@@ -23,7 +23,8 @@
 //!
 //! Binary form: deterministic CBOR, at most [`MAX_BUNDLE_LEN`] bytes. Text
 //! form for QR codes: `CA1:` + base45(zlib(binary)) (RFC 9285), inflated with a
-//! cap so a small QR code cannot expand into a large allocation.
+//! cap so a small QR code cannot expand into a large allocation, and refused
+//! when any byte follows the zlib stream.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), certanchor::Error> {
@@ -47,8 +48,8 @@ use crate::certificate::{
     CertificateHeader, Disclosure, MAX_FIELDS, MAX_HEADER_LEN, digest_of_encoded,
 };
 use crate::error::{DecodeError, IssueError};
+use crate::inflate::inflate_exact;
 use crate::merkle::{InclusionProof, MAX_PATH};
-use crate::status::inflate_capped;
 
 /// Largest bundle accepted (binary form), bytes.
 pub const MAX_BUNDLE_LEN: usize = 64 * 1024;
@@ -308,7 +309,9 @@ impl Bundle {
     ///
     /// # Errors
     /// [`DecodeError::Text`] for a bad prefix, base45 or zlib data;
-    /// [`DecodeError::TooLarge`] for a decompression bomb; then any binary-form error.
+    /// [`DecodeError::TooLarge`] for a decompression bomb;
+    /// [`DecodeError::TrailingAfterZlib`] for bytes after the zlib stream;
+    /// then any binary-form error.
     pub fn from_text(text: &str) -> Result<Self, DecodeError> {
         Self::from_bytes(&Self::inflate_text(text)?)
     }
@@ -331,7 +334,7 @@ impl Bundle {
         let compressed = crate::base45::decode(body).map_err(|e| DecodeError::Text {
             reason: format!("bad base45 after `{TEXT_PREFIX}`: {e}"),
         })?;
-        inflate_capped(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
+        inflate_exact(&compressed, MAX_BUNDLE_LEN, "bundle").map_err(|e| match e {
             DecodeError::Invalid { reason, .. } => DecodeError::Text { reason },
             e => e,
         })

@@ -77,6 +77,19 @@ pub enum DecodeError {
         /// How many bytes were left.
         remaining: usize,
     },
+    /// Bytes after the end of a zlib stream (the `CA1:` text form): the
+    /// compressed stream must be the whole input.
+    #[error(
+        "{remaining} bytes after the end of the {what} zlib stream, at byte {offset} of the compressed data"
+    )]
+    TrailingAfterZlib {
+        /// What was being inflated.
+        what: &'static str,
+        /// Offset in the compressed data where the stream ended.
+        offset: usize,
+        /// How many bytes were left.
+        remaining: usize,
+    },
     /// Nesting deeper than [`MAX_DEPTH`](crate::cbor::MAX_DEPTH).
     #[error("nesting deeper than {max} at byte {offset}")]
     TooDeep {
@@ -187,6 +200,7 @@ impl DecodeError {
             Self::DuplicateKey { .. } => "duplicate_key",
             Self::UnexpectedTag { .. } => "unexpected_tag",
             Self::TrailingBytes { .. } => "trailing_bytes",
+            Self::TrailingAfterZlib { .. } => "trailing_after_zlib",
             Self::TooDeep { .. } => "too_deep",
             Self::TooLarge { .. } => "too_large",
             Self::UnexpectedType { .. } => "unexpected_type",

@@ -4,10 +4,13 @@
 //! * **JSONL**: one object per line:
 //!   `{"id": …, "valid_from": "2024-01-01" | "2024-01-01T08:00:00+08:00" | 1704067200,
 //!     "valid_until": null | date | time | seconds, "fields": {…}}`.
-//!   Empty lines are skipped; unknown keys are errors.
-//! * **CSV**: header `id,valid_from,valid_until,<field>,…`. An empty cell is
-//!   null; a cell starting with `[` or `{` is JSON (for lists and records);
-//!   cells of `Int` / `Bool` schema fields are parsed as such; anything else is text.
+//!   Empty lines are skipped; unknown keys are errors; a key repeated in one
+//!   object, at any depth (the row, `fields`, a record inside a field), is an
+//!   error rather than "the last one wins".
+//! * **CSV**: header `id,valid_from,valid_until,<field>,…`, each name once. An
+//!   empty cell is null; a cell starting with `[` or `{` is JSON (for lists and
+//!   records, with the same rule on repeated keys); cells of `Int` / `Bool`
+//!   schema fields are parsed as such; anything else is text.
 //!
 //! A plain date as `valid_from` means 00:00:00 UTC of that day; as
 //! `valid_until` (inclusive) it means 23:59:59 UTC of that day. Give an
@@ -161,10 +164,44 @@ fn read_jsonl<R: BufRead>(input: R, kind: &str) -> Result<Vec<InputRow>, Vec<Inp
             ));
             continue;
         }
-        let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&line) {
-            Ok(o) => o,
-            Err(e) => {
+        let obj = match parse_json(&line) {
+            Ok(serde_json::Value::Object(o)) => o,
+            Ok(other) => {
+                problems.push(problem(
+                    n,
+                    None,
+                    format!("not a JSON object: found {}", json_type(&other)),
+                ));
+                continue;
+            }
+            Err(JsonProblem::Syntax(e)) => {
                 problems.push(problem(n, None, format!("not a JSON object: {e}")));
+                continue;
+            }
+            Err(JsonProblem::Duplicate { path, key, column }) => {
+                // a certificate field is named as elsewhere: without `fields.`
+                let (field, place) = match path.split_first() {
+                    None => (key.clone(), "in the row".to_owned()),
+                    Some((PathSeg::Key(f), [])) if f == "fields" => {
+                        (key.clone(), "in `fields`".to_owned())
+                    }
+                    Some((PathSeg::Key(f), rest)) if f == "fields" => (
+                        format!("{}.{key}", dotted(rest)),
+                        format!("in `{}`", dotted(rest)),
+                    ),
+                    Some(_) => (
+                        format!("{}.{key}", dotted(&path)),
+                        format!("in `{}`", dotted(&path)),
+                    ),
+                };
+                problems.push(problem(
+                    n,
+                    Some(&field),
+                    format!(
+                        "key `{key}` appears twice {place} (column {column}); \
+                         give each key once"
+                    ),
+                ));
                 continue;
             }
         };
@@ -232,6 +269,182 @@ fn row_from_json(
     })
 }
 
+/// Why a JSON text was refused.
+enum JsonProblem {
+    /// Not JSON (serde_json's message, with line and column).
+    Syntax(serde_json::Error),
+    /// A key repeated in one object: the object's path from the top, the
+    /// key, and the column where serde_json stopped (just after the key).
+    Duplicate {
+        path: Vec<PathSeg>,
+        key: String,
+        column: usize,
+    },
+}
+
+/// One step of a path into a JSON value.
+enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+/// `a.b[0].c` (segments from the top).
+fn dotted(path: &[PathSeg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSeg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSeg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Parses one JSON text, refusing a key repeated in any object.
+///
+/// serde_json keeps the last of repeated keys and has no setting to refuse
+/// them, so the value is built by our own `DeserializeSeed`, which checks each
+/// object's keys as they are read (serde_json still does the parsing and
+/// its nesting limit).
+fn parse_json(text: &str) -> Result<serde_json::Value, JsonProblem> {
+    use serde::de::DeserializeSeed as _;
+    let mut dup = None;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = StrictJson { dup: &mut dup }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match (parsed, dup) {
+        (Ok(v), _) => Ok(v),
+        (Err(e), Some((mut path, key))) => {
+            path.reverse();
+            Err(JsonProblem::Duplicate {
+                path,
+                key,
+                column: e.column(),
+            })
+        }
+        (Err(e), None) => Err(JsonProblem::Syntax(e)),
+    }
+}
+
+/// Builds a `serde_json::Value`, failing on a repeated object key. On that
+/// failure `dup` holds the key and the path to its object, innermost step
+/// first (each level adds its step as the error passes through it).
+struct StrictJson<'a> {
+    dup: &'a mut Option<(Vec<PathSeg>, String)>,
+}
+
+impl StrictJson<'_> {
+    /// Adds `seg` to the path of a duplicate found below, then passes `e` on.
+    fn through<E>(&mut self, seg: PathSeg, e: E) -> E {
+        if let Some((path, _)) = self.dup.as_mut() {
+            path.push(seg);
+        }
+        e
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictJson<'_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictJson<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        mut self,
+        mut seq: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            let seed = StrictJson {
+                dup: &mut *self.dup,
+            };
+            match seq.next_element_seed(seed) {
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => return Ok(serde_json::Value::Array(items)),
+                Err(e) => return Err(self.through(PathSeg::Index(items.len()), e)),
+            }
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        mut self,
+        mut map: A,
+    ) -> Result<Self::Value, A::Error> {
+        let mut obj = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if obj.contains_key(&key) {
+                let msg = format!("key `{key}` appears twice");
+                *self.dup = Some((Vec::new(), key));
+                return Err(serde::de::Error::custom(msg));
+            }
+            let seed = StrictJson {
+                dup: &mut *self.dup,
+            };
+            match map.next_value_seed(seed) {
+                Ok(v) => {
+                    obj.insert(key, v);
+                }
+                Err(e) => return Err(self.through(PathSeg::Key(key), e)),
+            }
+        }
+        Ok(serde_json::Value::Object(obj))
+    }
+}
+
 fn base_type(t: &FieldType) -> &FieldType {
     match t {
         FieldType::Nullable(inner) => base_type(inner),
@@ -245,8 +458,20 @@ fn cell_value(cell: &str, ty: Option<&FieldType>) -> Result<Value, String> {
         return Ok(Value::Null);
     }
     if cell.starts_with('[') || cell.starts_with('{') {
-        let j: serde_json::Value =
-            serde_json::from_str(cell).map_err(|e| format!("bad JSON in cell: {e}"))?;
+        let j = parse_json(cell).map_err(|e| match e {
+            JsonProblem::Syntax(e) => format!("bad JSON in cell: {e}"),
+            JsonProblem::Duplicate { path, key, column } => {
+                let place = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in `{}`", dotted(&path))
+                };
+                format!(
+                    "bad JSON in cell: key `{key}` appears twice{place} (column {column}); \
+                     give each key once"
+                )
+            }
+        })?;
         return Value::from_json(&j).map_err(|e| e.to_string());
     }
     match ty.map(base_type) {
@@ -287,6 +512,28 @@ fn read_csv<R: BufRead>(
             None,
             "header must start with id,valid_from,valid_until",
         )]);
+    }
+    let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
+    let repeated: Vec<InputProblem> = cols
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let first = *first_at.entry(name).or_insert(i);
+            (first != i).then(|| {
+                problem(
+                    1,
+                    Some(name),
+                    format!(
+                        "column {} repeats the name of column {}; give each column once",
+                        i + 1,
+                        first + 1
+                    ),
+                )
+            })
+        })
+        .collect();
+    if !repeated.is_empty() {
+        return Err(repeated);
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();

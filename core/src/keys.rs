@@ -9,6 +9,10 @@
 //!   COSE `kid` of DESIGN §2).
 //! * Verification uses `verify_strict` only (rejects small-order keys and
 //!   non-canonical signatures).
+//! * Small-order ("weak") public keys are refused when a key is read
+//!   ([`WEAK_KEY_REASON`]): no signing key has one, and anyone can make
+//!   signatures that verify under one for many messages, so such a key in a
+//!   trust store is a mistake or an attack.
 //!
 //! ```
 //! use certanchor::keys::{SigningKey, PublicKey};
@@ -50,6 +54,10 @@ const SPKI_PREFIX: [u8; 12] = [
 
 /// Longest PEM text accepted.
 pub const MAX_PEM_LEN: usize = 8 * 1024;
+
+/// The reason given when a public key is a small-order point: a point of
+/// order 1, 2, 4 or 8 (the identity among them), in any of its encodings.
+pub const WEAK_KEY_REASON: &str = "small-order (weak) key";
 
 /// Identifies a public key: the first 16 bytes of SHA-256(raw public key).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,19 +111,30 @@ impl PublicKey {
     /// From 32 raw bytes.
     ///
     /// # Errors
-    /// [`KeyError::PublicKey`] when the bytes are not a valid curve point.
+    /// [`KeyError::PublicKey`] when the bytes are not a valid curve point, or
+    /// are a small-order point (reason [`WEAK_KEY_REASON`]).
     pub fn from_bytes(b: &[u8; 32]) -> Result<Self, KeyError> {
         ed25519_dalek::VerifyingKey::from_bytes(b)
-            .map(|inner| Self { inner })
             .map_err(|e| KeyError::PublicKey {
                 reason: e.to_string(),
             })
+            .and_then(Self::strong)
+    }
+
+    /// Refuses a small-order point.
+    fn strong(inner: ed25519_dalek::VerifyingKey) -> Result<Self, KeyError> {
+        if inner.is_weak() {
+            return Err(KeyError::PublicKey {
+                reason: WEAK_KEY_REASON.into(),
+            });
+        }
+        Ok(Self { inner })
     }
 
     /// From 32 raw bytes in standard base64.
     ///
     /// # Errors
-    /// Bad base64, wrong length, or not a curve point.
+    /// Bad base64, wrong length, not a curve point, or a small-order point.
     pub fn from_base64(s: &str) -> Result<Self, KeyError> {
         let raw = B64.decode(s.trim()).map_err(|e| KeyError::PublicKey {
             reason: format!("not base64: {e}"),
@@ -129,7 +148,8 @@ impl PublicKey {
     /// From an SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
     ///
     /// # Errors
-    /// [`KeyError::Parse`] when the PEM is not an Ed25519 SPKI.
+    /// [`KeyError::Parse`] when the PEM is not an Ed25519 SPKI, or its key is
+    /// not a curve point or is a small-order point (reason [`WEAK_KEY_REASON`]).
     pub fn from_spki_pem(pem: &str) -> Result<Self, KeyError> {
         if pem.len() > MAX_PEM_LEN {
             return Err(KeyError::Parse {
@@ -143,10 +163,15 @@ impl PublicKey {
         <ed25519_dalek::VerifyingKey as ed25519_dalek::pkcs8::DecodePublicKey>::from_public_key_pem(
             pem.trim(),
         )
-        .map(|inner| Self { inner })
         .map_err(|e| KeyError::Parse {
             what: "SPKI PEM",
             reason: e.to_string(),
+        })
+        .and_then(|inner| {
+            Self::strong(inner).map_err(|_| KeyError::Parse {
+                what: "SPKI PEM",
+                reason: WEAK_KEY_REASON.into(),
+            })
         })
     }
 

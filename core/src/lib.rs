@@ -12,6 +12,7 @@ mod cose;
 pub mod display;
 pub mod error;
 mod hash;
+mod inflate;
 pub mod input;
 pub mod issue;
 pub mod json;

@@ -191,7 +191,7 @@ impl StatusListBody {
     /// Any [`DecodeError`]; a decompression bomb is [`DecodeError::TooLarge`].
     pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
         let (head, compressed) = read_payload(bytes)?;
-        let bits = inflate_capped(compressed, MAX_STATUS_BITS, "status bits")?;
+        let bits = crate::inflate::inflate_exact(compressed, MAX_STATUS_BITS, "status bits")?;
         Ok(head.with_bits(bits))
     }
 }
@@ -321,47 +321,12 @@ impl StatusEnvelope {
     /// Inflates the bitstring (capped at [`MAX_STATUS_BITS`]).
     pub(crate) fn inflate_bits(&self) -> Result<Vec<u8>, DecodeError> {
         let (_, compressed) = read_payload(self.cose.payload())?;
-        inflate_capped(compressed, MAX_STATUS_BITS, "status bits")
+        crate::inflate::inflate_exact(compressed, MAX_STATUS_BITS, "status bits")
     }
 
     /// Bytes this envelope holds (its encoding and coset's payload copy).
     pub(crate) fn heap_size(&self) -> usize {
         self.bytes.len().saturating_mul(2)
-    }
-}
-
-/// Inflates zlib data (its Adler-32 checked), refusing output above `max`
-/// bytes; data after the zlib stream is ignored.
-///
-/// miniz_oxide directly, into one buffer: a bundle inflates in one call,
-/// without a stream reader's 32 KiB buffer.
-pub(crate) fn inflate_capped(
-    data: &[u8],
-    max: usize,
-    what: &'static str,
-) -> Result<Vec<u8>, DecodeError> {
-    use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_zlib_with_limit};
-    decompress_to_vec_zlib_with_limit(data, max).map_err(|e| match e.status {
-        // more output than `max`: how much more is not worked out
-        TINFLStatus::HasMoreOutput => DecodeError::TooLarge {
-            what,
-            found: max.saturating_add(1),
-            max,
-        },
-        status => DecodeError::Invalid {
-            what,
-            reason: format!("bad zlib data: {}", inflate_failure(status)),
-        },
-    })
-}
-
-/// What a failed inflate means, in words.
-fn inflate_failure(status: miniz_oxide::inflate::TINFLStatus) -> &'static str {
-    use miniz_oxide::inflate::TINFLStatus;
-    match status {
-        TINFLStatus::FailedCannotMakeProgress => "truncated stream",
-        TINFLStatus::Adler32Mismatch => "Adler-32 checksum mismatch",
-        _ => "corrupt deflate stream or zlib header",
     }
 }
 
@@ -478,10 +443,12 @@ mod tests {
         z.write_all(&zeros).unwrap();
         let bomb = z.finish().unwrap();
         assert!(bomb.len() < 10_000);
-        let e = inflate_capped(&bomb, MAX_STATUS_BITS, "status bits").unwrap_err();
+        let e = crate::inflate::inflate_exact(&bomb, MAX_STATUS_BITS, "status bits").unwrap_err();
         assert_eq!(e.code(), "too_large");
         assert_eq!(
-            inflate_capped(b"not zlib", 10, "x").unwrap_err().code(),
+            crate::inflate::inflate_exact(b"not zlib", 10, "x")
+                .unwrap_err()
+                .code(),
             "invalid_value"
         );
     }

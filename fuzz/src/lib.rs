@@ -466,7 +466,11 @@ pub fn verify_bytes(data: &[u8]) {
     let fixture = bundle().to_bytes();
     let forward = verifier().verify_map(&[data, &fixture[..]], NOW, |r| r.verdict);
     let backward = verifier().verify_map(&[&fixture[..], data], NOW, |r| r.verdict);
-    assert_eq!(forward, [backward[1], backward[0]], "verdicts depend on order");
+    assert_eq!(
+        forward,
+        [backward[1], backward[0]],
+        "verdicts depend on order"
+    );
 }
 
 /// Certificate input (JSONL or CSV, chosen by the first byte): every row is
