@@ -44,7 +44,7 @@ fn bundle() -> &'static Bundle {
         let mut batch = Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
             .issue("hardening", &certs, &IssueOptions::at(ISSUED))
             .unwrap();
-        batch.endorse(&authority("cn.beijing.tax")).unwrap();
+        batch.endorse(&authority("cn.beijing.tax"), ISSUED).unwrap();
         batch.bundle(1, None).unwrap()
     })
 }

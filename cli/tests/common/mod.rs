@@ -148,6 +148,8 @@ impl Office {
             s(&tax),
             "--issuer",
             TAX,
+            "--at",
+            AT,
             &o.p("batch/anchor.cose"),
         ])
         .assert()
