@@ -78,6 +78,9 @@ pub fn render_report(r: &Report, registry: &SchemaRegistry) -> String {
     let mut out = format!("{banner}\n");
     // Writing to a String cannot fail.
     let _ = display::write_report_body(&mut out, r, Some(registry));
+    // The verdict again as the last line: a forged value long enough to
+    // wrap can push the first line off the screen, never past this one.
+    out.push_str(&format!("verdict: {banner}\n"));
     out
 }
 

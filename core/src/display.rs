@@ -57,7 +57,10 @@ pub const MAX_TEXT_CHARS: usize = 4096;
 /// U+200B–U+200D, word joiner and invisible operators U+2060–U+2064, the
 /// deprecated format controls U+206A–U+206F, the byte order mark U+FEFF,
 /// interlinear annotations U+FFF9–U+FFFB, Hangul and Khmer fillers, musical
-/// format controls and tag characters).
+/// format controls and tag characters), and every other character of
+/// Unicode's format category (Cf): the Arabic, Syriac and Kaithi number
+/// signs, the Mongolian vowel separator, shorthand format controls and
+/// Egyptian hieroglyph format controls.
 ///
 /// Variation selectors (U+FE00–U+FE0F, U+E0100–U+E01EF) and the Mongolian
 /// free variation selectors are left alone: Chinese names written with
@@ -69,7 +72,13 @@ pub fn is_unsafe(c: char) -> bool {
             c,
             '\u{ad}'
                 | '\u{34f}'
+                | '\u{600}'..='\u{605}'
                 | '\u{61c}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{180e}'
                 | '\u{115f}'
                 | '\u{1160}'
                 | '\u{17b4}'
@@ -81,6 +90,10 @@ pub fn is_unsafe(c: char) -> bool {
                 | '\u{feff}'
                 | '\u{ffa0}'
                 | '\u{fff9}'..='\u{fffb}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
+                | '\u{1bca0}'..='\u{1bca3}'
                 | '\u{1d173}'..='\u{1d17a}'
                 | '\u{e0000}'..='\u{e007f}'
         )

@@ -853,3 +853,203 @@ fn status_lists_export_and_rebuild() {
         assert_eq!(v.verify(&bare, NOW), copy.verify(&bare, NOW), "leaf {i}");
     }
 }
+
+// ------------------------------------------------- found by the review of the fixes
+
+/// Two genuine suspension lists of one `(issued_at, epoch)` that disagree:
+/// a conflict, settled by suspending what either suspends, whatever order
+/// a bulk call sees them in.
+#[test]
+fn equal_order_lists_are_a_conflict_settled_the_same_in_any_order() {
+    let b = batch("tie", 8);
+    let key = authority("cn.beijing.scjgj");
+    let rev = list(
+        &b,
+        StatusPurpose::Revocation,
+        2,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    let susp = list(
+        &b,
+        StatusPurpose::Suspension,
+        2,
+        ISSUED + 20,
+        TTL,
+        &[3],
+        &key,
+    );
+    let clean = list(
+        &b,
+        StatusPurpose::Suspension,
+        2,
+        ISSUED + 20,
+        TTL,
+        &[],
+        &key,
+    );
+    let a = with_lists(&b, 3, &[rev.clone(), susp]);
+    let c = with_lists(&b, 3, &[rev, clean]);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let v1 = verifier_with(status_doc());
+    let r1 = pool.install(|| v1.verify_many(&[a.clone(), c.clone()], NOW));
+    let v2 = verifier_with(status_doc());
+    let r2 = pool.install(|| v2.verify_many(&[c, a], NOW));
+    let verdicts1: Vec<_> = r1.iter().map(|r| r.verdict).collect();
+    let verdicts2: Vec<_> = r2.iter().map(|r| r.verdict).collect();
+    // same inputs (reversed) must give the same verdicts (reversed): suspended
+    assert_eq!(verdicts1, vec![Verdict::Invalid, Verdict::Invalid]);
+    assert_eq!(verdicts1, verdicts2.into_iter().rev().collect::<Vec<_>>());
+}
+
+/// anyone can fill MAX_STATUS_BYTES with genuine, public lists of other
+/// batches (in inputs that need not even verify); the verifier then never
+/// remembers the batch of interest, and a replayed older clean list that is
+/// still fresh makes a revoked title VALID in the same bulk call in which
+/// the revoking list is seen.
+#[test]
+fn public_lists_cannot_fill_the_status_memory() {
+    let mut b = batch("target", 8);
+    let old3 = b.bundle(3, None).unwrap().to_bytes();
+    scjgj()
+        .update_status(
+            &mut b,
+            StatusPurpose::Revocation,
+            &[(3, true)],
+            ISSUED + 30,
+            TTL,
+        )
+        .unwrap();
+    let new5 = b.bundle(5, None).unwrap().to_bytes();
+    // control: without filler, old3 is revoked
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let v = verifier_with(status_doc());
+    let r = pool.install(|| v.verify_many(&[new5.clone(), old3.clone()], NOW));
+    assert_eq!(r[1].verdict, Verdict::Invalid);
+    // filler: the regulator's genuine clean lists of 40 other (large) batches
+    let key = authority("cn.beijing.scjgj");
+    let sizes: Vec<u64> = std::iter::repeat_n(16u64 << 20, 40)
+        .chain(std::iter::repeat_n(1 << 19, 40))
+        .chain(std::iter::repeat_n(1 << 14, 40))
+        .chain(std::iter::repeat_n(8, 800))
+        .collect();
+    let filler: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, leaves)| {
+            let body = StatusListBody::new(
+                "cn.beijing.scjgj",
+                &format!("{i}"),
+                certanchor::Hash::digest(&(i as u64).to_be_bytes()),
+                StatusPurpose::Revocation,
+                1,
+                ISSUED,
+                TTL,
+                *leaves,
+            );
+            StatusList::sign(&body, &key).unwrap().to_bytes().to_vec()
+        })
+        .collect();
+    let mut inputs: Vec<Vec<u8>> = filler.chunks(4).map(|c| with_lists(&b, 0, c)).collect();
+    inputs.push(new5);
+    inputs.push(old3);
+    let v = verifier_with(status_doc());
+    let r = pool.install(|| v.verify_many(&inputs, NOW));
+    let last = r.last().unwrap();
+    assert!(v.memory_bytes() < 16 << 20, "{} bytes", v.memory_bytes());
+    assert_eq!(r[r.len() - 2].verdict, Verdict::Valid);
+    assert_eq!(
+        last.verdict,
+        Verdict::Invalid,
+        "revoked title verified valid after the flood"
+    );
+}
+
+/// a remembered newer suspension list whose key is no longer valid at
+/// `now` (rotated by expiry) is skipped, and an older, clean, still-fresh
+/// list signed by the other key is used instead.
+#[test]
+fn an_older_list_is_not_used_when_the_newest_key_expired() {
+    let mut d = status_doc();
+    let second = SigningKey::from_seed(&[0x5c; 32]);
+    let iss = d
+        .issuers
+        .iter_mut()
+        .find(|i| i.id == "cn.beijing.scjgj")
+        .unwrap();
+    iss.keys[0].not_after = Some(format_time(NOW - 60));
+    iss.keys.push(KeyEntry {
+        public_key: second.public_key().to_base64(),
+        not_before: format_time(ISSUED),
+        not_after: None,
+        revoked_at: None,
+    });
+    let b = batch("rot", 8);
+    let first = authority("cn.beijing.scjgj");
+    let rev = list(
+        &b,
+        StatusPurpose::Revocation,
+        3,
+        ISSUED + 5,
+        TTL,
+        &[],
+        &second,
+    );
+    let old_clean = list(
+        &b,
+        StatusPurpose::Suspension,
+        3,
+        ISSUED + 5,
+        TTL,
+        &[],
+        &second,
+    );
+    let new_susp = list(
+        &b,
+        StatusPurpose::Suspension,
+        4,
+        ISSUED + 20,
+        TTL,
+        &[3],
+        &first,
+    );
+    let v = verifier_with(d);
+    v.add_status_list(&new_susp, ISSUED + 30).unwrap();
+    let bundle = with_lists(&b, 3, &[rev, old_clean]);
+    let r = v.verify(&bundle, NOW);
+    // the accepted suspension still counts; an older list never replaces it
+    assert_check(&r, CheckCode::Status, Outcome::Failed, "suspended");
+    assert_ne!(
+        r.verdict,
+        Verdict::Valid,
+        "suspended title valid after the suspending key's expiry"
+    );
+}
+
+/// invisible format characters (Cf) that `is_unsafe` misses.
+#[test]
+fn every_invisible_format_character_is_escaped() {
+    let missed: Vec<char> = [
+        '\u{180e}',
+        '\u{1bca0}',
+        '\u{1bca3}',
+        '\u{13430}',
+        '\u{600}',
+        '\u{6dd}',
+        '\u{70f}',
+        '\u{8e2}',
+        '\u{110bd}',
+    ]
+    .into_iter()
+    .filter(|c| !certanchor::display::is_unsafe(*c))
+    .collect();
+    assert!(missed.is_empty(), "not escaped: {missed:?}");
+}

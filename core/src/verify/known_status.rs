@@ -168,44 +168,131 @@ fn bit(bits: &[u8], leaf: u64) -> Option<bool> {
     Some(byte & (0x80 >> (leaf % 8)) != 0)
 }
 
-/// `a |= b`, growing `a` to `b`'s length.
-fn or_into(a: &mut Vec<u8>, b: &[u8]) {
-    if a.len() < b.len() {
-        a.resize(b.len(), 0);
+/// The leaves set in a status bitstring, kept in whichever form is smaller:
+/// the sorted indices (a few revocations among a million leaves: bytes, not
+/// the 125 KB of the bitstring) or the bitstring itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Leaves {
+    Sparse(Vec<u64>),
+    Dense(Vec<u8>),
+}
+
+impl Leaves {
+    fn of(bits: &[u8]) -> Self {
+        let count: usize = bits.iter().map(|b| b.count_ones() as usize).sum();
+        if count.saturating_mul(8) < bits.len() {
+            let mut v = Vec::with_capacity(count);
+            for (i, b) in bits.iter().enumerate() {
+                for j in 0..8u64 {
+                    if b & (0x80 >> j) != 0 {
+                        v.push(i as u64 * 8 + j);
+                    }
+                }
+            }
+            Self::Sparse(v)
+        } else {
+            Self::Dense(bits.to_vec())
+        }
     }
-    for (x, y) in a.iter_mut().zip(b) {
-        *x |= y;
+
+    fn contains(&self, leaf: u64) -> bool {
+        match self {
+            Self::Sparse(v) => v.binary_search(&leaf).is_ok(),
+            Self::Dense(b) => bit(b, leaf) == Some(true),
+        }
+    }
+
+    /// Whether every leaf set in `bits` is here.
+    fn covers(&self, bits: &[u8]) -> bool {
+        bits.iter().enumerate().all(|(i, b)| {
+            *b == 0 || (0..8u64).all(|j| b & (0x80 >> j) == 0 || self.contains(i as u64 * 8 + j))
+        })
+    }
+
+    /// These leaves and those set in `bits`.
+    fn union(&self, bits: &[u8]) -> Self {
+        let mut dense = match self {
+            Self::Dense(b) => b.clone(),
+            Self::Sparse(v) => {
+                let len = v
+                    .last()
+                    .map_or(0, |l| usize::try_from(l / 8 + 1).unwrap_or(0));
+                let mut d = vec![0u8; len];
+                for l in v {
+                    if let Some(byte) = usize::try_from(l / 8).ok().and_then(|i| d.get_mut(i)) {
+                        *byte |= 0x80 >> (l % 8);
+                    }
+                }
+                d
+            }
+        };
+        if dense.len() < bits.len() {
+            dense.resize(bits.len(), 0);
+        }
+        for (x, y) in dense.iter_mut().zip(bits) {
+            *x |= y;
+        }
+        Self::of(&dense)
+    }
+
+    fn heap_size(&self) -> usize {
+        match self {
+            Self::Sparse(v) => v.len().saturating_mul(8),
+            Self::Dense(b) => b.len(),
+        }
     }
 }
 
-/// Whether every bit set in `b` is set in `a`.
-fn covers(a: &[u8], b: &[u8]) -> bool {
-    b.iter()
-        .enumerate()
-        .all(|(i, y)| y & !a.get(i).copied().unwrap_or(0) == 0)
+/// An accepted list as remembered: its head, signer and encoding, without
+/// its bits.
+#[derive(Debug)]
+pub(super) struct ListMeta {
+    head: crate::status::StatusListHead,
+    signer: TrustedKey,
+    bytes: Vec<u8>,
+    /// Leaves the list covers.
+    covered: u64,
+}
+
+impl ListMeta {
+    fn order(&self) -> (u64, u64) {
+        (self.head.issued_at, self.head.epoch)
+    }
+
+    fn usable_at(&self, now: u64) -> Result<(), Unusable> {
+        if self.head.issued_at > now.saturating_add(MAX_CLOCK_SKEW) {
+            return Err(Unusable::Future(self.head.issued_at));
+        }
+        self.signer.valid_at(now).map_err(Unusable::KeyNotValidNow)
+    }
 }
 
 /// What the verifier knows about one batch and purpose.
 #[derive(Debug, Clone)]
 struct Known {
-    /// The newest accepted list.
-    newest: Arc<StatusEval>,
-    /// Revocation: the union of every accepted list's bits. Suspension:
-    /// the newest list's.
-    bits: Arc<Vec<u8>>,
-    /// Older revocation lists with bits the newest does not have (kept
-    /// encoded, so the state can be exported and rebuilt).
-    older: Vec<Arc<StatusEval>>,
+    /// The newest accepted list (later `(issued_at, epoch)`).
+    newest: Arc<ListMeta>,
+    /// Revocation: the leaves any accepted list revokes. Suspension: the
+    /// leaves the lists of the newest order suspend (two different lists of
+    /// one order are a conflict, settled by suspending what either does).
+    set: Arc<Leaves>,
+    /// The lists that make up this state (kept encoded, for export).
+    lists: Vec<Arc<ListMeta>>,
 }
 
 impl Known {
     fn heap_size(&self) -> usize {
-        let older: usize = self.older.iter().map(|e| e.env.heap_size()).sum();
-        self.newest
-            .heap_size()
-            .saturating_add(self.bits.len())
-            .saturating_add(older)
+        let lists: usize = self.lists.iter().map(|l| l.bytes.len() + 256).sum();
+        lists.saturating_add(self.set.heap_size())
     }
+}
+
+/// What one batch and purpose say about one leaf.
+struct View {
+    newest: Arc<ListMeta>,
+    /// `Some(true)` when set; `Some(false)` when the newest list covers the
+    /// leaf and it is not set; `None` when not covered.
+    bit: Option<bool>,
 }
 
 /// The status lists a verifier has accepted, bounded by [`MAX_STATUS_BYTES`].
@@ -237,21 +324,32 @@ impl KnownStatus {
     }
 
     /// Remembers `list` if it is usable at `now`: as the newest of its
-    /// batch and purpose when it is newer, and (revocation) its bits in the
-    /// union.
+    /// batch and purpose when it is newer, and (revocation) its leaves in
+    /// the union.
     pub(super) fn absorb(&self, list: &Arc<StatusEval>, now: u64) -> Result<(), NotAbsorbed> {
         list.usable_at(now).map_err(NotAbsorbed::Unusable)?;
-        let Some(bits) = list.bits.as_ref() else {
-            return Err(NotAbsorbed::Unusable(Unusable::Untrusted("no bits".into())));
+        let (Some(bits), Ok(signer)) = (list.bits.as_ref(), list.signer.as_ref()) else {
+            return Err(NotAbsorbed::Unusable(Unusable::Untrusted(
+                "not signed by a trusted key".into(),
+            )));
         };
         let key = list.key();
         let mut inner = self.lock();
         let KnownInner { map, bytes } = &mut *inner;
+        let meta = || {
+            Arc::new(ListMeta {
+                head: list.env.head().clone(),
+                signer: signer.clone(),
+                bytes: list.env.as_bytes().to_vec(),
+                covered: (bits.len() as u64).saturating_mul(8),
+            })
+        };
         let Some(known) = map.get_mut(&key) else {
+            let m = meta();
             let known = Known {
-                newest: Arc::clone(list),
-                bits: Arc::clone(bits),
-                older: Vec::new(),
+                newest: Arc::clone(&m),
+                set: Arc::new(Leaves::of(bits)),
+                lists: vec![m],
             };
             let size = known.heap_size();
             if bytes.saturating_add(size) > MAX_STATUS_BYTES {
@@ -261,42 +359,39 @@ impl KnownStatus {
             map.insert(key, known);
             return Ok(());
         };
-        if known.newest.env.as_bytes() == list.env.as_bytes()
-            || known
-                .older
-                .iter()
-                .any(|o| o.env.as_bytes() == list.env.as_bytes())
-        {
+        if known.lists.iter().any(|l| l.bytes == list.env.as_bytes()) {
             return Ok(());
         }
+        let order = list.order().cmp(&known.newest.order());
         let mut next = known.clone();
-        let newer = list.order() > known.newest.order();
         match key.3 {
             StatusPurpose::Revocation => {
-                let adds = !covers(&known.bits, bits);
-                if newer {
-                    let old = std::mem::replace(&mut next.newest, Arc::clone(list));
-                    if !covers(bits, old.bits.as_deref().map_or(&[], Vec::as_slice)) {
-                        next.older.push(old);
-                    }
-                    next.older
-                        .retain(|o| !covers(bits, o.bits.as_deref().map_or(&[], Vec::as_slice)));
-                } else if adds {
-                    next.older.push(Arc::clone(list));
+                let adds = !known.set.covers(bits);
+                if !adds && order.is_le() {
+                    return Ok(()); // nothing this list would change
+                }
+                let m = meta();
+                if order.is_gt() {
+                    next.newest = Arc::clone(&m);
                 }
                 if adds {
-                    let mut union = known.bits.as_ref().clone();
-                    or_into(&mut union, bits);
-                    next.bits = Arc::new(union);
+                    next.set = Arc::new(known.set.union(bits));
                 }
+                next.lists.push(m);
             }
-            StatusPurpose::Suspension => {
-                if !newer {
-                    return Ok(());
+            StatusPurpose::Suspension => match order {
+                std::cmp::Ordering::Less => return Ok(()),
+                std::cmp::Ordering::Greater => {
+                    let m = meta();
+                    next.newest = Arc::clone(&m);
+                    next.set = Arc::new(Leaves::of(bits));
+                    next.lists = vec![m];
                 }
-                next.newest = Arc::clone(list);
-                next.bits = Arc::clone(bits);
-            }
+                std::cmp::Ordering::Equal => {
+                    next.set = Arc::new(known.set.union(bits));
+                    next.lists.push(meta());
+                }
+            },
         }
         let (before, after) = (known.heap_size(), next.heap_size());
         let total = bytes.saturating_sub(before).saturating_add(after);
@@ -308,20 +403,30 @@ impl KnownStatus {
         Ok(())
     }
 
-    fn get(&self, key: &StatusKey) -> Option<Known> {
-        self.lock().map.get(key).cloned()
+    /// What the remembered lists of `key` say about `leaf`.
+    fn view(&self, key: &StatusKey, leaf: u64) -> Option<View> {
+        let inner = self.lock();
+        let k = inner.map.get(key)?;
+        let bit = if k.set.contains(leaf) {
+            Some(true)
+        } else if leaf < k.newest.covered {
+            Some(false)
+        } else {
+            None
+        };
+        Some(View {
+            newest: Arc::clone(&k.newest),
+            bit,
+        })
     }
 
-    /// The encodings of every list needed to rebuild this state (the
-    /// newest of each batch and purpose, and older revocation lists whose
-    /// bits the newest lacks).
+    /// The encodings of every list needed to rebuild this state, sorted.
     pub(super) fn export(&self) -> Vec<Vec<u8>> {
         let inner = self.lock();
         let mut out: Vec<Vec<u8>> = inner
             .map
             .values()
-            .flat_map(|k| std::iter::once(&k.newest).chain(&k.older))
-            .map(|e| e.env.as_bytes().to_vec())
+            .flat_map(|k| k.lists.iter().map(|l| l.bytes.clone()))
             .collect();
         out.sort();
         out
@@ -450,74 +555,109 @@ pub(super) fn check_status(
             anchor.root,
             purpose,
         );
-        let remembered = known.get(&key);
-        let carried_list = usable
+        let remembered = known.view(&key, leaf);
+        let of_purpose: Vec<&Arc<StatusEval>> = usable
             .iter()
             .filter(|e| e.env.head().purpose == purpose)
-            .max_by_key(|e| e.order())
-            .copied();
-        let remembered_newest = remembered
+            .copied()
+            .collect();
+        let carried = of_purpose.iter().max_by_key(|e| e.order()).copied();
+        let carried_bit = |e: &StatusEval| e.bits.as_deref().and_then(|b| bit(b, leaf));
+        // Any list that sets the bit: every accepted revocation counts, and
+        // of suspension lists, those of the newest order.
+        let newest_order = remembered
             .as_ref()
-            .map(|k| &k.newest)
-            .filter(|n| n.usable_at(now).is_ok());
-        let newest = match (remembered_newest, carried_list) {
-            (Some(r), Some(c)) => Some(if c.order() > r.order() { c } else { r }),
-            (r, c) => r.or(c),
-        };
-        // Revocation is the union of everything known; suspension the newest list.
-        let set = match purpose {
-            StatusPurpose::Revocation => {
-                let from_known = remembered.as_ref().and_then(|k| bit(&k.bits, leaf));
-                let from_carried = carried_list
-                    .and_then(|c| c.bits.as_deref())
-                    .and_then(|b| bit(b, leaf));
-                let from_newest = newest
-                    .and_then(|n| n.bits.as_deref())
-                    .and_then(|b| bit(b, leaf));
-                if from_known == Some(true) || from_carried == Some(true) {
-                    Some(true)
-                } else {
-                    from_newest
+            .map(|r| r.newest.order())
+            .into_iter()
+            .chain(carried.map(|c| c.order()))
+            .max();
+        let set_by_carried = of_purpose.iter().any(|e| {
+            (purpose == StatusPurpose::Revocation || Some(e.order()) == newest_order)
+                && carried_bit(e) == Some(true)
+        });
+        let set_by_remembered = remembered.as_ref().is_some_and(|r| {
+            r.bit == Some(true)
+                && (purpose == StatusPurpose::Revocation || Some(r.newest.order()) == newest_order)
+        });
+        // The newest list: the remembered one unless the bundle carries a
+        // newer one (not remembered when the status memory is full).
+        let newest_remembered = remembered
+            .as_ref()
+            .filter(|r| carried.is_none_or(|c| c.order() <= r.newest.order()));
+        let (head, newest_bit) = if let Some(r) = newest_remembered {
+            {
+                if let Err(u) = r.newest.usable_at(now) {
+                    // Never fall back to an older list than one already accepted.
+                    any = true;
+                    let why = match u {
+                        Unusable::KeyNotValidNow(why) | Unusable::Untrusted(why) => why,
+                        Unusable::Future(t) => format!("it is dated {}", format_time(t)),
+                    };
+                    if set_by_remembered || set_by_carried {
+                        out.fail(
+                            verb(purpose),
+                            format!(
+                                "{} per an accepted {} list",
+                                verb(purpose),
+                                purpose.as_str()
+                            ),
+                        );
+                    } else {
+                        out.indeterminate(
+                            "status_key_not_valid",
+                            format!(
+                                "the newest {} list known (epoch {}) cannot be used now: {why}",
+                                purpose.as_str(),
+                                r.newest.head.epoch
+                            ),
+                        );
+                    }
+                    continue;
                 }
+                (&r.newest.head, r.bit)
             }
-            StatusPurpose::Suspension => newest
-                .and_then(|n| n.bits.as_deref())
-                .and_then(|b| bit(b, leaf)),
+        } else if let Some(c) = carried {
+            (c.env.head(), carried_bit(c))
+        } else {
+            {
+                if set_by_carried {
+                    any = true;
+                    out.fail(
+                        verb(purpose),
+                        format!("{} per a carried list", verb(purpose)),
+                    );
+                } else if required.contains(&purpose) {
+                    out.indeterminate(
+                        "status_missing",
+                        format!(
+                            "the policy requires a {} list for batch `{}` and none is usable",
+                            purpose.as_str(),
+                            anchor.batch
+                        ),
+                    );
+                }
+                continue;
+            }
         };
-        let Some(n) = newest else {
-            if set == Some(true) {
-                any = true;
-                out.fail(
-                    verb(purpose),
-                    format!("{} per an earlier {} list", verb(purpose), purpose.as_str()),
-                );
-            } else if required.contains(&purpose) {
-                out.indeterminate(
-                    "status_missing",
-                    format!(
-                        "the policy requires a {} list for batch `{}` and none is usable",
-                        purpose.as_str(),
-                        anchor.batch
-                    ),
-                );
-            }
-            continue;
+        let set = if set_by_remembered || set_by_carried {
+            Some(true)
+        } else {
+            newest_bit.filter(|b| !b)
         };
         any = true;
-        let h = n.env.head();
-        if let Some(c) = carried_list.filter(|c| c.order() < n.order()) {
+        if let Some(c) = carried.filter(|c| c.order() < (head.issued_at, head.epoch)) {
             out.notes.push(format!(
                 "the bundle carried {} list epoch {}, a newer epoch {} is known and was used",
                 purpose.as_str(),
                 c.env.head().epoch,
-                h.epoch
+                head.epoch
             ));
         }
-        let fresh_until = h.issued_at.saturating_add(h.ttl.min(cap));
+        let fresh_until = head.issued_at.saturating_add(head.ttl.min(cap));
         infos.push(StatusInfo {
             purpose,
-            epoch: h.epoch,
-            issued_at: h.issued_at,
+            epoch: head.epoch,
+            issued_at: head.issued_at,
             fresh_until,
             set,
         });
@@ -528,8 +668,8 @@ pub(super) fn check_status(
                     "{} per {} list epoch {} of {}",
                     verb(purpose),
                     purpose.as_str(),
-                    h.epoch,
-                    format_time(h.issued_at)
+                    head.epoch,
+                    format_time(head.issued_at)
                 ),
             ),
             None => out.indeterminate(
@@ -541,14 +681,14 @@ pub(super) fn check_status(
                 format!(
                     "the {} list (epoch {}) was fresh until {} and is stale",
                     purpose.as_str(),
-                    h.epoch,
+                    head.epoch,
                     format_time(fresh_until)
                 ),
             ),
             Some(false) => out.notes.push(format!(
                 "not {} per list epoch {} (fresh until {})",
                 verb(purpose),
-                h.epoch,
+                head.epoch,
                 format_time(fresh_until)
             )),
         }
