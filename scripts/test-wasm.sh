@@ -14,7 +14,8 @@
 # Build outputs (not committed): bindings-wasm/pkg/{web,node}/ (the npm
 # package), bindings-wasm/www/pkg/ (no-modules build + the wasm inlined as
 # base64, so the page works from file://), bindings-wasm/www/vendor/jsQR.js
-# (QR fallback where BarcodeDetector is missing), target/screenshots/*.png.
+# (QR fallback where BarcodeDetector is missing), target/screenshots/*.png,
+# and the attack fixtures the tests read, <cargo target dir>/wasm-fixtures/.
 #
 # `scripts/test-wasm.sh --build-only` stops after the build (no Chromium or
 # fonts installed, no tests): what the benchmark (bindings-wasm/bench/) needs.
@@ -120,7 +121,14 @@ if [ "$BUILD_ONLY" = 1 ]; then
   exit 0
 fi
 
-step "node --test (vectors, API, errors, tsc, size, headless Chromium page)"
+step "attack fixtures for the Node tests (bindings-wasm/examples/security_fixture.rs)"
+# The review's attacks (core/tests/security_review.rs) as bundles and lists,
+# built by the core on the host; tests-js/security.test.mjs and the page
+# test replay them through the wasm Verifier.
+export CERTANCHOR_WASM_FIXTURES=$TARGET_DIR/wasm-fixtures
+cargo run -q --locked -p certanchor-wasm --example security_fixture -- "$CERTANCHOR_WASM_FIXTURES"
+
+step "node --test (vectors, API, errors, attacks, tsc, size, headless Chromium page)"
 cd "$WASM_DIR"
 CHROMIUM=$(command -v chromium) node --test --test-reporter=spec tests-js/ 2>&1 | tee "$TARGET_DIR/node-test.log"
 status=${PIPESTATUS[0]}
@@ -145,5 +153,5 @@ cd "$ROOT"
 step "summary"
 grep -E '^ℹ (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms)' "$TARGET_DIR/node-test.log" || true
 grep -E 'wasm size' "$TARGET_DIR/node-test.log" | sort -u || true
-echo "screenshots: $(ls "$TARGET_DIR/screenshots" 2>/dev/null | tr '\n' ' ')"
+echo "screenshots: $(ls "$ROOT/target/screenshots" 2>/dev/null | tr '\n' ' ')"
 echo "test-wasm: all passed in $(( $(date +%s) - T0 )) s"

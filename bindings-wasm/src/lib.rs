@@ -24,7 +24,9 @@
 
 #![forbid(unsafe_code)]
 
+use certanchor::json::write_str;
 use certanchor::schema::{FieldType, SchemaRegistry};
+use certanchor::trust::TrustStoreDoc;
 use certanchor::{Bundle, DecodeError, IssueError, TrustError, TrustStore, VerifyError};
 use js_sys::{Array, Date, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -50,7 +52,11 @@ export interface Check {
   check: CheckName;
   /** Its outcome. */
   outcome: Outcome;
-  /** Stable machine code of the result: `ok`, `bad_signature`, `revoked`, `digest_mismatch`, … */
+  /**
+   * Stable machine code of the result: `ok`, `bad_signature`, `revoked`,
+   * `digest_mismatch`, `issued_in_future`, `status_missing`, `status_future`,
+   * `status_key_not_valid`, …
+   */
   code: string;
   /** Plain-language reason (English), for a clerk. */
   reason: string;
@@ -60,7 +66,11 @@ export interface Check {
 export interface Party {
   /** Issuer id, e.g. `cn.beijing.ghzrzyw`. */
   id: string;
-  /** Display name from the trust store; `null` when the party is not trusted. */
+  /**
+   * Display name from the trust store; `null` when the party is not trusted
+   * or its signature did not verify. Then `id` is only what the anchor
+   * claims: show it marked as unverified, never a trusted party's name.
+   */
   name: string | null;
 }
 
@@ -133,7 +143,7 @@ export interface Report {
   certificate: CertificateInfo | null;
   /** Disclosed fields whose digests matched the header, by name. */
   disclosed: { [name: string]: FieldValue };
-  /** The issuing authority. */
+  /** The issuing authority the anchor names (`name` only when its signature verified). */
   issuer: Party | null;
   /** Departments whose endorsements verified. */
   endorsers: Party[];
@@ -181,6 +191,10 @@ export interface TrustStoreDoc {
     kind: string;
     endorsements: { from: string[]; at_least: number } | null;
     require_status: boolean; require_ledger: boolean;
+    /** With `require_status`: the purposes that each need a usable list (default both). */
+    status_purposes?: ("revocation" | "suspension")[];
+    /** Longest a status list counts as fresh for this kind, seconds (below the core's 7-day cap). */
+    max_status_ttl?: number;
   }[];
   /** Trusted ledgers. */
   ledgers: { origin: string; public_key: string }[];
@@ -296,8 +310,12 @@ fn unix_seconds(now: &JsValue) -> Result<u64, JsValue> {
 
 /// Verifies proof bundles against a trust store (DESIGN §8).
 ///
-/// Keeps a cache of checked anchor signatures and the newest status lists it
-/// has seen, so create one per trust store and reuse it.
+/// Keeps a cache of checked anchor signatures and the genuine status lists
+/// it has seen (in bundles or from `addStatusList`), so create one per trust
+/// store and reuse it. A verdict depends on the bundle and on what the
+/// verifier knew before the call: once a newer list that revokes a
+/// certificate has been seen, every later verification of that certificate
+/// is revoked, even from a bundle that carries an older, clean list.
 #[wasm_bindgen]
 pub struct Verifier {
     inner: certanchor::Verifier,
@@ -334,7 +352,7 @@ impl Verifier {
     pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] bundle: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Date | number | undefined")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Date | number")] now: JsValue,
     ) -> Result<JsValue, JsValue> {
         let bytes = input_bytes(&bundle)?;
         let now = unix_seconds(&now)?;
@@ -344,8 +362,10 @@ impl Verifier {
 
     /// Hands the verifier a status list (COSE_Sign1 bytes) obtained out of
     /// band, as of `now` (a `Date` or Unix seconds; default: the current
-    /// time); kept when a trusted key valid then signed it, and it then
-    /// counts for every later verification.
+    /// time). Kept when a trusted key of its issuer signed it, that key is
+    /// valid at the list's issue time and at `now`, and the list is not
+    /// dated after `now`; it then counts for every later verification (the
+    /// newest list per batch and purpose, and every revocation seen).
     ///
     /// # Errors
     /// Throws a `VerifyError` (`untrusted_status_list`, or a decode code),
@@ -354,7 +374,7 @@ impl Verifier {
     pub fn add_status_list(
         &self,
         bytes: &[u8],
-        #[wasm_bindgen(unchecked_param_type = "Date | number | undefined")] now: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Date | number")] now: JsValue,
     ) -> Result<(), JsValue> {
         let now = unix_seconds(&now)?;
         self.inner
@@ -362,17 +382,147 @@ impl Verifier {
             .map_err(|e| verify_err(&e))
     }
 
+    /// About how many bytes of wasm memory the verifier's caches and status
+    /// memory hold (bounded by the core whatever bundles it is given).
+    #[wasm_bindgen(js_name = "memoryBytes")]
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
     /// The trust store document this verifier uses: trusted authorities,
     /// policies and ledgers.
     ///
     /// # Errors
-    /// Never in practice (the document is re-parsed from the core's JSON).
+    /// Never in practice (the document's JSON text is parsed by `JSON.parse`).
     #[wasm_bindgen(js_name = "trustStore", unchecked_return_type = "TrustStoreDoc")]
     pub fn trust_store(&self) -> Result<JsValue, JsValue> {
-        let doc = serde_json::to_value(self.inner.trust_store().doc())
-            .map_err(|e| js_error("TrustError", "trust_store_json", &e.to_string()))?;
-        to_js(&doc)
+        js_sys::JSON::parse(&trust_doc_json(self.inner.trust_store().doc()))
     }
+}
+
+/// Appends `,"name":` (without the comma before the first member).
+fn key(out: &mut String, first: bool, name: &str) {
+    if !first {
+        out.push(',');
+    }
+    write_str(out, name);
+    out.push(':');
+}
+
+fn str_or_null(out: &mut String, v: Option<&str>) {
+    match v {
+        Some(s) => write_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// Appends `[f(item), …]`.
+fn array<T>(out: &mut String, items: &[T], mut f: impl FnMut(&mut String, &T)) {
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        f(out, item);
+    }
+    out.push(']');
+}
+
+/// The trust store document as JSON text, member for member as its serde
+/// serialization writes it (a test checks they agree). Written here so the
+/// module carries no serde serializer for the document's types (about 6 KB
+/// of wasm).
+fn trust_doc_json(doc: &TrustStoreDoc) -> String {
+    let mut o = String::with_capacity(2048);
+    o.push('{');
+    key(&mut o, true, "version");
+    o.push_str(&doc.version.to_string());
+    key(&mut o, false, "issuers");
+    array(&mut o, &doc.issuers, |o, i| {
+        o.push('{');
+        key(o, true, "id");
+        write_str(o, &i.id);
+        key(o, false, "name");
+        write_str(o, &i.name);
+        key(o, false, "kinds");
+        array(o, &i.kinds, |o, k| write_str(o, k));
+        key(o, false, "keys");
+        array(o, &i.keys, |o, k| {
+            o.push('{');
+            key(o, true, "public_key");
+            write_str(o, &k.public_key);
+            key(o, false, "not_before");
+            write_str(o, &k.not_before);
+            key(o, false, "not_after");
+            str_or_null(o, k.not_after.as_deref());
+            key(o, false, "revoked_at");
+            str_or_null(o, k.revoked_at.as_deref());
+            o.push('}');
+        });
+        o.push('}');
+    });
+    key(&mut o, false, "policies");
+    array(&mut o, &doc.policies, |o, p| {
+        o.push('{');
+        key(o, true, "kind");
+        write_str(o, &p.kind);
+        key(o, false, "endorsements");
+        match &p.endorsements {
+            Some(e) => {
+                o.push('{');
+                key(o, true, "from");
+                array(o, &e.from, |o, f| write_str(o, f));
+                key(o, false, "at_least");
+                o.push_str(&e.at_least.to_string());
+                o.push('}');
+            }
+            None => o.push_str("null"),
+        }
+        key(o, false, "require_status");
+        o.push_str(if p.require_status { "true" } else { "false" });
+        if let Some(purposes) = &p.status_purposes {
+            key(o, false, "status_purposes");
+            array(o, purposes, |o, s| write_str(o, s));
+        }
+        if let Some(ttl) = p.max_status_ttl {
+            key(o, false, "max_status_ttl");
+            o.push_str(&ttl.to_string());
+        }
+        key(o, false, "require_ledger");
+        o.push_str(if p.require_ledger { "true" } else { "false" });
+        o.push('}');
+    });
+    key(&mut o, false, "ledgers");
+    array(&mut o, &doc.ledgers, |o, l| {
+        o.push('{');
+        key(o, true, "origin");
+        write_str(o, &l.origin);
+        key(o, false, "public_key");
+        write_str(o, &l.public_key);
+        o.push('}');
+    });
+    if !doc.chains.is_empty() {
+        key(&mut o, false, "chains");
+        array(&mut o, &doc.chains, |o, c| {
+            o.push('{');
+            key(o, true, "chain_id");
+            o.push_str(&c.chain_id.to_string());
+            key(o, false, "contract");
+            write_str(o, &c.contract);
+            if let Some(url) = &c.rpc_url {
+                key(o, false, "rpc_url");
+                write_str(o, url);
+            }
+            if let Some(name) = &c.name {
+                key(o, false, "name");
+                write_str(o, name);
+            }
+            o.push('}');
+        });
+    }
+    o.push('}');
+    o
 }
 
 /// Decodes a bundle (binary `Uint8Array` or `CA1:` text) into a JSON view
@@ -449,17 +599,15 @@ pub fn with_fewer_fields(
         .map_err(|e| issue_err(&e))
 }
 
-fn collect_labels(
-    prefix: &str,
-    ty: &FieldType,
-    out: &mut serde_json::Map<String, serde_json::Value>,
-) {
+/// Appends `,"path":"label"` for every labelled field of records in `ty`.
+fn collect_labels(prefix: &str, ty: &FieldType, out: &mut String) {
     match ty {
         FieldType::Record(specs) => {
             for s in specs {
                 let path = format!("{prefix}.{}", s.name);
                 if let Some(l) = &s.label_zh {
-                    out.insert(path.clone(), l.clone().into());
+                    key(out, false, &path);
+                    write_str(out, l);
                 }
                 collect_labels(&path, &s.ty, out);
             }
@@ -485,19 +633,32 @@ pub fn field_labels(kind: &str) -> Result<JsValue, JsValue> {
     let Some(schema) = registry.get(kind) else {
         return Ok(JsValue::UNDEFINED);
     };
-    let mut fields = serde_json::Map::new();
+    // JSON text for one `JSON.parse`, like the other views (no serde_json
+    // values built here).
+    let mut o = String::with_capacity(1024);
+    o.push('{');
+    key(&mut o, true, "kind");
+    write_str(&mut o, schema.kind());
+    key(&mut o, false, "label_zh");
+    str_or_null(&mut o, schema.label_zh());
+    key(&mut o, false, "order");
+    array(&mut o, schema.fields(), |o, s| write_str(o, &s.name));
+    key(&mut o, false, "fields");
+    o.push('{');
+    let start = o.len();
     for s in schema.fields() {
         if let Some(l) = &s.label_zh {
-            fields.insert(s.name.clone(), l.clone().into());
+            key(&mut o, false, &s.name);
+            write_str(&mut o, l);
         }
-        collect_labels(&s.name, &s.ty, &mut fields);
+        collect_labels(&s.name, &s.ty, &mut o);
     }
-    to_js(&serde_json::json!({
-        "kind": schema.kind(),
-        "label_zh": schema.label_zh(),
-        "fields": fields,
-        "order": schema.fields().iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-    }))
+    // every member was written after a comma: drop the first one
+    if o.len() > start {
+        o.remove(start);
+    }
+    o.push_str("}}");
+    js_sys::JSON::parse(&o)
 }
 
 /// The built-in certificate kinds, e.g. `["business_license", "real_estate_title"]`.
@@ -534,10 +695,60 @@ pub fn version() -> String {
 
 #[cfg(test)]
 mod tests {
+    use certanchor::trust::{ChainEntry, EndorsementPolicy, LedgerEntry, PolicyEntry};
+
     #[test]
     fn the_shipped_demo_trust_store_is_the_cores() {
         let doc = certanchor::sample::demo_trust_doc(None);
         let want = serde_json::to_string_pretty(&doc).unwrap_or_default();
         assert_eq!(super::DEMO_TRUST_STORE.trim_end(), want);
+    }
+
+    /// `trust_doc_json` writes what serde writes, for every member the
+    /// document can have (set and unset) and strings that need escaping.
+    #[test]
+    fn the_trust_doc_text_is_serdes() {
+        let plain = certanchor::sample::demo_trust_doc(None);
+        let mut rich = plain.clone();
+        rich.issuers[0].name = "名 \"q\" \\ \n\u{1}".into();
+        rich.issuers[0].keys[0].not_after = Some("2030-01-01T00:00:00Z".into());
+        rich.issuers[0].keys[0].revoked_at = Some("2029-01-01T00:00:00Z".into());
+        rich.issuers[1].kinds.clear();
+        let mut p = PolicyEntry::new("x");
+        p.endorsements = Some(EndorsementPolicy {
+            from: vec!["a".into(), "b".into()],
+            at_least: 2,
+        });
+        p.require_status = true;
+        p.status_purposes = Some(vec!["revocation".into()]);
+        p.max_status_ttl = Some(3600);
+        p.require_ledger = true;
+        rich.policies.push(p);
+        rich.ledgers.push(LedgerEntry {
+            origin: "log.example".into(),
+            public_key: "k".into(),
+        });
+        rich.chains = vec![
+            ChainEntry {
+                chain_id: u64::MAX,
+                contract: "0x00".into(),
+                rpc_url: Some("http://127.0.0.1:8545".into()),
+                name: Some("n".into()),
+            },
+            ChainEntry {
+                chain_id: 1,
+                contract: "0x01".into(),
+                rpc_url: None,
+                name: None,
+            },
+        ];
+        let mut empty = plain.clone();
+        empty.issuers.clear();
+        empty.policies.clear();
+        for doc in [plain, rich, empty] {
+            let ours: serde_json::Value =
+                serde_json::from_str(&super::trust_doc_json(&doc)).unwrap_or_default();
+            assert_eq!(ours, serde_json::to_value(&doc).unwrap_or_default());
+        }
     }
 }

@@ -140,10 +140,22 @@ test("errors carry name and the core's stable code", () => {
 test("status lists handed out of band are used", () => {
   const c = caseNamed("valid_title_full");
   const v = new ca.Verifier(trustJson);
-  for (const s of vectors.status_lists) v.addStatusList(b64(s.cose));
+  for (const s of vectors.status_lists) v.addStatusList(b64(s.cose), c.now);
   const r = v.verify(c.text, c.now);
   assert.equal(r.status.length, 2);
   assert.deepEqual(r.status.map((s) => s.purpose).sort(), ["revocation", "suspension"]);
+  // `now` is optional (the current time), a Date or Unix seconds
+  const d = new ca.Verifier(trustJson);
+  for (const s of vectors.status_lists) d.addStatusList(b64(s.cose), new Date(c.now * 1000));
+  for (const s of vectors.status_lists) d.addStatusList(b64(s.cose));
+  assert.equal(d.verify(c.text, c.now).status.length, 2);
+  // a list is refused as of a time before its issue time
+  const early = new ca.Verifier(trustJson);
+  assert.throws(() => early.addStatusList(b64(vectors.status_lists[0].cose), 0),
+    (e) => e.name === "VerifyError" && e.code === "untrusted_status_list");
+  assert.throws(() => early.addStatusList(b64(vectors.status_lists[0].cose), "now"),
+    (e) => e.name === "TypeError" && e.code === "invalid_argument");
+  assert.equal(typeof early.memoryBytes(), "number");
 });
 
 test("fieldLabels exports the core schema's Chinese labels", () => {

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import puppeteer from "puppeteer-core";
-import { pkgDir, rootDir, vectors, caseNamed } from "./helpers.mjs";
+import { ca, pkgDir, rootDir, vectors, caseNamed, hex, securityFixture } from "./helpers.mjs";
 
 const www = path.join(pkgDir, "www");
 const shots = path.join(rootDir, "target", "screenshots");
@@ -148,6 +148,40 @@ test("page: license → 有效 with 营业执照 labels; a loaded trust store wi
   await page.emulateMediaType("print");
   assert.equal(await page.$eval("#input", (e) => getComputedStyle(e).display), "none");
   await page.screenshot({ path: path.join(shots, "print.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("page: a forged anchor claiming the land registry's id shows the id as unverified, never the registry's name; new codes read as sentences", async () => {
+  const fx = securityFixture();
+  const { page, errors } = await open(httpUrl);
+  await setAsOf(page, fx.now);
+  await paste(page, ca.bundleToText(hex(fx.forged_title.bundle)));
+  assert.equal((await banner(page)).verdict, "invalid");
+  assert.deepEqual((await checks(page)).find(([c]) => c === "issuer_signature"), ["issuer_signature", "failed"]);
+  const cert = () => page.$eval("#cert", (e) => e.textContent);
+  const issuer = () => page.$eval("#cert .party", (e) => ({ verified: e.dataset.verified, text: e.textContent }));
+  assert.match(await cert(), /未经验证：cn\.beijing\.ghzrzyw/);
+  assert.doesNotMatch(await cert(), /北京市规划和自然资源委员会/);
+  assert.deepEqual(await issuer(), { verified: "false", text: "未经验证：cn.beijing.ghzrzyw" });
+  await page.screenshot({ path: path.join(shots, "forged.png"), fullPage: true });
+  await page.click("#lang");
+  assert.match(await cert(), /unverified: cn\.beijing\.ghzrzyw/);
+  assert.doesNotMatch(await cert(), /北京市规划和自然资源委员会/);
+  // a genuine title still shows the registry's name
+  const good = caseNamed("valid_title_full");
+  await setAsOf(page, good.now);
+  await paste(page, good.text);
+  assert.match(await cert(), /北京市规划和自然资源委员会 cn\.beijing\.ghzrzyw/);
+  assert.doesNotMatch(await cert(), /unverified/);
+  // a status list dated after the verification time: the code's sentence
+  await setAsOf(page, fx.now);
+  await paste(page, ca.bundleToText(hex(fx.future.bundle)));
+  const status = () => page.$eval('#checks tr[data-check="status"]', (e) => e.textContent);
+  assert.match(await status(), /status_future/);
+  assert.match(await status(), /dated after the verification time/);
+  await page.click("#lang");
+  assert.match(await status(), /状态列表的签发时间晚于核验时间/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -22,6 +22,13 @@ export async function demo(text: string, bytes: Uint8Array): Promise<Verdict> {
   try { node.bundleFromText("x"); } catch (e) { const ce = e as CertanchorError; console.log(ce.code, ce.name); }
   console.log(code, zh, view.header?.kind, back, doc.issuers[0]?.name, kinds, n.endorsers.map((p) => p.name));
   v.addStatusList(bytes);
+  v.addStatusList(bytes, 1717030800);
+  v.addStatusList(bytes, new Date());
+  const held: number = v.memoryBytes();
+  const issuerName: string | null | undefined = r.issuer?.name;
+  const purposes: ("revocation" | "suspension")[] | undefined = doc.policies[0]?.status_purposes;
+  const later: Report = v.verify(text);
+  console.log(held, issuerName, purposes, later.verdict);
   v.free();
   return r.verdict;
 }

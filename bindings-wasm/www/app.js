@@ -24,7 +24,7 @@
       invalidSub: "核验未通过：", indeterminateSub: "没有检查失败，但有必需的检查无法确定：",
       passed: "通过", failed: "未通过", skipped: "不适用", indeterminateO: "无法确定",
       kind: "证照种类", certId: "证照编号", issuer: "签发机关", endorsers: "背书部门", validity: "有效期",
-      noEnd: "长期", untrusted: "（不受信任）", none: "无", anchor: "锚定批次", ledger: "账本", status: "状态列表",
+      noEnd: "长期", unverified: "未经验证：", none: "无", anchor: "锚定批次", ledger: "账本", status: "状态列表",
       verifiedAt: "核验时间", demoSrc: "演示信任库（仅供演示，切勿用于生产）", fileSrc: "已载入：",
       kinds: "可签发", endorseOnly: "仅背书", policies: "背书策略", needs: "需要至少 {n} 个背书：",
       empty: "请先粘贴 CA1: 文本或选择文件。", noCamera: "此浏览器无法使用摄像头扫码。",
@@ -42,11 +42,13 @@
         root_mismatch: "不属于签名的批次", tree_size_mismatch: "批次大小不符", unknown_key: "签名密钥不在信任库中",
         bad_signature: "签名无效", unauthorized_kind: "该机关无权签发此类证照", issuer_mismatch: "签发机关不一致",
         endorsements_missing: "缺少必需的部门背书", no_policy: "此类证照没有背书策略", revoked: "证照已被撤销",
-        suspended: "证照已被查封/暂停", stale_status: "状态列表已过期，无法确认", status_missing: "缺少必需的状态列表",
+        suspended: "证照已被查封/暂停", stale_status: "状态列表已过期，无法确认",
+        status_missing: "缺少必需的撤销或查封状态列表，无法确认", status_future: "状态列表的签发时间晚于核验时间，不予采用",
+        status_key_not_valid: "签署状态列表的密钥现已失效（如已吊销），该列表不予采用，无法确认",
         status_not_covering: "状态列表未覆盖本证", no_status: "未提供状态列表", expired: "证照已过期",
         not_yet_valid: "证照尚未生效", schema_violation: "字段不符合规范", unknown_kind: "未知的证照种类",
         no_receipt: "无账本回执", receipt_missing: "缺少必需的账本回执", not_in_ledger: "账本中查不到此锚定",
-        untrusted_issuer: "签发机关不受信任",
+        untrusted_issuer: "签发机关不受信任", issued_in_future: "签发时间晚于核验时间，不予认可",
       },
     },
     en: {
@@ -61,7 +63,7 @@
       invalidSub: "Failed: ", indeterminateSub: "Nothing failed, but a required check could not be established: ",
       passed: "passed", failed: "failed", skipped: "not applicable", indeterminateO: "indeterminate",
       kind: "Kind", certId: "Certificate no.", issuer: "Issued by", endorsers: "Endorsed by", validity: "Valid",
-      noEnd: "no end date", untrusted: "(not trusted)", none: "none", anchor: "Anchor batch", ledger: "Ledger", status: "Status lists",
+      noEnd: "no end date", unverified: "unverified: ", none: "none", anchor: "Anchor batch", ledger: "Ledger", status: "Status lists",
       verifiedAt: "Verified at", demoSrc: "Demo trust store (for demonstration only, never production)", fileSrc: "Loaded: ",
       kinds: "issues", endorseOnly: "endorses only", policies: "Endorsement policies", needs: "needs at least {n} of: ",
       empty: "Paste a CA1: text or pick a file first.", noCamera: "This browser cannot use the camera.",
@@ -74,7 +76,24 @@
         authorization: "Authorization", endorsements: "Endorsements", status: "Revocation / suspension", validity: "Validity period",
         schema: "Field rules", ledger: "Ledger",
       },
-      codes: {},
+      codes: {
+        ok: "Passed", digest_mismatch: "A disclosed field differs from what was issued (altered)",
+        disclosed_twice: "The same field is disclosed twice", root_mismatch: "Not part of the signed batch",
+        tree_size_mismatch: "The batch size does not match", unknown_key: "The signing key is not in the trust store",
+        bad_signature: "The signature is invalid", unauthorized_kind: "This authority may not issue this kind of certificate",
+        issuer_mismatch: "The issuing authorities do not match", endorsements_missing: "A required endorsement is missing",
+        no_policy: "No endorsement policy for this kind", revoked: "The certificate has been revoked",
+        suspended: "The certificate is suspended (seized)", stale_status: "The status list is out of date; status cannot be confirmed",
+        status_missing: "A required revocation or suspension list is missing; status cannot be confirmed",
+        status_future: "The status list is dated after the verification time and is not used",
+        status_key_not_valid: "The key that signed the status list is no longer valid (e.g. revoked); the list is not used and status cannot be confirmed",
+        status_not_covering: "The status list does not cover this certificate", no_status: "No status list provided",
+        expired: "The certificate has expired", not_yet_valid: "The certificate is not yet valid",
+        schema_violation: "The fields break the rules for this kind", unknown_kind: "Unknown kind of certificate",
+        no_receipt: "No ledger receipt", receipt_missing: "A required ledger receipt is missing",
+        not_in_ledger: "The anchor is not in the ledger", untrusted_issuer: "The issuing authority is not trusted",
+        issued_in_future: "Dated after the verification time; not accepted",
+      },
     },
   };
 
@@ -187,7 +206,12 @@
     const dl = $("cert");
     dl.replaceChildren();
     const fact = (k, ...v) => dl.append(el("dt", {}, t(k)), el("dd", {}, ...v));
-    const party = (p) => el("span", { class: "party" }, p.name || t("untrusted"), " ", el("code", {}, p.id));
+    // A name only for a party whose signature verified (the report's name is
+    // null otherwise): a forged anchor may claim a trusted authority's id, so
+    // the id alone is shown, marked unverified, never the authority's name.
+    const party = (p) => p.name
+      ? el("span", { class: "party" }, p.name, " ", el("code", {}, p.id))
+      : el("span", { class: "party unverified", "data-verified": "false" }, t("unverified"), el("code", {}, p.id));
     if (r.certificate) {
       fact("kind", kindName(r.certificate.kind));
       fact("certId", r.certificate.id);
@@ -219,11 +243,11 @@
     const cb = $("checks").tBodies[0];
     cb.replaceChildren();
     for (const c of r.checks) {
-      const zh = state.lang === "zh" ? T.zh.codes[c.code] : null;
+      const said = T[state.lang].codes[c.code];
       cb.append(el("tr", { class: "o-" + c.outcome, "data-check": c.check, "data-outcome": c.outcome },
         el("th", { scope: "row" }, T[state.lang].checkNames[c.check] || c.check, el("br"), el("code", {}, c.check)),
         el("td", {}, el("span", { class: "badge" }, outcomeText(c.outcome)), el("br"), el("code", {}, c.code)),
-        el("td", {}, zh ? el("div", {}, zh) : null, el("div", { class: zh ? "muted" : "" }, c.reason))));
+        el("td", {}, said ? el("div", {}, said) : null, el("div", { class: said ? "muted" : "" }, c.reason))));
     }
   }
 

@@ -55,7 +55,7 @@ use crate::error::VerifyError;
 use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
-use crate::status::{StatusEnvelope, StatusPurpose};
+use crate::status::StatusPurpose;
 use crate::trust::{TrustStore, format_time, push_time};
 
 mod known_status;
@@ -935,11 +935,14 @@ impl Verifier {
         let Ok(anchor) = Anchor::from_bytes(&bundle.anchor) else {
             return; // the format check reports it
         };
-        let lists: Vec<(StatusEnvelope, Option<&crate::keys::PublicKey>)> = bundle
+        let lists: Vec<(
+            crate::status::StatusEnvelope,
+            Option<&crate::keys::PublicKey>,
+        )> = bundle
             .status
             .iter()
             .filter(|bytes| self.status_lists.get(bytes).is_none())
-            .filter_map(|bytes| StatusEnvelope::decode(bytes).ok())
+            .filter_map(|bytes| crate::status::StatusEnvelope::decode(bytes).ok())
             .map(|list| {
                 let key = self.trust.key(&list.signer_key_id()).map(|(_, tk)| &tk.key);
                 (list, key)
