@@ -756,18 +756,21 @@ impl Verifier {
     /// Verifies a bundle given as bytes: binary, or `CA1:` text.
     #[must_use]
     pub fn verify(&self, input: &[u8], now: u64) -> Report {
-        self.verify_result(Bundle::decode_with_digests(input), now)
+        self.verify_result(Bundle::decode_with_digests(input), now, true)
     }
 
     /// Verifies a decoded bundle with its disclosed fields' digests.
+    /// `learn`: take in the bundle's status lists first (false when
+    /// [`Self::learn_status`] already did, as in [`Self::verify_map`]).
     fn verify_result(
         &self,
         decoded: Result<(Bundle, Vec<Hash>), crate::DecodeError>,
         now: u64,
+        learn: bool,
     ) -> Report {
         match decoded {
             Ok((b, digests)) => {
-                self.verify_decoded(std::borrow::Cow::Owned(b), Some(&digests), now)
+                self.verify_decoded(std::borrow::Cow::Owned(b), Some(&digests), now, learn)
             }
             Err(e) => Self::format_failure(format!("bundle: {e}"), e.code(), now),
         }
@@ -827,7 +830,7 @@ impl Verifier {
                     self.prime_anchors(&decoded);
                     decoded
                         .into_iter()
-                        .map(move |d| f(self.verify_result(d, now)))
+                        .map(move |d| f(self.verify_result(d, now, false)))
                 })
                 .collect()
         }
@@ -835,7 +838,7 @@ impl Verifier {
         {
             inputs
                 .iter()
-                .map(|b| f(self.verify(b.as_ref(), now)))
+                .map(|b| f(self.verify_result(Bundle::decode_with_digests(b.as_ref()), now, false)))
                 .collect()
         }
     }
@@ -1241,7 +1244,7 @@ impl Verifier {
     /// Verifies a decoded bundle at `now` (Unix seconds).
     #[must_use]
     pub fn verify_bundle(&self, bundle: &Bundle, now: u64) -> Report {
-        self.verify_decoded(std::borrow::Cow::Borrowed(bundle), None, now)
+        self.verify_decoded(std::borrow::Cow::Borrowed(bundle), None, now, true)
     }
 
     /// The ten checks; an owned bundle hands its disclosed values to the
@@ -1252,6 +1255,7 @@ impl Verifier {
         bundle: std::borrow::Cow<'_, Bundle>,
         digests: Option<&[Hash]>,
         now: u64,
+        learn: bool,
     ) -> Report {
         // 1. format: the nested documents must decode too.
         let header = match CertificateHeader::from_slice(&bundle.header) {
@@ -1277,8 +1281,10 @@ impl Verifier {
             match self.status_eval(s) {
                 Ok(l) => {
                     // a genuine list usable now joins what the verifier knows
-                    // (already done for every input of a verify_map call)
-                    let _ = self.known.absorb(&l, now);
+                    // (learn_status did it already for a verify_map call)
+                    if learn {
+                        let _ = self.known.absorb(&l, now);
+                    }
                     lists.push(l);
                 }
                 Err(e) => {

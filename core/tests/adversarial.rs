@@ -10,6 +10,10 @@
     clippy::indexing_slicing
 )]
 
+mod support;
+
+use support::{assert_check, authority, cose_sign1, scjgj, verifier_with};
+
 use std::io::Write as _;
 
 use certanchor::anchor::MAX_ANCHOR_LEN;
@@ -21,7 +25,7 @@ use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::merkle::{self, InclusionProof, MAX_PATH, MerkleTree, leaf_hash, node_hash};
 #[cfg(feature = "ledger")]
 use certanchor::note::{NoteVerifier, verify_checkpoint};
-use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
+use certanchor::sample::{self, JAN_1_2024, demo_trust_doc};
 use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
 use certanchor::trust::TrustStoreDoc;
 use certanchor::{
@@ -33,24 +37,12 @@ const ISSUED: u64 = JAN_1_2024 + 86_400 * 150;
 const NOW: u64 = ISSUED + 3600;
 const ORIGIN: &str = "ledger.example.gov.cn/certanchor";
 
-fn authority(id: &str) -> SigningKey {
-    demo_authorities()
-        .into_iter()
-        .find(|a| a.id == id)
-        .unwrap()
-        .key
-}
-
 fn ledger_key() -> SigningKey {
     SigningKey::from_seed(&[0x31; 32])
 }
 
 fn doc() -> TrustStoreDoc {
     demo_trust_doc(Some((ORIGIN, &ledger_key().public_key())))
-}
-
-fn verifier_with(doc: TrustStoreDoc) -> Verifier {
-    Verifier::new(TrustStore::from_doc(doc).unwrap())
 }
 
 fn verifier() -> Verifier {
@@ -61,10 +53,6 @@ fn licenses(n: u64) -> Vec<Certificate> {
     (0..n).map(sample::business_license).collect()
 }
 
-fn scjgj() -> Issuer {
-    Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
-}
-
 /// Licenses by the market regulator, endorsed by the tax bureau.
 fn endorsed(batch: &str, n: u64) -> IssuedBatch {
     let mut b = scjgj()
@@ -73,18 +61,6 @@ fn endorsed(batch: &str, n: u64) -> IssuedBatch {
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
     b
-}
-
-#[track_caller]
-fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
-    let ch = r.check(c).unwrap();
-    assert_eq!(
-        (ch.outcome, ch.code),
-        (o, code),
-        "{}: {}",
-        c.as_str(),
-        ch.reason
-    );
 }
 
 fn first_failure(r: &Report) -> (CheckCode, &'static str) {
@@ -824,35 +800,6 @@ impl ListBytes {
     fn to_bytes(&self) -> &[u8] {
         &self.0
     }
-}
-
-/// A COSE_Sign1 (tag 18) over `payload`, protected header {alg: EdDSA,
-/// content type, kid}, as certanchor's status lists are.
-fn cose_sign1(payload: &[u8], key: &SigningKey) -> Vec<u8> {
-    let mut p = Writer::new();
-    p.map(3);
-    p.uint(1);
-    p.int(-8);
-    p.uint(3);
-    p.text(certanchor::status::STATUS_CONTENT_TYPE);
-    p.uint(4);
-    p.bytes(key.public_key().key_id().as_bytes());
-    let protected = p.into_bytes();
-    let mut tbs = Writer::new();
-    tbs.array(4);
-    tbs.text("Signature1");
-    tbs.bytes(&protected);
-    tbs.bytes(&[]);
-    tbs.bytes(payload);
-    let sig = key.sign(&tbs.into_bytes());
-    let mut w = Writer::new();
-    w.tag(18);
-    w.array(4);
-    w.bytes(&protected);
-    w.map(0);
-    w.bytes(payload);
-    w.bytes(&sig);
-    w.into_bytes()
 }
 
 #[test]

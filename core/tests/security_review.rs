@@ -10,15 +10,18 @@
     clippy::indexing_slicing
 )]
 
+mod support;
+
+use support::{assert_check, authority, cose_sign1, scjgj, verifier_with};
+
 use certanchor::cbor::Writer;
 use certanchor::keys::SigningKey;
-use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
+use certanchor::sample::{self, JAN_1_2024, demo_trust_doc};
 use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
 use certanchor::trust::{KeyEntry, TrustStoreDoc, format_time};
 use certanchor::verify::{MAX_ANCHOR_CACHE_BYTES, MAX_STATUS_CACHE_BYTES, MAX_STATUS_TTL};
 use certanchor::{
-    Anchor, Bundle, CheckCode, IssueOptions, IssuedBatch, Issuer, Outcome, Report, TrustStore,
-    Verdict, Verifier,
+    Anchor, Bundle, CheckCode, IssueOptions, IssuedBatch, Outcome, TrustStore, Verdict,
 };
 
 const ISSUED: u64 = JAN_1_2024 + 86_400 * 150;
@@ -26,28 +29,12 @@ const NOW: u64 = ISSUED + 3600;
 const TTL: u64 = 86_400;
 const LICENSE: usize = 1; // demo_trust_doc's policy for business_license
 
-fn authority(id: &str) -> SigningKey {
-    demo_authorities()
-        .into_iter()
-        .find(|a| a.id == id)
-        .unwrap()
-        .key
-}
-
-fn verifier_with(doc: TrustStoreDoc) -> Verifier {
-    Verifier::new(TrustStore::from_doc(doc).unwrap())
-}
-
 /// The demo store with a policy that requires status for licenses.
 fn status_doc() -> TrustStoreDoc {
     let mut d = demo_trust_doc(None);
     assert_eq!(d.policies[LICENSE].kind, "business_license");
     d.policies[LICENSE].require_status = true;
     d
-}
-
-fn scjgj() -> Issuer {
-    Issuer::new(authority("cn.beijing.scjgj"), "cn.beijing.scjgj")
 }
 
 /// Licenses by the market regulator, endorsed by the tax bureau, with both
@@ -63,18 +50,6 @@ fn batch(name: &str, n: u64) -> IssuedBatch {
         scjgj().update_status(&mut b, p, &[], ISSUED, TTL).unwrap();
     }
     b
-}
-
-#[track_caller]
-fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
-    let ch = r.check(c).unwrap();
-    assert_eq!(
-        (ch.outcome, ch.code),
-        (o, code),
-        "{}: {}",
-        c.as_str(),
-        ch.reason
-    );
 }
 
 fn purpose_of(list: &[u8]) -> StatusPurpose {
@@ -772,34 +747,6 @@ fn issuer_name_only_for_a_verified_signature() {
     let issuer = r.issuer.unwrap();
     assert_eq!(issuer.id, "cn.beijing.scjgj");
     assert_eq!(issuer.name, None);
-}
-
-/// A COSE_Sign1 status list signed by `key`, built by hand (RFC 9052 §4.4).
-fn cose_sign1(payload: &[u8], key: &SigningKey) -> Vec<u8> {
-    let mut p = Writer::new();
-    p.map(3);
-    p.uint(1);
-    p.int(-8);
-    p.uint(3);
-    p.text(certanchor::status::STATUS_CONTENT_TYPE);
-    p.uint(4);
-    p.bytes(key.public_key().key_id().as_bytes());
-    let protected = p.into_bytes();
-    let mut tbs = Writer::new();
-    tbs.array(4);
-    tbs.text("Signature1");
-    tbs.bytes(&protected);
-    tbs.bytes(&[]);
-    tbs.bytes(payload);
-    let sig = key.sign(&tbs.into_bytes());
-    let mut w = Writer::new();
-    w.tag(18);
-    w.array(4);
-    w.bytes(&protected);
-    w.map(0);
-    w.bytes(payload);
-    w.bytes(&sig);
-    w.into_bytes()
 }
 
 /// Pickling's core: a verifier's accepted lists, exported and added to a

@@ -131,11 +131,7 @@ impl StatusEval {
             .signer
             .as_ref()
             .map_err(|why| Unusable::Untrusted(why.clone()))?;
-        let issued = self.env.head().issued_at;
-        if issued > now.saturating_add(MAX_CLOCK_SKEW) {
-            return Err(Unusable::Future(issued));
-        }
-        key.valid_at(now).map_err(Unusable::KeyNotValidNow)
+        usable(self.env.head().issued_at, key, now)
     }
 
     /// The order of lists of one batch and purpose: later `(issued_at, epoch)` is newer.
@@ -260,11 +256,17 @@ impl ListMeta {
     }
 
     fn usable_at(&self, now: u64) -> Result<(), Unusable> {
-        if self.head.issued_at > now.saturating_add(MAX_CLOCK_SKEW) {
-            return Err(Unusable::Future(self.head.issued_at));
-        }
-        self.signer.valid_at(now).map_err(Unusable::KeyNotValidNow)
+        usable(self.head.issued_at, &self.signer, now)
     }
+}
+
+/// Whether a list issued at `issued` and signed with `key` (a trusted key
+/// valid then) may be used at `now`: not from the future, key valid now.
+fn usable(issued: u64, key: &TrustedKey, now: u64) -> Result<(), Unusable> {
+    if issued > now.saturating_add(MAX_CLOCK_SKEW) {
+        return Err(Unusable::Future(issued));
+    }
+    key.valid_at(now).map_err(Unusable::KeyNotValidNow)
 }
 
 /// What the verifier knows about one batch and purpose.
