@@ -3,51 +3,29 @@
 //! sticky list, a late endorsement by a revoked key, junk lists that used
 //! to exhaust memory, and order-dependent bulk verdicts.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use certanchor::keys::SigningKey;
 use certanchor::sample;
 use certanchor::status::{StatusList, StatusListBody, StatusPurpose};
 use certanchor::{Bundle, IssuedBatch};
 use serde_json::Value as J;
 
-const AT: &str = "2024-06-01T00:00:00Z";
+mod common;
+
+use common::{AT, LATER, ca, check, run_json_code as run, s, write_jsonl};
+
 const AT_UNIX: u64 = 1_717_200_000;
-const LATER: &str = "2024-06-01T01:00:00Z";
-
-fn ca() -> Command {
-    Command::cargo_bin("certanchor").unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Runs with `--json`, expecting exit code `code`.
-fn run(args: &[&str], code: i32) -> J {
-    let out = ca().arg("--json").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn status_code(report: &J) -> &str {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "status")
-        .unwrap()["code"]
-        .as_str()
-        .unwrap()
+    check(report, "status")["code"].as_str().unwrap()
 }
 
 fn key_file(dir: &Path, name: &str, seed: u8) -> PathBuf {
@@ -114,17 +92,10 @@ impl Office {
         .assert()
         .success();
         let input = d.join("titles.jsonl");
-        let lines: Vec<String> = (0..6)
-            .map(sample::real_estate_title)
-            .map(|c| {
-                serde_json::json!({
-                    "id": c.id, "valid_from": "2024-01-01", "valid_until": null,
-                    "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
-                })
-                .to_string()
-            })
-            .collect();
-        std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+        write_jsonl(
+            &input,
+            &(0..6).map(sample::real_estate_title).collect::<Vec<_>>(),
+        );
         let batch = d.join("batch");
         ca().args([
             "issue",
@@ -441,12 +412,7 @@ fn a_late_endorsement_by_a_revoked_key_does_not_count() {
             ],
             1,
         );
-        let e = r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["check"] == "endorsements")
-            .unwrap();
+        let e = check(&r, "endorsements");
         assert_eq!(e["code"], "endorsements_missing", "{at}: {e}");
         assert!(e["reason"].as_str().unwrap().contains("revoked"), "{e}");
     }
