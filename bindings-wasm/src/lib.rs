@@ -137,6 +137,12 @@ export interface Report {
   verdict: Verdict;
   /** The time verified at (Unix seconds). */
   verified_at: number;
+  /**
+   * Whether the claims are genuine: decoded, fields match the header, in the
+   * signed batch, signed by a trusted key of an issuer authorized for the
+   * kind. When `false`, every claim shown must be marked as unverified.
+   */
+  authentic: boolean;
   /** The ten checks, in order. */
   checks: Check[];
   /** Header facts; `null` when the header did not decode. */
@@ -215,6 +221,8 @@ export interface FieldLabels {
   fields: { [path: string]: string };
   /** Field names in schema order (top level). */
   order: string[];
+  /** Coded value → Chinese label (`mortgage` → `抵押`, `resident_id` → `居民身份证`). */
+  values: { [value: string]: string };
 }
 
 /** What every function of this package throws. */
@@ -253,20 +261,6 @@ fn issue_err(e: &IssueError) -> JsValue {
 
 fn verify_err(e: &VerifyError) -> JsValue {
     js_error("VerifyError", e.code(), &e.to_string())
-}
-
-/// Hands a JSON value to JavaScript as plain objects, arrays and
-/// primitives, exactly as `JSON.parse` builds them (numbers are doubles;
-/// keys become own data properties, even `__proto__`): by `JSON.parse` of
-/// the value's text. One string crossing the boundary and one native parse
-/// cost far less than building the objects a property at a time from wasm
-/// (each key and value a call out and a string decoded). The text is written
-/// by the core's [`certanchor::json`] writer, so the module carries no
-/// serde_json serializer.
-fn to_js(v: &serde_json::Value) -> Result<JsValue, JsValue> {
-    let mut text = String::with_capacity(4096);
-    certanchor::json::write_value(&mut text, v);
-    js_sys::JSON::parse(&text)
 }
 
 /// A bundle argument: `Uint8Array` (binary form) or string (`CA1:` text).
@@ -380,6 +374,19 @@ impl Verifier {
         self.inner
             .add_status_list(bytes, now)
             .map_err(|e| verify_err(&e))
+    }
+
+    /// The status lists this verifier has accepted (from bundles or
+    /// `addStatusList`), encoded: what a page stores to give the same
+    /// verdicts after a reload (hand each back to `addStatusList`).
+    #[wasm_bindgen(js_name = "statusLists")]
+    #[must_use]
+    pub fn status_lists(&self) -> Vec<Uint8Array> {
+        self.inner
+            .status_lists()
+            .iter()
+            .map(|b| Uint8Array::from(b.as_slice()))
+            .collect()
     }
 
     /// About how many bytes of wasm memory the verifier's caches and status
@@ -535,7 +542,7 @@ fn trust_doc_json(doc: &TrustStoreDoc) -> String {
 pub fn decode_bundle(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] bundle: JsValue,
 ) -> Result<JsValue, JsValue> {
-    to_js(&decode(&bundle)?.to_json())
+    js_sys::JSON::parse(&decode(&bundle)?.to_json_text())
 }
 
 /// The binary form of a `CA1:` text (the bytes of a `.cab` file).
@@ -657,8 +664,34 @@ pub fn field_labels(kind: &str) -> Result<JsValue, JsValue> {
     if o.len() > start {
         o.remove(start);
     }
+    o.push('}');
+    key(&mut o, false, "values");
+    o.push('{');
+    for (i, (v, l)) in certanchor::schema::VALUE_LABELS_ZH.iter().enumerate() {
+        key(&mut o, i == 0, v);
+        write_str(&mut o, l);
+    }
     o.push_str("}}");
     js_sys::JSON::parse(&o)
+}
+
+/// Every code a report's check can carry (`ok`, `revoked`, `truncated`, …):
+/// a page gives each one a sentence.
+#[wasm_bindgen(js_name = "resultCodes")]
+#[must_use]
+pub fn result_codes() -> Vec<String> {
+    certanchor::RESULT_CODES
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect()
+}
+
+/// The fingerprint of a trust store file: lowercase hex SHA-256 of its
+/// text, as `certanchor trust fingerprint` prints it.
+#[wasm_bindgen(js_name = "trustStoreFingerprint")]
+#[must_use]
+pub fn trust_store_fingerprint(text: &str) -> String {
+    TrustStore::fingerprint(text.as_bytes())
 }
 
 /// The built-in certificate kinds, e.g. `["business_license", "real_estate_title"]`.

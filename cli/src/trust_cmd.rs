@@ -23,6 +23,14 @@ pub enum TrustCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Print a trust store file's fingerprint (SHA-256 of its bytes), which
+    /// the clerk's page shows in its banner: publish it with the file so
+    /// clerks can check they loaded the office's store. The file must be a
+    /// valid trust store.
+    Fingerprint {
+        /// The trust store.
+        trust: PathBuf,
+    },
     /// Add an issuer (or a key to an existing issuer).
     AddIssuer {
         /// The trust store.
@@ -270,6 +278,25 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 chains: vec![],
             };
             save(&out, doc, json, "created")
+        }
+        TrustCommand::Fingerprint { trust } => {
+            // one read: the bytes checked are the bytes fingerprinted
+            let text = util::read_text(&trust)?;
+            TrustStore::from_json(&text).map_err(|e| CliError::from(e).at(trust.display()))?;
+            let fp = TrustStore::fingerprint(text.as_bytes());
+            let short = fp
+                .as_bytes()
+                .chunks(4)
+                .take(4)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if json {
+                util::print_json(&json!({"trust": trust, "fingerprint": fp, "short": short}));
+            } else {
+                println!("{short}  ({fp})");
+            }
+            Ok(0)
         }
         TrustCommand::AddIssuer {
             trust,

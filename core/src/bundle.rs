@@ -112,13 +112,6 @@ impl ChainReceipt {
         w.text("contract");
         w.bytes(&self.contract);
     }
-
-    fn to_json(self) -> serde_json::Value {
-        serde_json::json!({
-            "chain_id": self.chain_id, "contract": self.contract_hex(),
-            "tx": self.tx_hex(), "block": self.block,
-        })
-    }
 }
 
 /// A proof bundle.
@@ -306,6 +299,8 @@ impl Bundle {
     }
 
     /// Decodes the text form, inflating at most [`MAX_BUNDLE_LEN`] bytes.
+    /// Line breaks and tabs inside the text are ignored (a text wrapped by a
+    /// mail or chat app decodes as the unwrapped one).
     ///
     /// # Errors
     /// [`DecodeError::Text`] for a bad prefix, base45 or zlib data;
@@ -317,8 +312,32 @@ impl Bundle {
     }
 
     /// The binary form inside a `CA1:` text.
+    ///
+    /// Line breaks and tabs anywhere are ignored (none is in the base45
+    /// alphabet): mail and chat apps wrap long texts, often every 76
+    /// characters. Spaces are base45 digits and count.
     fn inflate_text(text: &str) -> Result<Vec<u8>, DecodeError> {
         let t = text.trim();
+        // bounded before anything is copied: at most one CR LF pair per
+        // character of the longest text
+        if t.len() > 3 * MAX_TEXT_LEN {
+            return Err(DecodeError::TooLarge {
+                what: "CA1 text",
+                found: t.len(),
+                max: MAX_TEXT_LEN,
+            });
+        }
+        let is_wrap = |b: &u8| matches!(b, b'\r' | b'\n' | b'\t');
+        let unwrapped: Vec<u8>;
+        let t = if t.bytes().any(|b| is_wrap(&b)) {
+            unwrapped = t.bytes().filter(|b| !is_wrap(b)).collect();
+            // removing ASCII bytes from UTF-8 leaves UTF-8
+            std::str::from_utf8(&unwrapped).map_err(|_| DecodeError::Text {
+                reason: "not UTF-8".into(),
+            })?
+        } else {
+            t
+        };
         if t.len() > MAX_TEXT_LEN {
             return Err(DecodeError::TooLarge {
                 what: "CA1 text",
@@ -441,39 +460,89 @@ impl Bundle {
         Ok(out)
     }
 
-    /// A JSON view for people and logs (bytes as base64, hashes as hex). Never a signed form.
+    /// A JSON view for people and logs (bytes as base64, hashes as hex).
+    /// Never a signed form. The text of [`Bundle::to_json_text`], read back.
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {
-        let header = self
-            .decoded_header()
-            .map(|h| {
-                serde_json::json!({
-                    "id": h.id, "kind": h.kind, "issuer": h.issuer, "issued_at": h.issued_at,
-                    "valid_from": h.valid_from, "valid_until": h.valid_until,
-                    "digests": h.digests.iter().map(Hash::to_hex).collect::<Vec<_>>(),
-                })
-            })
-            .unwrap_or(serde_json::Value::Null);
-        serde_json::json!({
-            "v": 1,
-            "header": header,
-            "header_bytes": B64.encode(&self.header),
-            "disclosed": self.disclosed.iter().map(|d| serde_json::json!({
-                "salt": hex::encode(d.salt), "name": d.name, "value": d.value.to_json(),
-            })).collect::<Vec<_>>(),
-            "proof": {
-                "tree_size": self.proof.tree_size,
-                "leaf_index": self.proof.leaf_index,
-                "path": self.proof.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
-            },
-            "anchor": B64.encode(&self.anchor),
-            "status": self.status.iter().map(|s| B64.encode(s)).collect::<Vec<_>>(),
-            "receipt": self.receipt.as_ref().map(|r| serde_json::json!({
-                "checkpoint": r.checkpoint, "index": r.index,
-                "path": r.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
-            })),
-            "chain": self.chain.map(ChainReceipt::to_json),
-        })
+        crate::json::read_own(&self.to_json_text())
+    }
+
+    /// [`Bundle::to_json`] as compact text, written directly (the WebAssembly
+    /// binding hands it to `JSON.parse`; building a `serde_json` tree there
+    /// cost about 6 KB of the module). Keys: `v`, `header` (or `null` when
+    /// it does not decode), `header_bytes`, `disclosed`, `proof`, `anchor`,
+    /// `status`, `receipt`, `chain`.
+    #[must_use]
+    pub fn to_json_text(&self) -> String {
+        use crate::json::{Array, Object};
+        fn hashes(out: &mut String, hs: &[Hash]) {
+            let mut a = Array::open(out);
+            for h in hs {
+                crate::json::write_str(a.item(), &h.to_hex());
+            }
+            a.close();
+        }
+        let mut out = String::with_capacity(1024 + 2 * self.anchor.len());
+        let mut o = Object::open(&mut out);
+        o.uint("v", 1);
+        match self.decoded_header() {
+            Ok(h) => {
+                let mut ho = Object::open(o.key("header"));
+                ho.str("id", &h.id);
+                ho.str("kind", &h.kind);
+                ho.str("issuer", &h.issuer);
+                ho.uint("issued_at", h.issued_at);
+                ho.uint("valid_from", h.valid_from);
+                ho.opt_uint("valid_until", h.valid_until);
+                hashes(ho.key("digests"), &h.digests);
+                ho.close();
+            }
+            Err(_) => o.null("header"),
+        }
+        o.str("header_bytes", &B64.encode(&self.header));
+        let mut disclosed = Array::open(o.key("disclosed"));
+        for d in &self.disclosed {
+            let mut dobj = Object::open(disclosed.item());
+            dobj.str("salt", &hex::encode(d.salt));
+            dobj.str("name", &d.name);
+            d.value.write_json(dobj.key("value"));
+            dobj.close();
+        }
+        disclosed.close();
+        let mut proof = Object::open(o.key("proof"));
+        proof.uint("tree_size", self.proof.tree_size);
+        proof.uint("leaf_index", self.proof.leaf_index);
+        hashes(proof.key("path"), &self.proof.path);
+        proof.close();
+        o.str("anchor", &B64.encode(&self.anchor));
+        let mut status = Array::open(o.key("status"));
+        for s in &self.status {
+            crate::json::write_str(status.item(), &B64.encode(s));
+        }
+        status.close();
+        match &self.receipt {
+            Some(r) => {
+                let mut ro = Object::open(o.key("receipt"));
+                ro.str("checkpoint", &r.checkpoint);
+                ro.uint("index", r.index);
+                hashes(ro.key("path"), &r.path);
+                ro.close();
+            }
+            None => o.null("receipt"),
+        }
+        match &self.chain {
+            Some(c) => {
+                let mut co = Object::open(o.key("chain"));
+                co.uint("chain_id", c.chain_id);
+                co.str("contract", &c.contract_hex());
+                co.str("tx", &c.tx_hex());
+                co.uint("block", c.block);
+                co.close();
+            }
+            None => o.null("chain"),
+        }
+        o.close();
+        out
     }
 }
 
@@ -602,6 +671,122 @@ mod tests {
             let (back, digests) = Bundle::decode_with_digests(&input).unwrap();
             assert_eq!(back, bundle);
             assert_eq!(digests, expected);
+        }
+    }
+
+    /// A text wrapped by a mail or chat app (CR LF or LF every 76
+    /// characters, a tab) decodes as the unwrapped one; a space is a base45
+    /// digit, so a space inserted changes the text and is refused.
+    #[test]
+    fn wrapped_texts_decode_and_inserted_spaces_do_not() {
+        let auths = crate::sample::demo_authorities();
+        let a = &auths[0];
+        let certs: Vec<_> = (0..2).map(crate::sample::real_estate_title).collect();
+        let batch = crate::Issuer::new(a.key.clone(), a.id)
+            .issue(
+                "wrap",
+                &certs,
+                &crate::IssueOptions::at(crate::sample::JAN_1_2024),
+            )
+            .unwrap();
+        let bundle = batch.bundle(1, None).unwrap();
+        let text = bundle.to_text();
+        let chars: Vec<char> = text.chars().collect();
+        for sep in ["\r\n", "\n", "\t"] {
+            let wrapped = chars
+                .chunks(76)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(sep);
+            assert_ne!(wrapped, text);
+            assert_eq!(Bundle::from_text(&wrapped).as_ref(), Ok(&bundle), "{sep:?}");
+            assert_eq!(
+                Bundle::decode_any(format!("\n{wrapped}\r\n").as_bytes()).as_ref(),
+                Ok(&bundle)
+            );
+        }
+        let spaced = format!("{} {}", &text[..80], &text[80..]);
+        assert!(Bundle::from_text(&spaced).is_err());
+        // bounded before copying: a text of line breaks past three times
+        // the longest text is refused as too large
+        let huge = format!("CA1:{}AB", "\n".repeat(3 * MAX_TEXT_LEN));
+        assert_eq!(Bundle::from_text(&huge).unwrap_err().code(), "too_large");
+    }
+
+    /// The JSON view as the core built it before the text writer (a tree of
+    /// `serde_json::json!`): the oracle for [`Bundle::to_json_text`].
+    fn reference(b: &Bundle) -> serde_json::Value {
+        let header = b
+            .decoded_header()
+            .map(|h| {
+                serde_json::json!({
+                    "id": h.id, "kind": h.kind, "issuer": h.issuer, "issued_at": h.issued_at,
+                    "valid_from": h.valid_from, "valid_until": h.valid_until,
+                    "digests": h.digests.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+                })
+            })
+            .unwrap_or(serde_json::Value::Null);
+        serde_json::json!({
+            "v": 1,
+            "header": header,
+            "header_bytes": B64.encode(&b.header),
+            "disclosed": b.disclosed.iter().map(|d| serde_json::json!({
+                "salt": hex::encode(d.salt), "name": d.name, "value": d.value.to_json(),
+            })).collect::<Vec<_>>(),
+            "proof": {
+                "tree_size": b.proof.tree_size,
+                "leaf_index": b.proof.leaf_index,
+                "path": b.proof.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+            },
+            "anchor": B64.encode(&b.anchor),
+            "status": b.status.iter().map(|s| B64.encode(s)).collect::<Vec<_>>(),
+            "receipt": b.receipt.as_ref().map(|r| serde_json::json!({
+                "checkpoint": r.checkpoint, "index": r.index,
+                "path": r.path.iter().map(Hash::to_hex).collect::<Vec<_>>(),
+            })),
+            "chain": b.chain.map(|c| serde_json::json!({
+                "chain_id": c.chain_id, "contract": c.contract_hex(),
+                "tx": c.tx_hex(), "block": c.block,
+            })),
+        })
+    }
+
+    /// The text view is the tree view, for bundles with and without status
+    /// lists, receipts, chain receipts, and with a header that does not
+    /// decode.
+    #[test]
+    fn the_json_text_is_the_reference_tree() {
+        let auths = crate::sample::demo_authorities();
+        let a = &auths[0];
+        let certs: Vec<_> = (0..3).map(crate::sample::real_estate_title).collect();
+        let batch = crate::Issuer::new(a.key.clone(), a.id)
+            .issue(
+                "json",
+                &certs,
+                &crate::IssueOptions::at(crate::sample::JAN_1_2024),
+            )
+            .unwrap();
+        let plain = batch.bundle(0, None).unwrap();
+        let mut rich = batch.bundle(2, None).unwrap();
+        rich.status = vec![vec![1, 2, 3], vec![]];
+        rich.receipt = Some(LedgerReceipt {
+            checkpoint: "log.example\n1\nAAAA\n\n— log.example sig\n".into(),
+            index: u64::MAX,
+            path: vec![Hash([7; 32])],
+        });
+        rich.chain = Some(ChainReceipt {
+            chain_id: u64::MAX,
+            contract: [0xab; 20],
+            tx: Hash([9; 32]),
+            block: 1,
+        });
+        let mut broken = plain.clone();
+        broken.header = vec![0xff, 0x00];
+        for b in [plain, rich, broken] {
+            let text = b.to_json_text();
+            let tree: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(tree, reference(&b), "{text}");
+            assert_eq!(b.to_json(), reference(&b));
         }
     }
 }

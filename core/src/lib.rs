@@ -35,4 +35,6 @@ pub use error::{DecodeError, Error, IssueError, KeyError, LedgerError, TrustErro
 pub use hash::Hash;
 pub use issue::{IssueOptions, IssuedBatch, Issuer};
 pub use trust::TrustStore;
-pub use verify::{ChainOracle, ChainRecord, Check, CheckCode, Outcome, Report, Verdict, Verifier};
+pub use verify::{
+    ChainOracle, ChainRecord, Check, CheckCode, Outcome, RESULT_CODES, Report, Verdict, Verifier,
+};

@@ -67,6 +67,7 @@ pub mod validators;
 
 pub use builtin::{
     BUSINESS_LICENSE, ENCUMBRANCE_TYPES, ID_TYPE_RESIDENT_ID, ID_TYPE_USCC, REAL_ESTATE_TITLE,
+    VALUE_LABELS_ZH,
 };
 pub use validators::{
     resident_id_check_char, uscc_check_char, validate_currency, validate_date, validate_decimal,
@@ -880,6 +881,18 @@ impl SchemaRegistry {
 
 #[cfg(test)]
 mod tests {
+    /// Every coded value a built-in kind allows has a Chinese label.
+    #[test]
+    fn every_coded_value_has_a_chinese_label() {
+        let labelled: Vec<&str> = VALUE_LABELS_ZH.iter().map(|(v, _)| *v).collect();
+        for v in ENCUMBRANCE_TYPES
+            .iter()
+            .chain(&[ID_TYPE_RESIDENT_ID, ID_TYPE_USCC])
+        {
+            assert!(labelled.contains(v), "{v} has no label");
+        }
+    }
+
     use super::*;
 
     fn map(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {

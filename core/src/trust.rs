@@ -310,6 +310,21 @@ pub(crate) fn push_time(out: &mut String, t: u64) {
 }
 
 impl TrustStore {
+    /// The fingerprint of a trust store file: lowercase hex SHA-256 of its
+    /// bytes exactly as distributed. An office publishes it with the file;
+    /// a clerk compares it with what the page's banner and
+    /// `certanchor trust fingerprint` show (the first 16 digits, in groups
+    /// of four, are what a person compares).
+    ///
+    /// ```
+    /// let fp = certanchor::TrustStore::fingerprint(b"{}");
+    /// assert_eq!(&fp[..16], "44136fa355b3678a");
+    /// ```
+    #[must_use]
+    pub fn fingerprint(file: &[u8]) -> String {
+        crate::Hash::digest(file).to_hex()
+    }
+
     /// Parses and checks a trust store JSON document.
     ///
     /// # Errors

@@ -161,6 +161,101 @@ impl CheckCode {
     }
 }
 
+/// Every code a report's [`Check::code`] can carry, so that presenters
+/// (the clerk's page, a bank's own screens) can give each one a sentence and
+/// a test can fail when one lacks it. Debug builds assert that every check
+/// made carries one of these.
+pub const RESULT_CODES: &[&str] = &[
+    // every check
+    "ok",
+    "not_checked",
+    // format: the decoders' codes (`DecodeError::code`)
+    "truncated",
+    "non_shortest",
+    "indefinite_length",
+    "float",
+    "unsupported_simple",
+    "unsorted_keys",
+    "duplicate_key",
+    "unexpected_tag",
+    "trailing_bytes",
+    "trailing_after_zlib",
+    "too_deep",
+    "too_large",
+    "unexpected_type",
+    "invalid_utf8",
+    "integer_out_of_range",
+    "unknown_field",
+    "missing_field",
+    "unsupported_version",
+    "bad_length",
+    "invalid_value",
+    "invalid_text_form",
+    "invalid_cose",
+    // integrity
+    "digest_mismatch",
+    "disclosed_twice",
+    // inclusion (`merkle::ProofError::code`)
+    "index_out_of_range",
+    "path_too_long",
+    "wrong_path_length",
+    "root_mismatch",
+    "invalid_sizes",
+    "tree_size_mismatch",
+    // issuer signature
+    "no_signature",
+    "unknown_key",
+    "wrong_issuer_key",
+    "key_not_valid",
+    "bad_signature",
+    "issued_in_future",
+    // authorization
+    "untrusted_issuer",
+    "unauthorized_kind",
+    "issuer_mismatch",
+    "kind_not_anchored",
+    // endorsements
+    "no_policy",
+    "endorsements_missing",
+    // status
+    "no_status",
+    "status_missing",
+    "stale_status",
+    "status_future",
+    "status_key_not_valid",
+    "status_bad_signature",
+    "status_wrong_batch",
+    "status_not_covering",
+    "revoked",
+    "suspended",
+    // validity
+    "expired",
+    "not_yet_valid",
+    // schema
+    "unknown_kind",
+    "schema_violation",
+    // ledger: receipts and their checkpoints (`note::NoteError::code`)
+    "no_receipt",
+    "receipt_missing",
+    "not_in_ledger",
+    "note_too_large",
+    "too_many_signatures",
+    "malformed_note",
+    "bad_key_name",
+    "bad_note_key",
+    "ambiguous_key",
+    "unknown_signer",
+    "origin_not_signed",
+    "bad_checkpoint",
+    // ledger: EVM chain receipts
+    "unknown_chain",
+    "chain_not_checked",
+    "chain_unreachable",
+    "not_on_chain",
+    "chain_mismatch",
+    "chain_receipt_mismatch",
+];
+
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -207,6 +302,10 @@ impl Check {
         code: &'static str,
         reason: impl Into<String>,
     ) -> Self {
+        debug_assert!(
+            RESULT_CODES.contains(&code),
+            "result code `{code}` is not in RESULT_CODES"
+        );
         Self {
             check,
             outcome,
@@ -349,6 +448,25 @@ impl Report {
         self.checks.iter().find(|c| c.check == code)
     }
 
+    /// Whether the certificate's claims are genuine: the bundle decoded,
+    /// its disclosed fields match the header, the header is in the anchor's
+    /// batch, a trusted key of the issuer signed the anchor, and that issuer
+    /// may issue the kind. Genuine claims can still be revoked, expired or
+    /// short of endorsements (the verdict says so); claims that are not
+    /// genuine must be shown as unverified, whatever they say.
+    #[must_use]
+    pub fn authentic(&self) -> bool {
+        [
+            CheckCode::Format,
+            CheckCode::Integrity,
+            CheckCode::Inclusion,
+            CheckCode::IssuerSignature,
+            CheckCode::Authorization,
+        ]
+        .iter()
+        .all(|&c| self.check(c).is_some_and(|c| c.outcome == Outcome::Passed))
+    }
+
     /// Checks that failed.
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
@@ -363,7 +481,8 @@ impl Report {
 
     /// The JSON view as compact text, written directly (about as fast as the
     /// verification itself, where building [`Report::to_json`]'s tree took
-    /// twice as long). Keys: `verdict`, `verified_at`, `checks` (each with
+    /// twice as long). Keys: `verdict`, `verified_at`, `authentic` (see
+    /// [`Report::authentic`]), `checks` (each with
     /// `check`, `outcome`, `code`, `reason`), `certificate`, `disclosed`,
     /// `issuer`, `endorsers`, `anchor`, `status`, `ledger`; hashes in
     /// lowercase hex, bytes in disclosed values too.
@@ -380,6 +499,8 @@ impl Report {
         let mut o = Object::open(&mut out);
         o.str("verdict", self.verdict.as_str());
         o.uint("verified_at", self.verified_at);
+        o.key("authentic")
+            .push_str(if self.authentic() { "true" } else { "false" });
         let mut checks = Array::open(o.key("checks"));
         for c in &self.checks {
             let mut co = Object::open(checks.item());
@@ -1815,6 +1936,15 @@ mod tests {
     use super::*;
     use crate::{IssueOptions, Issuer, sample};
 
+    /// The list of result codes names each code once.
+    #[test]
+    fn result_codes_are_distinct() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in RESULT_CODES {
+            assert!(seen.insert(c), "{c} twice");
+        }
+    }
+
     /// The JSON view as the core built it before the text writer (a tree of
     /// `serde_json::json!`): the oracle for [`Report::to_json_text`].
     fn reference(r: &Report) -> serde_json::Value {
@@ -1835,6 +1965,7 @@ mod tests {
         serde_json::json!({
             "verdict": r.verdict.as_str(),
             "verified_at": r.verified_at,
+            "authentic": r.authentic(),
             "checks": r.checks.iter().map(|c| serde_json::json!({
                 "check": c.check.as_str(), "outcome": c.outcome.as_str(),
                 "code": c.code, "reason": c.reason,

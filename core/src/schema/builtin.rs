@@ -25,7 +25,7 @@ pub const ID_TYPE_USCC: &str = "uscc";
 
 /// Allowed `type` values of a real-estate encumbrance: mortgage (抵押),
 /// seizure (查封), easement (地役权), lease (租赁), objection (异议),
-/// advance notice (预告).
+/// advance notice (预告); [`VALUE_LABELS_ZH`] has their labels.
 pub const ENCUMBRANCE_TYPES: [&str; 6] = [
     "mortgage",
     "seizure",
@@ -33,6 +33,19 @@ pub const ENCUMBRANCE_TYPES: [&str; 6] = [
     "lease",
     "objection",
     "advance_notice",
+];
+
+/// Chinese labels of the coded values the built-in kinds use (`id_type`,
+/// encumbrance `type`), for presenters: a clerk reads 抵押, not `mortgage`.
+pub const VALUE_LABELS_ZH: [(&str, &str); 8] = [
+    (ID_TYPE_RESIDENT_ID, "居民身份证"),
+    (ID_TYPE_USCC, "统一社会信用代码"),
+    ("mortgage", "抵押"),
+    ("seizure", "查封"),
+    ("easement", "地役权"),
+    ("lease", "租赁"),
+    ("objection", "异议"),
+    ("advance_notice", "预告登记"),
 ];
 
 /// Applies a text validator to a value already known to be text.
