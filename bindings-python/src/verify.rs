@@ -350,6 +350,14 @@ impl PyReport {
         self.inner.anchor.as_ref().map(|a| a.batch.clone())
     }
 
+    /// Whether the claims are genuine (decoded, fields match the header, in
+    /// the signed batch, signed by a trusted key of an issuer authorized for
+    /// the kind); a revoked or expired certificate can have genuine claims.
+    #[getter]
+    fn authentic(&self) -> bool {
+        self.inner.authentic()
+    }
+
     /// The time the bundle was verified at, an aware UTC `datetime`.
     #[getter]
     fn verified_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -28,6 +28,7 @@ def test_title_round_trip(titles: certanchor.IssuedBatch, verifier: certanchor.V
     assert cert is not None and cert["kind"] == "real_estate_title"
     assert cert["id"] == titles.ids[3] == bundle.header["id"]
     assert report.verified_at == dt.datetime.fromtimestamp(NOW, dt.timezone.utc)
+    assert report.authentic
     # the same through both wire forms
     assert verifier.verify(bundle.to_text(), now=NOW).is_valid
     assert verifier.verify(bundle.to_bytes(), now=NOW).is_valid
@@ -99,6 +100,11 @@ def test_missing_endorsement_and_times(verifier: certanchor.Verifier) -> None:
     assert report.verdict is Verdict.INVALID
     check = report.check("endorsements")
     assert check is not None and check.code == "endorsements_missing" and not check.passed
+    # invalid, yet its claims are genuine; a forged signature's are not
+    assert report.authentic and report.to_dict()["authentic"] is True
+    forged = certanchor.Issuer(certanchor.SigningKey.generate(), "cn.beijing.ghzrzyw")
+    fake = verifier.verify(forged.issue([sample.real_estate_title(1)], "py-forged", issued_at=ISSUED_AT).bundle(0), now=NOW)
+    assert fake.verdict is Verdict.INVALID and not fake.authentic
     # before valid_from
     early = verifier.verify(batch.bundle(0), now=sample.JAN_1_2024 - 1)
     assert early.check("validity") is not None

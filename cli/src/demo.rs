@@ -66,6 +66,12 @@ fn office<'a>(o: &'a [Office], id: &str) -> Result<&'a Office, CliError> {
 fn write_batch(dir: &Path, batch: &IssuedBatch) -> Result<(), CliError> {
     std::fs::create_dir_all(dir.join("bundles")).map_err(util::io_err("create", dir))?;
     util::write_atomic(&dir.join("batch.cbor"), &batch.to_bytes(), true)?;
+    // the published status lists, as `certanchor status` writes them (the
+    // clerk's page loads these files)
+    for list in batch.status_lists() {
+        let name = format!("status-{}.cose", list.body().purpose.as_str());
+        util::write_atomic(&dir.join(name), list.to_bytes(), false)?;
+    }
     util::write_atomic(&dir.join("anchor.cose"), batch.anchor().to_bytes(), false)
 }
 
@@ -401,8 +407,15 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         json!({"case": "bulk", "valid": count(Verdict::Valid), "invalid": count(Verdict::Invalid),
         "indeterminate": count(Verdict::Indeterminate)}),
     );
+    let trust_file = dir.join("trust.json");
+    let fp = certanchor::TrustStore::fingerprint(&util::read(&trust_file)?);
     say(format!(
-        "\nFiles: {}\n  keys/*.pem (0600), trust.json, ledger/, licenses/ and titles/ (anchor.cose, batch.cbor 0600),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {}/trust.json {}/title-17-for-bank.txt",
+        "\n9. At the registration counter the clerk's page (bindings-wasm/www/index.html, offline) verifies nothing\n   until the office's trust.json is loaded; it keeps it and shows its fingerprint in every verdict:\n   {} (certanchor trust fingerprint). The clerk loads titles/status-*.cose so a stripped title is refused.",
+        certanchor::TrustStore::short_fingerprint(&fp)
+    ));
+    summary.push(json!({"case": "clerk_page", "trust_fingerprint": fp}));
+    say(format!(
+        "\nFiles: {}\n  keys/*.pem (0600), trust.json, ledger/, licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {}/trust.json {}/title-17-for-bank.txt",
         dir.display(),
         dir.display(),
         dir.display()

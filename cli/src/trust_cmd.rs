@@ -284,13 +284,7 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             let text = util::read_text(&trust)?;
             TrustStore::from_json(&text).map_err(|e| CliError::from(e).at(trust.display()))?;
             let fp = TrustStore::fingerprint(text.as_bytes());
-            let short = fp
-                .as_bytes()
-                .chunks(4)
-                .take(4)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let short = TrustStore::short_fingerprint(&fp);
             if json {
                 util::print_json(&json!({"trust": trust, "fingerprint": fp, "short": short}));
             } else {

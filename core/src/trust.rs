@@ -319,10 +319,23 @@ impl TrustStore {
     /// ```
     /// let fp = certanchor::TrustStore::fingerprint(b"{}");
     /// assert_eq!(&fp[..16], "44136fa355b3678a");
+    /// assert_eq!(certanchor::TrustStore::short_fingerprint(&fp), "4413 6fa3 55b3 678a");
     /// ```
     #[must_use]
     pub fn fingerprint(file: &[u8]) -> String {
         crate::Hash::digest(file).to_hex()
+    }
+
+    /// The part of a [`TrustStore::fingerprint`] a person compares: its
+    /// first 16 hex digits in groups of four (`7a38 7750 6c34 3298`).
+    #[must_use]
+    pub fn short_fingerprint(fingerprint: &str) -> String {
+        let digits: Vec<char> = fingerprint.chars().take(16).collect();
+        digits
+            .chunks(4)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Parses and checks a trust store JSON document.

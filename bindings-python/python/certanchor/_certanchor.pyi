@@ -175,6 +175,9 @@ class Report:
     def batch(self) -> Optional[str]:
         """The batch name."""
     @property
+    def authentic(self) -> bool:
+        """Whether the claims are genuine (signed, in the batch, authorized); not the verdict."""
+    @property
     def verified_at(self) -> datetime:
         """The verification time (aware UTC)."""
     def to_dict(self) -> dict[str, Any]:
