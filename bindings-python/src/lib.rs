@@ -41,5 +41,12 @@ fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("JAN_1_2024", certanchor::sample::JAN_1_2024)?;
     m.add("BATCH_VERIFICATION", certanchor::keys::BATCH_VERIFICATION)?;
+    m.add(
+        "RESULT_CODES",
+        certanchor::ResultCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+    )?;
     Ok(())
 }

@@ -201,7 +201,7 @@ impl PyCheck {
         Self {
             check: c.check.as_str(),
             outcome: c.outcome.as_str(),
-            code: c.code,
+            code: c.code.as_str(),
             reason: c.reason.clone(),
         }
     }

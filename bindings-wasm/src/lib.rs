@@ -46,18 +46,34 @@ export type CheckName =
   | "format" | "integrity" | "inclusion" | "issuer_signature" | "authorization"
   | "endorsements" | "status" | "validity" | "schema" | "ledger";
 
+/**
+ * Every code a check can carry (`resultCodes()` at run time; a test keeps the
+ * two equal). The core may add codes in a later version: give an unknown
+ * code a generic sentence.
+ */
+export type ResultCode =
+  | "ok" | "not_checked" | "truncated" | "non_shortest" | "indefinite_length" | "float"
+  | "unsupported_simple" | "unsorted_keys" | "duplicate_key" | "unexpected_tag" | "trailing_bytes" | "trailing_after_zlib"
+  | "too_deep" | "too_large" | "unexpected_type" | "invalid_utf8" | "integer_out_of_range" | "unknown_field"
+  | "missing_field" | "unsupported_version" | "bad_length" | "invalid_value" | "invalid_text_form" | "invalid_cose"
+  | "digest_mismatch" | "disclosed_twice" | "index_out_of_range" | "path_too_long" | "wrong_path_length" | "root_mismatch"
+  | "invalid_sizes" | "tree_size_mismatch" | "no_signature" | "unknown_key" | "wrong_issuer_key" | "key_not_valid"
+  | "bad_signature" | "issued_in_future" | "untrusted_issuer" | "unauthorized_kind" | "issuer_mismatch" | "kind_not_anchored"
+  | "no_policy" | "endorsements_missing" | "no_status" | "status_missing" | "stale_status" | "status_future"
+  | "status_key_not_valid" | "status_bad_signature" | "status_wrong_batch" | "status_not_covering" | "revoked" | "suspended"
+  | "expired" | "not_yet_valid" | "unknown_kind" | "schema_violation" | "no_receipt" | "receipt_missing"
+  | "not_in_ledger" | "note_too_large" | "too_many_signatures" | "malformed_note" | "bad_key_name" | "bad_note_key"
+  | "ambiguous_key" | "unknown_signer" | "origin_not_signed" | "bad_checkpoint" | "unknown_chain" | "chain_not_checked"
+  | "chain_unreachable" | "not_on_chain" | "chain_mismatch" | "chain_receipt_mismatch";
+
 /** One check of a report. */
 export interface Check {
   /** Which check. */
   check: CheckName;
   /** Its outcome. */
   outcome: Outcome;
-  /**
-   * Stable machine code of the result: `ok`, `bad_signature`, `revoked`,
-   * `digest_mismatch`, `issued_in_future`, `status_missing`, `status_future`,
-   * `status_key_not_valid`, …
-   */
-  code: string;
+  /** Stable machine code of the result: `ok`, `bad_signature`, `revoked`, … */
+  code: ResultCode;
   /** Plain-language reason (English), for a clerk. */
   reason: string;
 }
@@ -677,12 +693,12 @@ pub fn field_labels(kind: &str) -> Result<JsValue, JsValue> {
 
 /// Every code a report's check can carry (`ok`, `revoked`, `truncated`, …):
 /// a page gives each one a sentence.
-#[wasm_bindgen(js_name = "resultCodes")]
+#[wasm_bindgen(js_name = "resultCodes", unchecked_return_type = "ResultCode[]")]
 #[must_use]
 pub fn result_codes() -> Vec<String> {
-    certanchor::RESULT_CODES
+    certanchor::ResultCode::ALL
         .iter()
-        .map(|c| (*c).to_owned())
+        .map(|c| c.as_str().to_owned())
         .collect()
 }
 

@@ -166,6 +166,9 @@ for (const [how, url] of [["file://", fileUrl], ["http", () => httpUrl]]) {
     assert.match(cert, /查封名单 第 \d+ 版：本证未被查封/);
     assert.match(b.text, /撤销状态截至 .*，有效至 /);
     assert.equal(await page.$eval("#certcard", (e) => e.dataset.verified), "true");
+    // the lists the bundle carried are kept, and counted in the trust section
+    assert.match(await page.$eval("#statuscount", (e) => e.textContent), /本机已保存状态列表 2 份/);
+    assert.equal(await page.$eval("#officetrust", (e) => getComputedStyle(e).display), "none");
     const cs = await checks(page);
     assert.equal(cs.length, 10);
     assert.ok(cs.every(([, o]) => o !== "failed"));

@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import QRCode from "qrcode";
 import puppeteer from "puppeteer-core";
-import { pkgDir, rootDir, caseNamed } from "./helpers.mjs";
+import { pkgDir, rootDir, caseNamed, vectors } from "./helpers.mjs";
 
 const www = path.join(pkgDir, "www");
 const shots = path.join(rootDir, "target", "screenshots");
@@ -73,13 +73,19 @@ after(async () => {
 });
 
 async function open() {
-  const page = await browser.newPage();
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
   await page.setViewport({ width: 1100, height: 900 });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url, { waitUntil: "load" });
   await page.waitForFunction(() => document.body.dataset.ready !== "0", { timeout: 20000 });
   assert.equal(await page.evaluate(() => document.body.dataset.ready), "1");
+  // the office's trust store (the page verifies nothing without one)
+  const store = path.join(tmp, "office-trust.json");
+  writeFileSync(store, JSON.stringify(vectors.trust_store));
+  await (await page.$("#trustfile")).uploadFile(store);
+  await page.waitForFunction(() => document.getElementById("trustsrc").textContent.includes("office-trust.json"));
   // record which QR decoder the page uses
   await page.evaluate(() => {
     window.__qrDecoder = [];
@@ -118,15 +124,16 @@ test("photo: a PNG of a QR code picked as a file → the CA1 text is read and ve
   if (!hasDetector) assert.ok((await page.evaluate(() => window.__qrDecoder)).includes("jsQR"));
   await page.screenshot({ path: path.join(shots, "qr-photo.png"), fullPage: true });
 
-  // a picture without a QR code says so and changes nothing
+  // a picture without a QR code says so, in the grey unreadable state, and
+  // the previous result is gone
   const blank = path.join(tmp, "no-qr.png");
   writeFileSync(blank, await page.screenshot({ clip: { x: 0, y: 0, width: 200, height: 120 } }));
-  await page.$eval("#msg", (e) => { e.textContent = ""; });
   await (await page.$("#file")).uploadFile(blank);
-  await page.waitForFunction(() => /没有找到二维码/.test(document.getElementById("msg").textContent), { timeout: 20000 });
-  assert.equal((await banner(page)).verdict, "valid");
+  await page.waitForFunction(() => /没有找到二维码/.test(document.getElementById("banner").textContent), { timeout: 20000 });
+  assert.equal(await page.$eval("#banner", (e) => e.dataset.state), "unreadable");
+  assert.equal(await page.$eval("#banner", (e) => e.dataset.verdict), undefined);
   assert.deepEqual(errors, []);
-  await page.close();
+  await page.browserContext().close();
 });
 
 test("camera: a QR code in front of the (fake) camera → scanned, verified → 有效, camera stopped", async () => {
@@ -147,5 +154,5 @@ test("camera: a QR code in front of the (fake) camera → scanned, verified → 
   if (!hasDetector) assert.ok((await page.evaluate(() => window.__qrDecoder)).includes("jsQR"));
   await page.screenshot({ path: path.join(shots, "qr-camera.png"), fullPage: true });
   assert.deepEqual(errors, []);
-  await page.close();
+  await page.browserContext().close();
 });

@@ -2,14 +2,20 @@
 // .d.ts files describe what the tests use. Never run.
 import * as node from "certanchor-wasm";
 import init, * as web from "certanchor-wasm/web";
-import type { Report, Check, Verdict, FieldLabels, BundleView, TrustStoreDoc, CertanchorError } from "certanchor-wasm/web";
+import type { Report, Check, Verdict, FieldLabels, BundleView, TrustStoreDoc, CertanchorError, ResultCode } from "certanchor-wasm/web";
 
 export async function demo(text: string, bytes: Uint8Array): Promise<Verdict> {
   await init();
   const v: web.Verifier = new web.Verifier(web.demoTrustStore());
   const r: Report = v.verify(text, new Date());
   const first: Check = r.checks[0];
-  const code: string = first.code;
+  const code: ResultCode = first.code;
+  const all: ResultCode[] = web.resultCodes();
+  const fp: string = node.trustStoreFingerprint(web.demoTrustStore());
+  const kept: Uint8Array[] = v.statusLists();
+  const authentic: boolean = r.authentic;
+  const coded: string | undefined = node.fieldLabels("real_estate_title")?.values["mortgage"];
+  console.log(all.includes("revoked"), fp, kept.length, authentic, coded);
   const n: Report = new node.Verifier(node.demoTrustStore()).verify(bytes, 1717030800);
   const labels: FieldLabels | undefined = node.fieldLabels("business_license");
   const zh: string | undefined = labels?.fields["uscc"];

@@ -28,3 +28,15 @@ test("every export of the .d.ts has a doc comment", () => {
     });
   }
 });
+
+test("the .d.ts `ResultCode` union is the core's list of codes, and `Check.code` uses it", async () => {
+  const { ca } = await import("./helpers.mjs");
+  for (const target of ["web", "node"]) {
+    const dts = readFileSync(path.join(pkgDir, "pkg", target, "certanchor_wasm.d.ts"), "utf8");
+    const m = dts.match(/export type ResultCode =([^;]+);/);
+    assert.ok(m, `${target}: no ResultCode type`);
+    const union = [...m[1].matchAll(/"([a-z0-9_]+)"/g)].map((x) => x[1]);
+    assert.deepEqual(union, ca.resultCodes(), target);
+    assert.match(dts, /\n\s+code: ResultCode;/, `${target}: Check.code is not typed ResultCode`);
+  }
+});

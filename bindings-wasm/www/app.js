@@ -124,6 +124,8 @@
     let total = 0;
     const fit = lists.filter((s) => (total += s.length) <= MAX_STATUS_STORE);
     save(KEY.status, JSON.stringify(fit));
+    const count = $("statuscount");
+    if (count) count.textContent = " · " + fmt(t("statusKnown"), { n: fit.length });
   }
 
   function renderTrust() {
@@ -141,7 +143,7 @@
     src.replaceChildren(
       state.trust.mode === "demo" ? t("demoSrc") : fmt(t("officeSrc"), { name: state.trust.name }),
       " · ", t("fingerprint"), " ", el("code", { id: "fp" }, shortFp(state.trust.fp)),
-      state.trust.mode === "office" ? el("span", { class: "muted" }, " · " + fmt(t("statusKnown"), { n: state.verifier.statusLists().length })) : null);
+      state.trust.mode === "office" ? el("span", { class: "muted", id: "statuscount" }, " · " + fmt(t("statusKnown"), { n: state.verifier.statusLists().length })) : null);
     const doc = state.verifier.trustStore();
     const names = Object.fromEntries(doc.issuers.map((i) => [i.id, i.name]));
     for (const i of doc.issuers) {

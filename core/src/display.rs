@@ -438,7 +438,7 @@ mod tests {
                 .map(|c| Check {
                     check: *c,
                     outcome: Outcome::Failed,
-                    code: "unknown_key",
+                    code: crate::ResultCode::UnknownKey,
                     reason: format!("issuer `{id}` is not in the trust store"),
                 })
                 .collect(),

@@ -12,6 +12,8 @@
 
 use thiserror::Error;
 
+use crate::verify::ResultCode;
+
 /// A document could not be decoded: malformed, non-canonical or over a limit.
 ///
 /// Offsets are byte offsets into the document being decoded (for nested
@@ -187,33 +189,40 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// The result code a report carries for this error (its `code()` as a
+    /// [`ResultCode`]).
+    #[must_use]
+    pub fn result_code(&self) -> ResultCode {
+        match self {
+            Self::Truncated { .. } => ResultCode::Truncated,
+            Self::NonShortest { .. } => ResultCode::NonShortest,
+            Self::Indefinite { .. } => ResultCode::IndefiniteLength,
+            Self::Float { .. } => ResultCode::Float,
+            Self::UnsupportedSimple { .. } => ResultCode::UnsupportedSimple,
+            Self::UnsortedKeys { .. } => ResultCode::UnsortedKeys,
+            Self::DuplicateKey { .. } => ResultCode::DuplicateKey,
+            Self::UnexpectedTag { .. } => ResultCode::UnexpectedTag,
+            Self::TrailingBytes { .. } => ResultCode::TrailingBytes,
+            Self::TrailingAfterZlib { .. } => ResultCode::TrailingAfterZlib,
+            Self::TooDeep { .. } => ResultCode::TooDeep,
+            Self::TooLarge { .. } => ResultCode::TooLarge,
+            Self::UnexpectedType { .. } => ResultCode::UnexpectedType,
+            Self::InvalidUtf8 { .. } => ResultCode::InvalidUtf8,
+            Self::IntegerOutOfRange { .. } => ResultCode::IntegerOutOfRange,
+            Self::UnknownField { .. } => ResultCode::UnknownField,
+            Self::MissingField { .. } => ResultCode::MissingField,
+            Self::UnsupportedVersion { .. } => ResultCode::UnsupportedVersion,
+            Self::BadLength { .. } => ResultCode::BadLength,
+            Self::Invalid { .. } => ResultCode::InvalidValue,
+            Self::Text { .. } => ResultCode::InvalidTextForm,
+            Self::Cose { .. } => ResultCode::InvalidCose,
+        }
+    }
+
     /// Stable machine-readable code, shared with the bindings and the CLI.
     #[must_use]
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::Truncated { .. } => "truncated",
-            Self::NonShortest { .. } => "non_shortest",
-            Self::Indefinite { .. } => "indefinite_length",
-            Self::Float { .. } => "float",
-            Self::UnsupportedSimple { .. } => "unsupported_simple",
-            Self::UnsortedKeys { .. } => "unsorted_keys",
-            Self::DuplicateKey { .. } => "duplicate_key",
-            Self::UnexpectedTag { .. } => "unexpected_tag",
-            Self::TrailingBytes { .. } => "trailing_bytes",
-            Self::TrailingAfterZlib { .. } => "trailing_after_zlib",
-            Self::TooDeep { .. } => "too_deep",
-            Self::TooLarge { .. } => "too_large",
-            Self::UnexpectedType { .. } => "unexpected_type",
-            Self::InvalidUtf8 { .. } => "invalid_utf8",
-            Self::IntegerOutOfRange { .. } => "integer_out_of_range",
-            Self::UnknownField { .. } => "unknown_field",
-            Self::MissingField { .. } => "missing_field",
-            Self::UnsupportedVersion { .. } => "unsupported_version",
-            Self::BadLength { .. } => "bad_length",
-            Self::Invalid { .. } => "invalid_value",
-            Self::Text { .. } => "invalid_text_form",
-            Self::Cose { .. } => "invalid_cose",
-        }
+        self.result_code().as_str()
     }
 }
 

@@ -36,5 +36,5 @@ pub use hash::Hash;
 pub use issue::{IssueOptions, IssuedBatch, Issuer};
 pub use trust::TrustStore;
 pub use verify::{
-    ChainOracle, ChainRecord, Check, CheckCode, Outcome, RESULT_CODES, Report, Verdict, Verifier,
+    ChainOracle, ChainRecord, Check, CheckCode, Outcome, Report, ResultCode, Verdict, Verifier,
 };

@@ -36,6 +36,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::Hash;
+use crate::verify::ResultCode;
 
 /// Longest inclusion or consistency path accepted (and the most a tree of up
 /// to 2⁶⁴ − 1 leaves needs for an inclusion proof).
@@ -93,6 +94,19 @@ pub enum ProofError {
 }
 
 impl ProofError {
+    /// The result code a report carries for this error (its `code()` as a
+    /// [`ResultCode`]).
+    #[must_use]
+    pub fn result_code(&self) -> ResultCode {
+        match self {
+            Self::IndexOutOfRange { .. } => ResultCode::IndexOutOfRange,
+            Self::PathTooLong { .. } => ResultCode::PathTooLong,
+            Self::WrongPathLength { .. } => ResultCode::WrongPathLength,
+            Self::RootMismatch => ResultCode::RootMismatch,
+            Self::InvalidSizes { .. } => ResultCode::InvalidSizes,
+        }
+    }
+
     /// Stable snake_case code, identical in every binding and the CLI.
     ///
     /// ```
@@ -101,13 +115,7 @@ impl ProofError {
     /// ```
     #[must_use]
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::IndexOutOfRange { .. } => "index_out_of_range",
-            Self::PathTooLong { .. } => "path_too_long",
-            Self::WrongPathLength { .. } => "wrong_path_length",
-            Self::RootMismatch => "root_mismatch",
-            Self::InvalidSizes { .. } => "invalid_sizes",
-        }
+        self.result_code().as_str()
     }
 }
 

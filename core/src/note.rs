@@ -82,6 +82,7 @@ use zeroize::Zeroizing;
 
 use crate::Hash;
 use crate::keys::{PublicKey, SigningKey};
+use crate::verify::ResultCode;
 
 /// Longest note (or checkpoint text) accepted or produced, in bytes.
 pub const MAX_NOTE_LEN: usize = 16 * 1024;
@@ -178,21 +179,28 @@ pub enum NoteError {
 }
 
 impl NoteError {
+    /// The result code a report carries for this error (its `code()` as a
+    /// [`ResultCode`]).
+    #[must_use]
+    pub fn result_code(&self) -> ResultCode {
+        match self {
+            Self::TooLarge { .. } => ResultCode::NoteTooLarge,
+            Self::TooManySignatures { .. } => ResultCode::TooManySignatures,
+            Self::Malformed { .. } => ResultCode::MalformedNote,
+            Self::BadName { .. } => ResultCode::BadKeyName,
+            Self::BadKey { .. } => ResultCode::BadNoteKey,
+            Self::AmbiguousKey { .. } => ResultCode::AmbiguousKey,
+            Self::UnknownSigner => ResultCode::UnknownSigner,
+            Self::BadSignature { .. } => ResultCode::BadSignature,
+            Self::OriginNotSigned { .. } => ResultCode::OriginNotSigned,
+            Self::BadCheckpoint { .. } => ResultCode::BadCheckpoint,
+        }
+    }
+
     /// Stable machine-readable code, shared with the bindings and the CLI.
     #[must_use]
     pub fn code(&self) -> &'static str {
-        match self {
-            Self::TooLarge { .. } => "note_too_large",
-            Self::TooManySignatures { .. } => "too_many_signatures",
-            Self::Malformed { .. } => "malformed_note",
-            Self::BadName { .. } => "bad_key_name",
-            Self::BadKey { .. } => "bad_note_key",
-            Self::AmbiguousKey { .. } => "ambiguous_key",
-            Self::UnknownSigner => "unknown_signer",
-            Self::BadSignature { .. } => "bad_signature",
-            Self::OriginNotSigned { .. } => "origin_not_signed",
-            Self::BadCheckpoint { .. } => "bad_checkpoint",
-        }
+        self.result_code().as_str()
     }
 }
 

@@ -73,7 +73,7 @@ fn first_failure(r: &Report) -> (CheckCode, &'static str) {
                 .find(|c| c.outcome == Outcome::Indeterminate)
         })
         .expect("a check that did not pass");
-    (c.check, c.code)
+    (c.check, c.code.as_str())
 }
 
 #[cfg(feature = "ledger")]

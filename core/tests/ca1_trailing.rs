@@ -89,7 +89,7 @@ fn ca1_text_with_bytes_after_the_zlib_stream_is_refused() {
         assert_eq!(r.verdict, Verdict::Invalid);
         let c = r.check(CheckCode::Format).unwrap();
         assert_eq!(
-            (c.outcome, c.code),
+            (c.outcome, c.code.as_str()),
             (Outcome::Failed, "trailing_after_zlib")
         );
     }

@@ -76,7 +76,12 @@ fn verifier(require_ledger: bool) -> Verifier {
 #[track_caller]
 fn ledger_check(r: &Report, outcome: Outcome, code: &str) {
     let c = r.check(CheckCode::Ledger).unwrap();
-    assert_eq!((c.outcome, c.code), (outcome, code), "{}", c.reason);
+    assert_eq!(
+        (c.outcome, c.code.as_str()),
+        (outcome, code),
+        "{}",
+        c.reason
+    );
 }
 
 /// Answers from a fixed record, counting calls.

@@ -59,14 +59,14 @@ fn titles(n: u64) -> Vec<Certificate> {
 
 fn outcome(r: &Report, c: CheckCode) -> (Outcome, &'static str) {
     let ch = r.check(c).unwrap();
-    (ch.outcome, ch.code)
+    (ch.outcome, ch.code.as_str())
 }
 
 #[track_caller]
 fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
     let ch = r.check(c).unwrap();
     assert_eq!(
-        (ch.outcome, ch.code),
+        (ch.outcome, ch.code.as_str()),
         (o, code),
         "{}: {}",
         c.as_str(),

@@ -284,7 +284,7 @@ fn anchor_a_batch_and_verify_online() {
     let r = v.verify_online(&bytes, NOW, &oracle);
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     let c = r.check(CheckCode::Ledger).unwrap();
-    assert_eq!((c.outcome, c.code), (Outcome::Passed, "ok"));
+    assert_eq!((c.outcome, c.code.as_str()), (Outcome::Passed, "ok"));
     assert!(
         c.reason.contains(&format!("block {}", chain.block)),
         "{}",
@@ -296,7 +296,7 @@ fn anchor_a_batch_and_verify_online() {
     assert_eq!(r.verdict, Verdict::Indeterminate);
     let c = r.check(CheckCode::Ledger).unwrap();
     assert_eq!(
-        (c.outcome, c.code),
+        (c.outcome, c.code.as_str()),
         (Outcome::Indeterminate, "chain_not_checked")
     );
     assert!(
@@ -337,7 +337,7 @@ fn anchor_a_batch_and_verify_online() {
     let r = wrong.verify_online(&odd.to_bytes(), NOW, &oracle_plain);
     let c = r.check(CheckCode::Ledger).unwrap();
     assert_eq!(
-        (c.outcome, c.code),
+        (c.outcome, c.code.as_str()),
         (Outcome::Indeterminate, "chain_unreachable"),
         "{}",
         c.reason

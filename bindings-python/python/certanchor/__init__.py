@@ -15,6 +15,7 @@ from __future__ import annotations
 from . import sample
 from ._certanchor import (
     BATCH_VERIFICATION,
+    RESULT_CODES,
     Bundle,
     CertanchorError,
     Check,
@@ -32,7 +33,7 @@ from ._certanchor import (
     VerifyError,
     __version__,
 )
-from ._enums import Outcome, Verdict
+from ._enums import Outcome, ResultCode, Verdict
 
 __all__ = [
     "BATCH_VERIFICATION",
@@ -46,7 +47,9 @@ __all__ = [
     "KeyFormatError",
     "LedgerError",
     "Outcome",
+    "RESULT_CODES",
     "Report",
+    "ResultCode",
     "SigningKey",
     "TrustStore",
     "TrustStoreError",

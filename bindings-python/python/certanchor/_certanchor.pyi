@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Optional, Union, final
 
-from ._enums import Outcome, Verdict
+from ._enums import Outcome, ResultCode, Verdict
 
 __all__ = [
     "CertanchorError",
@@ -38,6 +38,8 @@ JAN_1_2024: int
 #: Whether this build checks several Ed25519 signatures in one batch
 #: (``verify_many`` over many anchors is about twice as fast with it).
 BATCH_VERIFICATION: bool
+#: Every code a check can carry (``Check.code``), from the core, in its order.
+RESULT_CODES: list[ResultCode]
 
 _BundleInput = Union[bytes, bytearray, memoryview, str, "Bundle"]
 _TimeInput = Union[int, datetime, date, None]
@@ -130,7 +132,7 @@ class Check:
     def outcome(self) -> Outcome:
         """The outcome."""
     @property
-    def code(self) -> str:
+    def code(self) -> ResultCode:
         """Stable machine code of the result."""
     @property
     def reason(self) -> str:

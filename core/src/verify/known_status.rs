@@ -35,7 +35,7 @@ use crate::error::DecodeError;
 use crate::status::{StatusEnvelope, StatusPurpose};
 use crate::trust::{Policy, TrustStore, TrustedKey, format_time};
 
-use super::{Check, CheckCode, Outcome, StatusInfo};
+use super::{Check, CheckCode, Outcome, ResultCode, StatusInfo};
 
 /// Longest a status list is taken as fresh, seconds (7 days), whatever
 /// `ttl` it claims; a trust store policy may lower it (`max_status_ttl`).
@@ -443,12 +443,12 @@ impl KnownStatus {
 /// Why the status check came out as it did, assembled per purpose.
 struct Outcomes {
     outcome: Outcome,
-    code: &'static str,
+    code: ResultCode,
     notes: Vec<String>,
 }
 
 impl Outcomes {
-    fn fail(&mut self, code: &'static str, note: String) {
+    fn fail(&mut self, code: ResultCode, note: String) {
         if self.outcome != Outcome::Failed {
             self.outcome = Outcome::Failed;
             self.code = code;
@@ -456,7 +456,7 @@ impl Outcomes {
         self.notes.push(note);
     }
 
-    fn indeterminate(&mut self, code: &'static str, note: String) {
+    fn indeterminate(&mut self, code: ResultCode, note: String) {
         if !matches!(self.outcome, Outcome::Failed | Outcome::Indeterminate) {
             self.outcome = Outcome::Indeterminate;
             self.code = code;
@@ -480,10 +480,10 @@ fn ttl_cap(policy: Option<&Policy>) -> u64 {
         .map_or(MAX_STATUS_TTL, |t| t.min(MAX_STATUS_TTL))
 }
 
-fn verb(purpose: StatusPurpose) -> &'static str {
+fn verb(purpose: StatusPurpose) -> ResultCode {
     match purpose {
-        StatusPurpose::Revocation => "revoked",
-        StatusPurpose::Suspension => "suspended",
+        StatusPurpose::Revocation => ResultCode::Revoked,
+        StatusPurpose::Suspension => ResultCode::Suspended,
     }
 }
 
@@ -505,7 +505,7 @@ pub(super) fn check_status(
     };
     let mut out = Outcomes {
         outcome: Outcome::Passed,
-        code: "ok",
+        code: ResultCode::Ok,
         notes: Vec::new(),
     };
     // What the bundle carries must be genuine lists of its own batch.
@@ -514,7 +514,7 @@ pub(super) fn check_status(
         let h = e.env.head();
         if !e.is_for(anchor) {
             return fail(
-                "status_wrong_batch",
+                ResultCode::StatusWrongBatch,
                 format!(
                     "a status list is for batch `{}` of `{}`, not this certificate's batch",
                     h.batch, h.issuer
@@ -525,13 +525,13 @@ pub(super) fn check_status(
             Ok(()) => usable.push(e),
             Err(Unusable::Untrusted(why)) => {
                 return fail(
-                    "status_bad_signature",
+                    ResultCode::StatusBadSignature,
                     format!("{} list refused: {why}", h.purpose.as_str()),
                 );
             }
             Err(Unusable::Future(t)) => {
                 return fail(
-                    "status_future",
+                    ResultCode::StatusFuture,
                     format!(
                         "the {} list claims to be issued at {}, after the verification time {}",
                         h.purpose.as_str(),
@@ -541,7 +541,7 @@ pub(super) fn check_status(
                 );
             }
             Err(Unusable::KeyNotValidNow(why)) => out.indeterminate(
-                "status_key_not_valid",
+                ResultCode::StatusKeyNotValid,
                 format!("the carried {} list is not used: {why}", h.purpose.as_str()),
             ),
         }
@@ -606,7 +606,7 @@ pub(super) fn check_status(
                         );
                     } else {
                         out.indeterminate(
-                            "status_key_not_valid",
+                            ResultCode::StatusKeyNotValid,
                             format!(
                                 "the newest {} list known (epoch {}) cannot be used now: {why}",
                                 purpose.as_str(),
@@ -630,7 +630,7 @@ pub(super) fn check_status(
                     );
                 } else if required.contains(&purpose) {
                     out.indeterminate(
-                        "status_missing",
+                        ResultCode::StatusMissing,
                         format!(
                             "the policy requires a {} list for batch `{}` and none is usable",
                             purpose.as_str(),
@@ -675,11 +675,11 @@ pub(super) fn check_status(
                 ),
             ),
             None => out.indeterminate(
-                "status_not_covering",
+                ResultCode::StatusNotCovering,
                 format!("the {} list does not cover leaf {leaf}", purpose.as_str()),
             ),
             Some(false) if now > fresh_until => out.indeterminate(
-                "stale_status",
+                ResultCode::StaleStatus,
                 format!(
                     "the {} list (epoch {}) was fresh until {} and is stale",
                     purpose.as_str(),
@@ -700,7 +700,7 @@ pub(super) fn check_status(
             Check::new(
                 CheckCode::Status,
                 Outcome::Skipped,
-                "no_status",
+                ResultCode::NoStatus,
                 "no status list presented",
             ),
             infos,

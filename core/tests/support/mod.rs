@@ -34,7 +34,7 @@ pub fn scjgj() -> Issuer {
 pub fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
     let ch = r.check(c).unwrap();
     assert_eq!(
-        (ch.outcome, ch.code),
+        (ch.outcome, ch.code.as_str()),
         (o, code),
         "{}: {}",
         c.as_str(),
