@@ -1,6 +1,6 @@
 //! `certanchor._certanchor`: the Python binding of the certanchor core.
 //!
-//! Thin by design (DESIGN §1): each class wraps a core type, extracts its
+//! Thin by design (SPEC §1): each class wraps a core type, extracts its
 //! arguments under the GIL, calls the core (with the GIL released for long
 //! work) and converts the result. Errors map in one place, the private `error` module.
 //! The public Python package is `certanchor` (`python/certanchor/`).
@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 
 /// The Rust side allocates with mimalloc, as the CLI does: `verify_many`
 /// allocates from both cores at once, which glibc's allocator serializes
-/// (BENCHMARKS.md, stop 16). Python's own objects are untouched.
+/// (BENCHMARKS.md, 2026-11-27, `b476ac1`). Python's own objects are untouched.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -8,7 +8,7 @@ use crate::convert::repr_list;
 use crate::error::IntoPyResult;
 
 /// The verifier's trust store: trusted issuers, their keys and kinds,
-/// endorsement policies and trusted ledgers (DESIGN §7). Picklable.
+/// endorsement policies and trusted ledgers (SPEC §7). Picklable.
 #[pyclass(frozen, module = "certanchor", name = "TrustStore")]
 pub struct PyTrustStore {
     /// The compiled core trust store.

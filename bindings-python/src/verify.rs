@@ -15,7 +15,7 @@ use crate::convert::{
 use crate::error::IntoPyResult;
 use crate::trust::PyTrustStore;
 
-/// Verifies bundles against a trust store (DESIGN §8). Thread-safe;
+/// Verifies bundles against a trust store (SPEC §8). Thread-safe;
 /// picklable: the trust store and every status list the verifier accepted
 /// (added with `add_status_list` or learned from verified bundles) travel,
 /// and the copy takes the lists in again as of the time it is unpickled

@@ -81,5 +81,5 @@ def test_progress_bar(
 def test_the_module_is_built_with_batch_verification() -> None:
     # verify_many over bundles of many anchors checks their signatures in
     # Ed25519 batches only when the core's `batch` feature is on; without it
-    # the results are the same at about half the speed (BENCHMARKS.md, stop 17)
+    # the results are the same at about half the speed (BENCHMARKS.md, 2026-11-27, a78f72e)
     assert certanchor.BATCH_VERIFICATION is True

@@ -1,7 +1,7 @@
 //! WebAssembly binding of [`certanchor`]: verify proof bundles in a browser
 //! or in Node, offline.
 //!
-//! The binding is thin (DESIGN §1): every function converts its JavaScript
+//! The binding is thin (SPEC §1): every function converts its JavaScript
 //! arguments, calls the core, and converts the result back. No rule lives
 //! here. Reports, bundle views and trust stores cross the boundary as the
 //! core's own JSON views ([`certanchor::Report::to_json`], [`certanchor::Bundle::to_json`],
@@ -35,7 +35,7 @@ mod zlib;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** Overall result of a verification (DESIGN §8). */
+/** Overall result of a verification (SPEC §8). */
 export type Verdict = "valid" | "invalid" | "indeterminate";
 
 /** Outcome of one check. */
@@ -199,7 +199,7 @@ export interface BundleView {
   chain: { chain_id: number; contract: string; tx: string; block: number } | null;
 }
 
-/** A trust store document (DESIGN §7), as a clerk's office writes it. */
+/** A trust store document (SPEC §7), as a clerk's office writes it. */
 export interface TrustStoreDoc {
   /** Must be 1. */
   version: 1;
@@ -318,7 +318,7 @@ fn unix_seconds(now: &JsValue) -> Result<u64, JsValue> {
     Ok((ms / 1000.0).floor() as u64)
 }
 
-/// Verifies proof bundles against a trust store (DESIGN §8).
+/// Verifies proof bundles against a trust store (SPEC §8).
 ///
 /// Keeps a cache of checked anchor signatures and the genuine status lists
 /// it has seen (in bundles or from `addStatusList`), so create one per trust
@@ -333,7 +333,7 @@ pub struct Verifier {
 
 #[wasm_bindgen]
 impl Verifier {
-    /// A verifier for a trust store JSON document (DESIGN §7), with the
+    /// A verifier for a trust store JSON document (SPEC §7), with the
     /// built-in kinds' schemas.
     ///
     /// # Errors

@@ -102,7 +102,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
     // The same batch again, into memory the process has already touched: a
     // long-running issuing service's case. The first batch also pays for
     // faulting in fresh memory, which costs far more on a VM than on bare
-    // metal (BENCHMARKS.md, stop 16).
+    // metal (BENCHMARKS.md, 2026-11-27, b476ac1).
     drop(first_batch);
     let t = Instant::now();
     let mut batch = issuer.issue("bench", &certs, &options)?;

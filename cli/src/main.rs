@@ -22,7 +22,7 @@ use crate::util::CliError;
 /// mimalloc rather than glibc's allocator: a verification allocates some
 /// fifty small blocks (decoded fields, the report) and issuance one record
 /// per certificate, from both cores at once. Measured on `bench --n 1000000`
-/// (BENCHMARKS.md, stop 16): `verify_many` 1.6x faster, bundles produced 2x
+/// (BENCHMARKS.md, 2026-11-27, `b476ac1`): `verify_many` 1.6x faster, bundles produced 2x
 /// faster, peak memory 13.5 GB -> 7.7 GB.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

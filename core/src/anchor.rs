@@ -1,4 +1,4 @@
-//! Anchors (DESIGN §4): a signed Merkle root over one batch of certificates.
+//! Anchors (SPEC §4): a signed Merkle root over one batch of certificates.
 //!
 //! The [`AnchorBody`] is the payload of a `COSE_Sign` (tag 98) whose first
 //! signature is the issuer's; departments **endorse** by adding their own

@@ -1,4 +1,4 @@
-//! Proof bundles (DESIGN §5): what a holder presents and a verifier takes.
+//! Proof bundles (SPEC §5): what a holder presents and a verifier takes.
 //!
 //! ```text
 //! Bundle = { "v": 1,
@@ -18,8 +18,7 @@
 //! confirms it by asking the chain (see [`crate::verify::ChainOracle`]).
 //!
 //! `status` is an array so a bundle can carry both the revocation and the
-//! suspension list of its batch (DESIGN §5 names a single list; one list per
-//! purpose cannot say both).
+//! suspension list of its batch (one list per purpose; SPEC §5.1).
 //!
 //! Binary form: deterministic CBOR, at most [`MAX_BUNDLE_LEN`] bytes. Text
 //! form for QR codes: `CA1:` + base45(zlib(binary)) (RFC 9285), inflated with a
@@ -62,7 +61,7 @@ pub const MAX_STATUS_LISTS: usize = 4;
 /// Longest checkpoint text in a receipt, bytes.
 pub const MAX_CHECKPOINT_LEN: usize = 8 * 1024;
 
-/// Proof that an anchor is included in a ledger (DESIGN §5, §9).
+/// Proof that an anchor is included in a ledger (SPEC §5.4, §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerReceipt {
     /// The signed checkpoint (C2SP signed note) the proof leads to.

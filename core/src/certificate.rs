@@ -1,4 +1,4 @@
-//! Certificates, salted field commitments and the certificate header (DESIGN §3).
+//! Certificates, salted field commitments and the certificate header (SPEC §3).
 //!
 //! For every field the issuer draws a fresh 16-byte salt and commits to
 //!
@@ -200,7 +200,7 @@ pub(crate) fn write_disclosure(w: &mut Writer, salt: &[u8; 16], name: &str, valu
     digest_of_encoded(w.as_bytes().get(start..).unwrap_or_default())
 }
 
-/// The certificate header: the Merkle leaf data (DESIGN §3).
+/// The certificate header: the Merkle leaf data (SPEC §3.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertificateHeader {
     /// Certificate id.

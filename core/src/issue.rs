@@ -1,4 +1,4 @@
-//! Issuing: certificates in, an anchor and bundles out (DESIGN §3–§6).
+//! Issuing: certificates in, an anchor and bundles out (SPEC §3–§6).
 //!
 //! An [`Issuer`] (signing key + issuer id + schema registry) validates every
 //! certificate against its kind's schema (reporting *all* problems), draws

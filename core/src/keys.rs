@@ -6,7 +6,7 @@
 //! * Public keys are read from SPKI PEM (`openssl pkey -pubout`) or as 32 raw
 //!   bytes in base64.
 //! * A [`KeyId`] is the first 16 bytes of SHA-256 of the raw public key (the
-//!   COSE `kid` of DESIGN §2).
+//!   COSE `kid` of SPEC §2.3).
 //! * Verification uses `verify_strict` only (rejects small-order keys and
 //!   non-canonical signatures).
 //! * Small-order ("weak") public keys are refused when a key is read

@@ -1,7 +1,7 @@
 //! Signed notes (<https://c2sp.org/signed-note>) and transparency-log
 //! checkpoints (<https://c2sp.org/tlog-checkpoint>), with Ed25519 keys.
 //!
-//! This is the format of the ledger's signed tree heads (DESIGN §2, §9). It is
+//! This is the format of the ledger's signed tree heads (SPEC §9.2–§9.4). It is
 //! byte-compatible with Go's `golang.org/x/mod/sumdb/note` (`note.Sign`,
 //! `note.Open`, `note.NewVerifier`, `note.NewSigner`) and reproduces that
 //! package's published test vectors.

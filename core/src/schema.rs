@@ -1,5 +1,5 @@
 //! Certificate kinds, their schemas, and the domain validators behind them
-//! (DESIGN §3).
+//! (SPEC §3).
 //!
 //! Every certificate names a *kind*; the kind's [`Schema`] lists its fields
 //! (required or optional, each with a [`FieldType`] and a Chinese label for
@@ -27,7 +27,7 @@
 //!
 //! Dates are ISO 8601 `YYYY-MM-DD` text and decimals are text such as
 //! `"89.50"`, since certanchor documents carry no floats (RFC 8949 §4.2.1
-//! deterministic CBOR, DESIGN §2). The standards behind each check are listed
+//! deterministic CBOR, SPEC §2.2). The standards behind each check are listed
 //! in [`validators`].
 //!
 //! ```

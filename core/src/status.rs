@@ -1,4 +1,4 @@
-//! Status lists: revocation and suspension (DESIGN §6).
+//! Status lists: revocation and suspension (SPEC §6).
 //!
 //! Per batch the issuer publishes signed lists (COSE_Sign1, tag 18) following
 //! the W3C Bitstring Status List idea: bit *i*, most significant bit first,

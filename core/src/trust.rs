@@ -1,4 +1,4 @@
-//! The verifier's trust store and policies (DESIGN §7): a JSON document that
+//! The verifier's trust store and policies (SPEC §7): a JSON document that
 //! people edit and review.
 //!
 //! * Unknown fields are an error, not ignored (`deny_unknown_fields`).

@@ -1,4 +1,4 @@
-//! Verification (DESIGN §8): ten checks, in order, each `passed`, `failed`,
+//! Verification (SPEC §8): ten checks, in order, each `passed`, `failed`,
 //! `indeterminate` or `skipped`, with a stable code and a reason a clerk can
 //! read.
 //!
@@ -106,7 +106,7 @@ impl Verdict {
     }
 }
 
-/// The ten checks of DESIGN §8.
+/// The ten checks of SPEC §8.3–§8.12 (`docs/SPEC.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckCode {
     /// Strict decoding and limits.

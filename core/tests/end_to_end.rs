@@ -1,5 +1,5 @@
 //! End to end: issue, endorse, disclose, revoke, verify — and make every
-//! check of DESIGN §8 fail or go indeterminate on purpose.
+//! check of SPEC §8 fail or go indeterminate on purpose.
 
 #![allow(
     clippy::unwrap_used,

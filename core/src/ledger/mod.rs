@@ -1,4 +1,4 @@
-//! The ledger (DESIGN §9): an append-only, verifiable log of anchors, the way
+//! The ledger (SPEC §9): an append-only, verifiable log of anchors, the way
 //! Certificate Transparency and the Go checksum database work.
 //!
 //! * Entries are anchor bytes (COSE_Sign). The log's tree is RFC 9162 over
@@ -52,7 +52,7 @@ pub struct Receipt {
 }
 
 impl Receipt {
-    /// The form carried in a bundle (DESIGN §5 `receipt`).
+    /// The form carried in a bundle (SPEC §5.4 `receipt`).
     #[must_use]
     pub fn to_bundle_receipt(&self) -> LedgerReceipt {
         LedgerReceipt {

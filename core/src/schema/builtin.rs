@@ -1,4 +1,4 @@
-//! The built-in kinds of DESIGN §3 and the ready-made checked field types
+//! The built-in kinds of SPEC §3 and the ready-made checked field types
 //! they use.
 
 use super::validators;
@@ -207,7 +207,7 @@ fn opt(name: &str, label: &str, ty: FieldType) -> FieldSpec {
     FieldSpec::optional(name, ty).with_label_zh(label)
 }
 
-/// 营业执照 (DESIGN §3).
+/// 营业执照 (SPEC §3.7.1).
 ///
 /// `business_term_until` is required but nullable: every license states its
 /// term, and `null` is the explicit "长期" (no end), never "unknown".
@@ -244,7 +244,7 @@ pub(super) fn business_license() -> Schema {
     }
 }
 
-/// 不动产权证书 (DESIGN §3).
+/// 不动产权证书 (SPEC §3.7.2).
 ///
 /// `term_until` is required but nullable (null: no fixed term, e.g.
 /// 宅基地 or allocated land). `building_area_m2` is optional and nullable

@@ -7,7 +7,7 @@
 //! | [`validate_resident_id`], [`resident_id_check_char`] | GB 11643-1999 公民身份号码; check character ISO 7064:1983 MOD 11-2 |
 //! | [`validate_unit_number`] | GB/T 37346-2019 不动产单元设定与代码编制规则 (不动产单元代码) |
 //! | [`validate_title_number`] | numbering of the 不动产权证书 (Ministry of Natural Resources certificate format) |
-//! | [`validate_decimal`] | certanchor decimal text (DESIGN §2: no floats, areas and money as text) |
+//! | [`validate_decimal`] | certanchor decimal text (SPEC §3.8: no floats, areas and money as text) |
 //! | [`validate_date`] | ISO 8601 calendar date, extended format `YYYY-MM-DD` (RFC 3339 `full-date`) |
 //! | [`validate_currency`] | ISO 4217 alphabetic code shape |
 //!
