@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import typing
 
 import certanchor
 from certanchor import sample
@@ -15,6 +16,10 @@ def test_public_items_are_documented() -> None:
         for name in mod.__all__:
             obj = getattr(mod, name)
             if isinstance(obj, (str, int)):
+                continue
+            if typing.get_origin(obj) is typing.Literal:
+                # a type alias: documented by the string literal after it in
+                # the source, which Python does not keep at run time
                 continue
             if not inspect.getdoc(obj):
                 missing.append(f"{mod.__name__}.{name}")
