@@ -55,10 +55,10 @@ export CERTANCHOR_EVM_ARTIFACTS="$ART"
 export CERTANCHOR_EVM_GANACHE="$ROOT/contracts/node_modules/.bin/ganache"
 
 step "cargo test -p certanchor-ledger-evm (against the chain)"
-cargo test -p certanchor-ledger-evm --locked -- --nocapture
+cargo test -p certanchor-ledger-evm --locked -- --include-ignored --nocapture
 
 step "cargo test -p certanchor-cli --test evm (CLI against the chain)"
-cargo test -p certanchor-cli --locked --test evm -- --nocapture
+cargo test -p certanchor-cli --locked --test evm -- --ignored --nocapture
 
 echo
 echo "evm tests passed in $(( $(date +%s) - T0 )) s"

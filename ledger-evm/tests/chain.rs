@@ -8,7 +8,9 @@
 //! * `CERTANCHOR_EVM_GANACHE`: the ganache executable, for the test that
 //!   kills and restarts its own node.
 //!
-//! Without them every test prints why it is skipped and returns.
+//! Every test here is `#[ignore]`d, so `cargo test` lists them as ignored
+//! instead of passing them silently; the script runs them with `--ignored`,
+//! and run that way without the variables they fail and say why.
 //! Tests run in parallel: each uses its own deterministic accounts and
 //! deploys its own registry, so nonces never collide.
 
@@ -62,21 +64,19 @@ struct Env {
     artifacts: PathBuf,
 }
 
-/// The chain the script started, or `None` (and a message) when not run by it.
-fn env(test: &str) -> Option<Env> {
+/// The chain the script started. These tests are `#[ignore]`d; run with
+/// `--ignored` outside `scripts/test-evm.sh` they fail and say why.
+fn env() -> Env {
     match (
         std::env::var("CERTANCHOR_EVM_RPC"),
         std::env::var("CERTANCHOR_EVM_ARTIFACTS"),
     ) {
-        (Ok(rpc), Ok(a)) => Some(Env {
+        (Ok(rpc), Ok(a)) => Env {
             rpc,
             artifacts: PathBuf::from(a),
-        }),
+        },
         _ => {
-            eprintln!(
-                "SKIPPED {test}: CERTANCHOR_EVM_RPC / CERTANCHOR_EVM_ARTIFACTS not set; run scripts/test-evm.sh"
-            );
-            None
+            panic!("CERTANCHOR_EVM_RPC / CERTANCHOR_EVM_ARTIFACTS not set: run scripts/test-evm.sh")
         }
     }
 }
@@ -163,10 +163,9 @@ fn raw_rpc(url: &str, method: &str, params: &str) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn interface_matches_the_compiled_abi() {
-    let Some(e) = env("interface_matches_the_compiled_abi") else {
-        return;
-    };
+    let e = env();
     let abi: serde_json::Value =
         serde_json::from_slice(&std::fs::read(e.artifacts.join("AnchorRegistry.abi")).unwrap())
             .unwrap();
@@ -218,10 +217,9 @@ fn interface_matches_the_compiled_abi() {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn anchor_a_batch_and_verify_online() {
-    let Some(e) = env("anchor_a_batch_and_verify_online") else {
-        return;
-    };
+    let e = env();
     // the deterministic keys are the node's accounts
     let accounts = raw_rpc(&e.rpc, "eth_accounts", "[]");
     for k in &KEYS[..2] {
@@ -352,10 +350,9 @@ fn anchor_a_batch_and_verify_online() {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn an_unauthorized_issuer_gets_a_typed_revert() {
-    let Some(e) = env("an_unauthorized_issuer_gets_a_typed_revert") else {
-        return;
-    };
+    let e = env();
     let contract = registry(&e.rpc, &creation_code(&e), 2, &[3]);
     let mut intruder = EvmLedger::connect(cfg(&e.rpc, contract), KEYS[4]).unwrap();
     assert!(!intruder.is_authorized().unwrap());
@@ -408,10 +405,9 @@ fn an_unauthorized_issuer_gets_a_typed_revert() {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn the_same_anchor_twice_is_refused() {
-    let Some(e) = env("the_same_anchor_twice_is_refused") else {
-        return;
-    };
+    let e = env();
     let contract = registry(&e.rpc, &creation_code(&e), 5, &[5]);
     let mut ledger = EvmLedger::connect(cfg(&e.rpc, contract), KEYS[5]).unwrap();
     let a = batch("2024-06-evm-dup-a", 3);
@@ -464,10 +460,9 @@ fn the_same_anchor_twice_is_refused() {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn append_waits_for_the_confirmation_depth() {
-    let Some(e) = env("append_waits_for_the_confirmation_depth") else {
-        return;
-    };
+    let e = env();
     let contract = registry(&e.rpc, &creation_code(&e), 6, &[7]);
     let mut c = cfg(&e.rpc, contract);
     c.confirmations = 3;
@@ -591,14 +586,11 @@ fn free_port() -> u16 {
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
-    let Some(e) = env("killing_the_node_mid_append_loses_no_acknowledged_anchor") else {
-        return;
-    };
-    let Ok(bin) = std::env::var("CERTANCHOR_EVM_GANACHE") else {
-        eprintln!("SKIPPED: CERTANCHOR_EVM_GANACHE not set; run scripts/test-evm.sh");
-        return;
-    };
+    let e = env();
+    let bin = std::env::var("CERTANCHOR_EVM_GANACHE")
+        .expect("CERTANCHOR_EVM_GANACHE not set: run scripts/test-evm.sh");
     // nothing to talk to: Unavailable, before anything is signed
     let err = EvmLedger::connect(
         cfg(&format!("http://127.0.0.1:{}", free_port()), [1; 20]),
@@ -735,10 +727,9 @@ fn flaky_proxy(
 }
 
 #[test]
+#[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
 fn transient_rpc_errors_are_retried_with_backoff() {
-    let Some(e) = env("transient_rpc_errors_are_retried_with_backoff") else {
-        return;
-    };
+    let e = env();
     use std::sync::atomic::Ordering;
     // two dropped connections, two retries allowed: the third attempt answers
     let (url, dropped) = flaky_proxy(&e.rpc, 2);
