@@ -10,9 +10,9 @@
     clippy::indexing_slicing
 )]
 
-mod support;
+mod common;
 
-use support::{assert_check, authority, cose_sign1, scjgj, verifier_with};
+use common::{assert_check, authority, cose_sign1, scjgj, verifier_with};
 
 use std::io::Write as _;
 
