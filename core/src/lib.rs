@@ -3,8 +3,14 @@
 #![warn(missing_docs)]
 
 pub mod anchor;
+// Not part of the API (the `CA1:` text alphabet; use `Bundle::to_text` / `Bundle::from_text`); public for the CLI, the bindings, the
+// fuzz targets and the tests.
+#[doc(hidden)]
 pub mod base45;
 pub mod bundle;
+// Not part of the API (the strict deterministic-CBOR reader and writer under every format; `Value` is re-exported); public for the CLI, the bindings, the
+// fuzz targets and the tests.
+#[doc(hidden)]
 pub mod cbor;
 pub mod certificate;
 mod civil;
@@ -15,12 +21,18 @@ mod hash;
 mod inflate;
 pub mod input;
 pub mod issue;
+// Not part of the API (the JSON text writer behind `Report::to_json_text` and the bindings); public for the CLI, the bindings, the
+// fuzz targets and the tests.
+#[doc(hidden)]
 pub mod json;
 pub mod keys;
 #[cfg(feature = "ledger")]
 pub mod ledger;
 pub mod merkle;
 pub mod note;
+// Not part of the API (the demo city: fixed-seed keys and sample certificates for demos, tests and benches — never for production); public for the CLI, the bindings, the
+// fuzz targets and the tests.
+#[doc(hidden)]
 pub mod sample;
 pub mod schema;
 pub mod status;
