@@ -1,6 +1,9 @@
-//! Anchoring certanchor batches on an EVM-compatible chain (Ethereum, FISCO
-//! BCOS, ChainMaker, a local Ganache) through the `AnchorRegistry` contract
-//! (`contracts/AnchorRegistry.sol`), and checking such anchors.
+//! Anchoring certanchor batches on an EVM-compatible chain that serves
+//! Ethereum JSON-RPC through the `AnchorRegistry` contract
+//! (`contracts/AnchorRegistry.sol`), and checking such anchors. Tested
+//! against a local Ganache chain; a FISCO BCOS Web3 gateway should work but
+//! is untested, and ChainMaker (gRPC, certificate-signed transactions) has
+//! no adapter.
 //!
 //! * [`EvmLedger`] implements the core's [`Ledger`] trait: `append` records
 //!   `(anchor id, root, tree size, batch)` in the registry with a transaction
@@ -121,8 +124,8 @@ pub struct EvmConfig {
     pub chain_id: Option<u64>,
     /// Blocks that must hold the transaction (its own block counts as 1)
     /// before an append is acknowledged. At least 1. Pick by the chain's
-    /// finality: 1 on BFT chains with instant finality (FISCO BCOS PBFT,
-    /// ChainMaker TBFT/MaxBFT), more on proof-of-work or proof-of-stake chains.
+    /// finality: 1 on BFT chains with instant finality (such as FISCO BCOS
+    /// with PBFT), more on proof-of-work or proof-of-stake chains.
     pub confirmations: u64,
     /// Longest wait from submission to confirmation.
     pub timeout: Duration,
