@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use certanchor::keys::SigningKey;
 use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
 use certanchor::status::StatusPurpose;
@@ -16,6 +18,7 @@ use certanchor::{
     Bundle, Certificate, CheckCode, IssueOptions, IssuedBatch, Issuer, Outcome, Report, TrustStore,
     Value, Verdict, Verifier,
 };
+use common::assert_check;
 
 const ISSUED: u64 = JAN_1_2024 + 86_400 * 150; // 2024-05-30
 const NOW: u64 = ISSUED + 3600;
@@ -60,18 +63,6 @@ fn titles(n: u64) -> Vec<Certificate> {
 fn outcome(r: &Report, c: CheckCode) -> (Outcome, &'static str) {
     let ch = r.check(c).unwrap();
     (ch.outcome, ch.code.as_str())
-}
-
-#[track_caller]
-fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
-    let ch = r.check(c).unwrap();
-    assert_eq!(
-        (ch.outcome, ch.code.as_str()),
-        (o, code),
-        "{}: {}",
-        c.as_str(),
-        ch.reason
-    );
 }
 
 #[test]

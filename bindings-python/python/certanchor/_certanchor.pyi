@@ -31,6 +31,7 @@ __all__ = [
     "__version__",
     "JAN_1_2024",
     "BATCH_VERIFICATION",
+    "RESULT_CODES",
 ]
 
 __version__: str

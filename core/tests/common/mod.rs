@@ -1,6 +1,7 @@
-//! Helpers shared by the adversarial test files (`adversarial.rs`,
-//! `security_review.rs`): demo keys, a verifier for a store, the exact-check
-//! assertion, and a COSE_Sign1 status list signed by hand.
+//! Helpers shared by the core's integration tests (`adversarial.rs`,
+//! `security_review.rs`, `end_to_end.rs`): demo keys, a verifier for a
+//! store, the exact-check assertion, and a COSE_Sign1 status list signed by
+//! hand.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
