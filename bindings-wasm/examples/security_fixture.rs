@@ -19,7 +19,11 @@
 //!   - `order` (defect 6): `old3` (licence 3 with the lists that predate its
 //!     revocation) and `new5` (licence 5 with the newer list that revokes 3);
 //!   - `forged_title`: a title whose anchor claims the land registry's id
-//!     but is signed by an impostor's key.
+//!     but is signed by an impostor's key;
+//!   - `office`: the demo city's offices with keys of their own (not the
+//!     demo seeds), their store (status required), and titles (valid,
+//!     revoked, suspended, tampered, revoked without its list) and a
+//!     licence under it, for the page test's office path.
 //! * `junk.bin` (defect 5): 200 bundles, each carrying four well-formed
 //!   revocation lists signed by an untrusted key whose bits inflate to
 //!   2 MiB each; each bundle's length (little-endian u32) before it, as in
@@ -339,6 +343,82 @@ fn junk() -> Res<Vec<u8>> {
     Ok(out)
 }
 
+/// The demo city's offices with keys of their own (not the demo seeds):
+/// the office store a clerk loads, and bundles under it. The page refuses
+/// to show a plain 有效 under a store holding a demo key, so every test of
+/// the office path needs these.
+fn office() -> Res<serde_json::Value> {
+    let key_of = |i: usize| SigningKey::from_seed(&[0xa0 + u8::try_from(i).unwrap_or(0); 32]);
+    let mut doc = demo_trust_doc(None);
+    let mut keys = std::collections::BTreeMap::new();
+    for (i, iss) in doc.issuers.iter_mut().enumerate() {
+        let k = key_of(i);
+        for e in &mut iss.keys {
+            e.public_key = k.public_key().to_base64();
+        }
+        keys.insert(iss.id.clone(), k);
+    }
+    for p in &mut doc.policies {
+        p.require_status = true;
+    }
+    let key = |id: &str| -> Res<SigningKey> {
+        keys.get(id)
+            .cloned()
+            .ok_or_else(|| format!("no office {id}").into())
+    };
+    let land = Issuer::new(key("cn.beijing.ghzrzyw")?, "cn.beijing.ghzrzyw");
+    let certs: Vec<_> = (0..6).map(sample::real_estate_title).collect();
+    let mut titles = land.issue("office-titles", &certs, &IssueOptions::at(ISSUED))?;
+    titles.endorse(&key("cn.beijing.zjw")?, ISSUED + 60)?;
+    land.update_status(
+        &mut titles,
+        StatusPurpose::Revocation,
+        &[(4, true)],
+        ISSUED,
+        TTL,
+    )?;
+    land.update_status(
+        &mut titles,
+        StatusPurpose::Suspension,
+        &[(3, true)],
+        ISSUED,
+        TTL,
+    )?;
+    let market = Issuer::new(key("cn.beijing.scjgj")?, "cn.beijing.scjgj");
+    let certs: Vec<_> = (0..2).map(sample::business_license).collect();
+    let mut licenses = market.issue("office-licenses", &certs, &IssueOptions::at(ISSUED))?;
+    licenses.endorse(&key("cn.beijing.tax")?, ISSUED + 60)?;
+    for p in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        market.update_status(&mut licenses, p, &[], ISSUED, TTL)?;
+    }
+    let text = |b: &IssuedBatch, i: usize| -> Res<String> { Ok(b.bundle(i, None)?.to_text()) };
+    let mut tampered = titles.bundle(0, None)?;
+    let d = tampered
+        .disclosed
+        .iter_mut()
+        .find(|d| d.name == "location")
+        .ok_or("no location")?;
+    d.value = certanchor::Value::Text("西城区金融大街1号".into());
+    let lists: Vec<String> = titles
+        .status_lists()
+        .iter()
+        .map(|l| hex(l.to_bytes()))
+        .collect();
+    Ok(json!({
+        "trust": doc,
+        "valid_title": text(&titles, 0)?,
+        "revoked_title": text(&titles, 4)?,
+        "suspended_title": text(&titles, 3)?,
+        "tampered_title": tampered.to_text(),
+        "revoked_stripped": hex(&stripped(&titles, 4, StatusPurpose::Revocation)?),
+        "title_lists": lists,
+        "valid_license": text(&licenses, 0)?,
+        "license_no_lists": hex(&with_lists(&licenses, 1, &[])?),
+        "title_revocation_only": hex(&stripped(&titles, 0, StatusPurpose::Suspension)?),
+        "stale_now": ISSUED + TTL + 3600,
+    }))
+}
+
 fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [dir] = args.as_slice() else {
@@ -355,6 +435,7 @@ fn main() -> Res<()> {
         "future": future()?,
         "order": order()?,
         "forged_title": forged_title()?,
+        "office": office()?,
         "junk": {
             "bundles": JUNK_BUNDLES, "lists_per_bundle": JUNK_LISTS,
             "inflated_bytes": MAX_STATUS_BITS, "file_bytes": junk.len(),

@@ -127,8 +127,12 @@ async function noValidShown(page) {
   assert.doesNotMatch(big, /有效/);
 }
 
-const office = vectors.trust_store;
-const good = caseNamed("valid_title_full");
+// The office path uses the fixture's offices, whose keys are not the demo
+// seeds' (a store holding a demo key is treated as the demo store).
+const fx = securityFixture();
+const office = fx.office.trust;
+const good = { text: fx.office.valid_title, now: fx.now };
+const revoked = { text: fx.office.revoked_title, now: fx.now };
 
 for (const [how, url] of [["file://", fileUrl], ["http", () => httpUrl]]) {
   test(`page from ${how}: no store until the office's is loaded; then 有效 with labels, the store's fingerprint and the as-of time in the banner; tampered → 无效 内容被篡改`, async () => {
@@ -175,8 +179,7 @@ for (const [how, url] of [["file://", fileUrl], ["http", () => httpUrl]]) {
     if (how === "http") await shot(page, "valid");
 
     // the next applicant is checked now (the as-of time was for one check)
-    const bad = caseNamed("tampered_value");
-    await paste(page, bad.text);
+    await paste(page, fx.office.tampered_title);
     b = await banner(page);
     assert.equal(b.verdict, "invalid");
     assert.equal(b.big, "无效");
@@ -240,7 +243,6 @@ test("a clerk's sequence: office store, genuine title, empty input, a photo with
   await noValidShown(page);
 
   // a revoked title
-  const revoked = caseNamed("revoked_title");
   await verifyAt(page, revoked.text, revoked.now);
   b = await banner(page);
   assert.equal(b.big, "无效");
@@ -303,21 +305,33 @@ test("any change of input, read error or trust error clears the result at once",
   await page.closeAll();
 });
 
-test("the demo store is off until chosen, every verdict under it says 演示, and a reload forgets it", async () => {
+test("the demo store is off until chosen, every verdict under it says 演示, and a reload forgets it; a store file holding a demo key is treated as the demo", async () => {
   const page = await open();
+  const demoTitle = caseNamed("valid_title_full"); // the vectors are signed with the demo seeds' keys
   await page.click("#demotrust");
   await page.waitForFunction(() => /演示信任库/.test(document.getElementById("trustsrc").textContent));
-  // the vectors' keys are the demo seeds' keys: a "genuine" title under the demo store
-  await verifyAt(page, good.text, good.now);
+  await verifyAt(page, demoTitle.text, demoTitle.now);
   const b = await banner(page);
   assert.equal(b.verdict, "valid");
   assert.equal(b.big, "演示：有效");
   assert.ok(b.demo);
   assert.match(b.text, /演示信任库：仅供演示，任何结果都不能作为核验依据/);
   assert.equal(await page.$eval("#banner", (e) => getComputedStyle(e).backgroundImage.includes("gradient")), true);
+  assert.match(b.text, /演示密钥是公开的/);
+  assert.doesNotMatch(b.text, /证照真实/);
   await shot(page, "demo");
   await reload(page);
   assert.match(await page.$eval("#trustsrc", (e) => e.textContent), /尚未载入本单位信任库/);
+  // the vectors' store (demo keys) loaded as if it were the office's: still a demo
+  await loadOffice(page, vectors.trust_store, "looks-official.json");
+  assert.match(await page.$eval("#msg", (e) => e.textContent), /含有演示机构的密钥/);
+  await verifyAt(page, demoTitle.text, demoTitle.now);
+  const forged = await banner(page);
+  assert.equal(forged.big, "演示：有效");
+  assert.ok(forged.demo);
+  await reload(page);
+  await verifyAt(page, demoTitle.text, demoTitle.now);
+  assert.equal((await banner(page)).big, "演示：有效", "still a demo after a reload");
   // with an office store saved, the demo store is a detour back to it
   await loadOffice(page, office);
   await page.click("#demotrust");
@@ -333,11 +347,10 @@ test("the demo store is off until chosen, every verdict under it says 演示, an
 });
 
 test("status: list files load and persist, the same QR gets the same verdict after a reload, 撤销 and 查封 banners differ, status freshness in the banner", async () => {
-  const fx = securityFixture();
   const page = await open();
-  await loadOffice(page, fx.trust.status, "status-trust.json");
+  await loadOffice(page, office, "status-trust.json");
   // the revoked title without its revocation list: status cannot be confirmed
-  const stripped = ca.bundleToText(hex(fx.strip.revoked_stripped));
+  const stripped = ca.bundleToText(hex(fx.office.revoked_stripped));
   await verifyAt(page, stripped, fx.now);
   let b = await banner(page);
   assert.equal(b.verdict, "indeterminate");
@@ -346,8 +359,8 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   await shot(page, "indeterminate");
 
   // the office loads the batch's published lists from files
-  const lists = ca.decodeBundle(hex(fx.strip.revoked_full)).status.map(b64);
-  assert.ok(lists.length >= 2);
+  const lists = fx.office.title_lists.map(hex);
+  assert.equal(lists.length, 2);
   const input = await page.$("#statusfile");
   const files = lists.map((l, i) => { const f = path.join(tmp, `status-${i}.cose`); writeFileSync(f, l); return f; });
   await input.uploadFile(...files);
@@ -365,7 +378,7 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   assert.equal((await banner(page)).reason, "已撤销");
 
   // seized, not revoked: a different banner
-  await verifyAt(page, ca.bundleToText(hex(fx.strip.suspended_full)), fx.now);
+  await verifyAt(page, fx.office.suspended_title, fx.now);
   b = await banner(page);
   assert.equal(b.verdict, "invalid");
   assert.equal(b.reason, "已查封");
@@ -377,9 +390,7 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   await page.waitForFunction(() => /状态列表被拒绝（junk\.cose）/.test(document.getElementById("msg").textContent));
 
   // stale: status out of date, ask the holder to update
-  const stale = caseNamed("stale_status");
-  await loadOffice(page, office);
-  await verifyAt(page, stale.text, stale.now);
+  await verifyAt(page, good.text, fx.office.stale_now);
   b = await banner(page);
   assert.equal(b.reason, "状态信息已过期，请持证人更新");
   await shot(page, "stale");
@@ -387,18 +398,24 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   await page.closeAll();
 });
 
-test("a valid verdict without any status check says so in the banner", async () => {
+test("a valid verdict says which status was not checked: none at all, or 查封 when only a revocation list covered it", async () => {
   const page = await open();
   const lax = JSON.parse(JSON.stringify(office));
   for (const p of lax.policies) { p.require_status = false; delete p.status_purposes; }
   await loadOffice(page, lax, "lax-trust.json");
-  const lic = caseNamed("valid_license_no_fields");
-  const bundle = ca.decodeBundle(lic.text);
-  assert.equal(bundle.status.length, 0, "the vector carries no status list");
-  await verifyAt(page, lic.text, lic.now);
-  const b = await banner(page);
+  const none = hex(fx.office.license_no_lists);
+  assert.equal(ca.decodeBundle(none).status.length, 0);
+  await verifyAt(page, ca.bundleToText(none), fx.now);
+  let b = await banner(page);
   assert.equal(b.verdict, "valid");
   assert.match(b.text, /未核查撤销\/查封状态/);
+  // only a revocation list: the banner says seizure was not checked
+  await verifyAt(page, ca.bundleToText(hex(fx.office.title_revocation_only)), fx.now);
+  b = await banner(page);
+  assert.equal(b.verdict, "valid");
+  assert.match(b.text, /撤销状态截至/);
+  assert.match(b.text, /未核查查封状态/);
+  assert.doesNotMatch(b.text, /未核查撤销状态/);
   await page.closeAll();
 });
 
@@ -420,7 +437,6 @@ test("input: a text wrapped every 76 characters verifies; paste verifies; a scan
   assert.equal(await page.evaluate(() => document.activeElement.id), "banner");
 
   // a scanner types into the page (focus is on the verdict) and presses Enter
-  const revoked = caseNamed("revoked_title");
   await setAsOfQuietly(page, revoked.now);
   await page.focus("#banner");
   await page.keyboard.type(revoked.text.slice(0, 1));
@@ -436,10 +452,42 @@ test("input: a text wrapped every 76 characters verifies; paste verifies; a scan
   await page.closeAll();
 });
 
-test("claims that did not verify are marked unverified on screen and in print; a forged anchor never shows the registry's name; an 无效 printout says so", async () => {
-  const fx = securityFixture();
+test("a slow photo decode that ends after a newer input is dropped; Space on the verdict scrolls; a scanner's first key on a button goes to the text box", async () => {
   const page = await open();
-  await loadOffice(page, fx.trust.demo, "office-trust.json");
+  await loadOffice(page, office);
+  // a photo of the genuine title that takes 0.8 s to decode, and meanwhile
+  // the clerk pastes the next applicant's revoked title
+  await page.evaluate((text) => {
+    window.CertanchorQR.decode = () => new Promise((r) => setTimeout(() => r(text), 800));
+  }, good.text);
+  const noQr = await page.screenshot({ clip: { x: 0, y: 0, width: 100, height: 60 } });
+  await pick(page, "#file", "slow.png", noQr);
+  await page.waitForFunction(() => /正在识别图片/.test(document.getElementById("msg").textContent));
+  await verifyAt(page, revoked.text, revoked.now);
+  assert.equal((await banner(page)).reason, "已撤销");
+  await new Promise((r) => setTimeout(r, 1200));
+  const b = await banner(page);
+  assert.equal(b.reason, "已撤销", "the older photo's result did not replace the newer verdict");
+  assert.equal(await page.$eval("#text", (e) => e.value), revoked.text);
+  await noValidShown(page);
+
+  // Space on the focused verdict keeps it
+  await page.focus("#banner");
+  await page.keyboard.press("Space");
+  assert.equal(await resultShown(page), true);
+  // a scanner's first key with focus on a button starts a new input
+  await page.focus("#print");
+  await page.keyboard.type("C");
+  assert.equal(await resultShown(page), false);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "text");
+  assert.equal(await page.$eval("#text", (e) => e.value), "C");
+  assert.deepEqual(page.errors, []);
+  await page.closeAll();
+});
+
+test("claims that did not verify are marked unverified on screen and in print; a forged anchor never shows the registry's name; an 无效 printout says so", async () => {
+  const page = await open();
+  await loadOffice(page, office);
   await verifyAt(page, ca.bundleToText(hex(fx.forged_title.bundle)), fx.now);
   assert.equal((await banner(page)).verdict, "invalid");
   assert.deepEqual((await checks(page)).find(([c]) => c === "issuer_signature"), ["issuer_signature", "failed"]);
@@ -466,13 +514,18 @@ test("claims that did not verify are marked unverified on screen and in print; a
   await shot(page, "print-invalid");
   await page.emulateMediaType("screen");
 
-  // a status list dated after the verification time: the code's sentence, in both languages
+  // a status list dated after the verification time (a demo-key fixture, so
+  // under the demo store): the code's sentence, in both languages
+  await page.click("#demotrust");
+  await page.waitForFunction(() => /演示信任库/.test(document.getElementById("trustsrc").textContent));
   await verifyAt(page, ca.bundleToText(hex(fx.future.bundle)), fx.now);
   const status = () => page.$eval('#checks tr[data-check="status"]', (e) => e.textContent);
   assert.match(await status(), /状态列表的签发时间晚于核验时间/);
   await page.click("#lang");
   assert.match(await status(), /dated after the verification time/);
   // a genuine title shows the registry's name and no unverified mark
+  await page.click("#officetrust");
+  await page.waitForFunction(() => /office-trust\.json/.test(document.getElementById("trustsrc").textContent));
   await verifyAt(page, good.text, good.now);
   assert.match(await cert(), /北京市规划和自然资源委员会 cn\.beijing\.ghzrzyw/);
   assert.doesNotMatch(await cert(), /unverified/);
@@ -484,7 +537,7 @@ test("page: license at phone width → 有效 with 营业执照 labels; a store 
   const page = await open(httpUrl, { width: 390, height: 844, deviceScaleFactor: 2, isMobile: true });
   const only = JSON.parse(JSON.stringify(office));
   await loadOffice(page, office);
-  const lic = caseNamed("valid_license_partial");
+  const lic = { text: fx.office.valid_license, now: fx.now };
   await verifyAt(page, lic.text, lic.now);
   assert.equal((await banner(page)).verdict, "valid");
   assert.match(await page.$eval("#fields", (e) => e.textContent), /统一社会信用代码|名称|经营范围/);

@@ -1,7 +1,7 @@
 // The clerk's page reading QR codes, in headless Chromium: a photo of a QR
 // code picked through the file input, and the camera, fed by Chromium's fake
 // capture device from a Y4M video of the same QR code. QR images are made
-// with the `qrcode` npm package (dev dependency) from the vectors' CA1 texts.
+// with the `qrcode` npm package (dev dependency) from the fixture's CA1 texts.
 //
 // Chromium on Linux has no BarcodeDetector, so both paths exercise the page's
 // bundled jsQR fallback (www/vendor/jsQR.js); the test asserts which decoder
@@ -14,15 +14,18 @@ import os from "node:os";
 import path from "node:path";
 import QRCode from "qrcode";
 import puppeteer from "puppeteer-core";
-import { pkgDir, rootDir, caseNamed, vectors } from "./helpers.mjs";
+import { pkgDir, rootDir, securityFixture } from "./helpers.mjs";
 
 const www = path.join(pkgDir, "www");
 const shots = path.join(rootDir, "target", "screenshots");
 const chromium = process.env.CHROMIUM || "/usr/bin/chromium";
 const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css" };
 const tmp = mkdtempSync(path.join(os.tmpdir(), "certanchor-qr-"));
-const license = caseNamed("valid_license_partial");
-const title = caseNamed("valid_title_partial");
+// bundles of the fixture's offices (keys of their own: a store holding a demo
+// key is treated as the demo store)
+const fx = securityFixture();
+const license = { text: fx.office.valid_license, now: fx.now };
+const title = license; // the camera reads the same licence (a short text, a small code)
 let browser, server, url;
 
 // A Y4M (YUV 4:2:0) video of one frame: the QR code of `text`, black on white.
@@ -83,7 +86,7 @@ async function open() {
   assert.equal(await page.evaluate(() => document.body.dataset.ready), "1");
   // the office's trust store (the page verifies nothing without one)
   const store = path.join(tmp, "office-trust.json");
-  writeFileSync(store, JSON.stringify(vectors.trust_store));
+  writeFileSync(store, JSON.stringify(fx.office.trust));
   await (await page.$("#trustfile")).uploadFile(store);
   await page.waitForFunction(() => document.getElementById("trustsrc").textContent.includes("office-trust.json"));
   // record which QR decoder the page uses
@@ -147,7 +150,7 @@ test("camera: a QR code in front of the (fake) camera → scanned, verified → 
   const b = await banner(page);
   assert.equal(b.verdict, "valid");
   assert.match(b.text, /^有效/);
-  assert.match(await page.$eval("#fields", (e) => e.textContent), /坐落/);
+  assert.match(await page.$eval("#fields", (e) => e.textContent), /统一社会信用代码|名称/);
   // the scan stopped and released the camera
   assert.equal(await page.$eval("#camera", (e) => e.hidden), true);
   assert.equal(await page.$eval("#video", (v) => v.srcObject && v.srcObject.getTracks().some((t) => t.readyState === "live")), false);

@@ -32,6 +32,9 @@
     shown: null,
     input: null,
     stream: null,
+    // bumped by every new input: an older input's slow work (a photo being
+    // decoded, a camera frame, a file being read) is dropped when it ends
+    seq: 0,
   };
   const t = (k) => T[state.lang][k] ?? T.zh[k] ?? k;
   const fmt = (s, o) => s.replace(/\{(\w+)\}/g, (_, k) => String(o[k]));
@@ -88,12 +91,34 @@
     }
     if (state.verifier) state.verifier.free();
     state.verifier = v;
-    state.trust = { mode, name, fp: wb.trustStoreFingerprint(text) };
-    if (mode === "office") save(KEY.trust, JSON.stringify({ name, text }));
+    // A store holding a key of the demo authorities (public, fixed seeds:
+    // anyone can sign with them) is treated as the demo store, whatever
+    // its file is called.
+    const demoKeys = mode === "office" && usesDemoKeys(v.trustStore());
+    state.trust = { mode, name, fp: wb.trustStoreFingerprint(text), demoKeys };
+    const saved = mode !== "office" || save(KEY.trust, JSON.stringify({ name, text }));
     restoreStatus();
     renderTrust();
-    msg("");
+    if (demoKeys) msg(t("demoKeys"), true);
+    else if (saved) msg(""); // else save() left its error on screen
     return true;
+  }
+
+  /** Whether a trust store trusts any key of the demo store. */
+  function usesDemoKeys(doc) {
+    const demo = new Set(JSON.parse(wb.demoTrustStore()).issuers.flatMap((i) => i.keys.map((k) => k.public_key)));
+    return doc.issuers.some((i) => i.keys.some((k) => demo.has(k.public_key)));
+  }
+
+  /** Verdicts under this store prove nothing: the demo store, or one holding a demo key. */
+  const isDemo = () => !!(state.trust && (state.trust.mode === "demo" || state.trust.demoKeys));
+
+  /** A new input: drops what an older one still has in flight, and stops the camera. */
+  function newInput(keepCamera) {
+    state.seq++;
+    if (!keepCamera && state.stream) stopScan();
+    clearResult();
+    return state.seq;
   }
 
   function dropTrust() {
@@ -173,8 +198,8 @@
     return v ? new Date(v) : undefined;
   }
 
-  function verify(input) {
-    clearResult();
+  function verify(input, fromScan) {
+    newInput(fromScan);
     state.input = input;
     if (input == null || (typeof input === "string" && !input.trim()) || (input instanceof Uint8Array && !input.length)) {
       showUnreadable(t("empty"));
@@ -227,15 +252,17 @@
     return c.outcome === "indeterminate" ? t("indeterminateO") : t(c.outcome);
   }
 
-  const sentence = (code) => T[state.lang].codes[code] || T.zh.codes[code] || code;
+  const sentence = (code) => (Object.hasOwn(T[state.lang].codes, code) ? T[state.lang].codes[code] : code);
   /** A thrown error in the clerk's words: the code's sentence, then the code. */
   const errorText = (e) => {
-    const said = e.code && (T[state.lang].errors[e.code] || T[state.lang].codes[e.code]);
+    const L = T[state.lang];
+    const said = e.code && (Object.hasOwn(L.errors, e.code) ? L.errors[e.code] : Object.hasOwn(L.codes, e.code) ? L.codes[e.code] : null);
     return said ? `${said} [${e.code}]` : (e.code ? `[${e.code}] ` : "") + e.message;
   };
   function shortReason(c) {
     const L = T[state.lang];
-    return L.short[c.code] || L.shortByCheck[c.check] || sentence(c.code);
+    if (Object.hasOwn(L.short, c.code)) return L.short[c.code];
+    return Object.hasOwn(L.shortByCheck, c.check) ? L.shortByCheck[c.check] : sentence(c.code);
   }
 
   function render() {
@@ -256,7 +283,7 @@
     const r = s.report;
     const format = r.checks.find((c) => c.check === "format");
     const unreadable = format && format.outcome === "failed";
-    const demo = state.trust && state.trust.mode === "demo";
+    const demo = isDemo();
     const decided = r.checks.find((c) => c.outcome === (r.verdict === "invalid" ? "failed" : "indeterminate"));
     b.dataset.verdict = r.verdict;
     b.dataset.state = unreadable ? "unreadable" : r.verdict;
@@ -267,7 +294,7 @@
     b.append(el("span", { class: "big" }, big));
     if (demo) b.append(el("span", { class: "tag demo-tag" }, t("demoBanner")));
     if (decided) b.append(el("span", { class: "reason", "data-code": decided.code }, shortReason(decided)));
-    else b.append(el("span", { class: "sub" }, t("validSub")));
+    else b.append(el("span", { class: "sub" }, demo ? t("demoValidSub") : t("validSub")));
     // status freshness, or that status was not checked
     const statusCheck = r.checks.find((c) => c.check === "status");
     if (!unreadable) {
@@ -276,10 +303,17 @@
       }
       if (r.verdict === "valid" && (!r.status.length || (statusCheck && statusCheck.outcome === "skipped"))) {
         b.append(el("span", { class: "sub tag", id: "nostatus" }, t("noStatusCheck")));
+      } else if (r.verdict === "valid") {
+        // a purpose the policy did not require and no list covered: say so
+        for (const purpose of ["revocation", "suspension"]) {
+          if (!r.status.some((st) => st.purpose === purpose)) {
+            b.append(el("span", { class: "sub tag nopurpose", "data-purpose": purpose }, fmt(t("purposeNotChecked"), { purpose: t(purpose) })));
+          }
+        }
       }
     }
     if (s.asOf) b.append(el("span", { class: "sub tag", id: "asofline" }, fmt(t("asofSet"), { t: time(Math.floor(s.asOf.getTime() / 1000)) })));
-    if (state.trust && !demo) b.append(el("span", { class: "sub trustline" }, fmt(t("trustBanner"), { name: state.trust.name, fp: shortFp(state.trust.fp) })));
+    if (state.trust && state.trust.mode === "office") b.append(el("span", { class: "sub trustline" }, fmt(t("trustBanner"), { name: state.trust.name, fp: shortFp(state.trust.fp) })));
     b.append(el("span", { class: "sub printonly", id: "printedat" }, t("printed") + "：" + time(Math.floor(Date.now() / 1000))));
     if (r.verdict === "invalid" && !unreadable) b.append(el("span", { class: "printonly invalid-print" }, t("invalidPrint")));
 
@@ -320,20 +354,22 @@
       fact("kind", mark(kindName(r.certificate.kind)));
       fact("certId", mark(r.certificate.id));
     }
-    if (r.issuer) fact("issuer", party(r.issuer));
-    if (r.endorsers.length) fact("endorsers", ...r.endorsers.flatMap((p, i) => (i ? ["、", party(p)] : [party(p)])));
+    // When the claims are not genuine, even a party whose signature verified
+    // (a genuine anchor spliced under a forged header) is only a claim here.
+    if (r.issuer) fact("issuer", mark(party(r.issuer)));
+    if (r.endorsers.length) fact("endorsers", mark(el("span", {}, ...r.endorsers.flatMap((p, i) => (i ? ["、", party(p)] : [party(p)])))));
     if (r.certificate) {
       fact("validity", mark(time(r.certificate.valid_from) + " — " +
         (r.certificate.valid_until == null ? t("noEnd") : time(r.certificate.valid_until))));
     }
-    if (r.anchor) fact("anchor", r.anchor.batch + " · " + fmt(t("leafOf"), { i: r.anchor.leaf_index + 1, n: r.anchor.tree_size }));
+    if (r.anchor) fact("anchor", mark(r.anchor.batch + " · " + fmt(t("leafOf"), { i: r.anchor.leaf_index + 1, n: r.anchor.tree_size })));
     if (r.status.length) {
       fact("status", ...r.status.flatMap((s, i) => {
         const said = s.set == null ? t("notCovered")
           : t((s.set ? "set" : "clear") + (s.purpose === "revocation" ? "Revocation" : "Suspension"));
         const line = el("span", { class: "statusfact" + (s.set ? " bad" : ""), "data-purpose": s.purpose },
           `${t(s.purpose + "List")} ${fmt(t("epoch"), { e: s.epoch })}：${said}`);
-        return i ? [el("br"), line] : [line];
+        return i ? [el("br"), mark(line)] : [mark(line)];
       }));
     }
     if (r.ledger) fact("ledger", `${r.ledger.origin} #${r.ledger.index} / ${r.ledger.tree_size}`);
@@ -367,7 +403,7 @@
   }
 
   function label(labels, path) {
-    const zh = labels.fields[path];
+    const zh = Object.hasOwn(labels.fields, path) ? labels.fields[path] : undefined;
     const short = path.split(".").pop();
     if (!zh) return el("span", {}, short);
     return state.lang === "zh"
@@ -388,7 +424,7 @@
       }
       return dl;
     }
-    const coded = typeof v === "string" && labels.values ? labels.values[v] : undefined;
+    const coded = typeof v === "string" && labels.values && Object.hasOwn(labels.values, v) ? labels.values[v] : undefined;
     if (coded) {
       return state.lang === "zh"
         ? el("span", { class: "val", "data-value": v }, coded, " ", el("code", { class: "muted" }, v))
@@ -399,15 +435,19 @@
 
   // ---------- inputs ----------
   async function readFile(f) {
-    clearResult();
+    const my = newInput();
+    $("text").value = "";
     if (f.type.startsWith("image/")) {
+      msg(t("reading"));
       let text;
       try {
         text = await qrFromImage(f);
       } catch (e) {
-        showUnreadable(e && e.message === "no_decoder" ? t("noDecoder") : t("badImage"));
+        if (my === state.seq) showUnreadable(e && e.message === "no_decoder" ? t("noDecoder") : t("badImage"));
         return;
       }
+      if (my !== state.seq) return; // a newer input came in meanwhile
+      msg("");
       if (text) { $("text").value = text; verify(text); } else showUnreadable(t("noQr"));
       return;
     }
@@ -415,10 +455,10 @@
     try {
       bytes = new Uint8Array(await f.arrayBuffer());
     } catch (_) {
-      showUnreadable(t("readFailed"));
+      if (my === state.seq) showUnreadable(t("readFailed"));
       return;
     }
-    $("text").value = "";
+    if (my !== state.seq) return;
     // A .txt file holding CA1: text is handled by the core too (decode_any).
     verify(bytes);
   }
@@ -440,13 +480,16 @@
   }
 
   async function loadStatusFiles(files) {
-    clearResult();
+    const my = newInput();
     if (!state.verifier) { msg(t("needTrust"), true); return; }
+    const verifier = state.verifier;
     let n = 0;
     const errs = [];
     for (const f of files) {
       try {
-        state.verifier.addStatusList(new Uint8Array(await f.arrayBuffer()));
+        const bytes = new Uint8Array(await f.arrayBuffer());
+        if (verifier !== state.verifier) return; // the trust store changed meanwhile
+        verifier.addStatusList(bytes);
         n++;
       } catch (e) {
         errs.push(fmt(t("statusErr"), { file: f.name }) + errorText(e));
@@ -454,30 +497,38 @@
     }
     keepStatus();
     renderTrust();
+    if (my === state.seq) clearResult();
     msg([n ? fmt(t("statusAdded"), { n }) : "", ...errs].filter(Boolean).join(" "), errs.length > 0);
   }
 
   async function startScan() {
-    clearResult();
+    if (state.stream) return; // already scanning
+    const my = newInput();
+    $("text").value = "";
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { msg(t("noCamera"), true); return; }
     let reader;
     try { reader = qr(); } catch (_) { msg(t("noDecoder"), true); return; }
     try {
       state.stream = await navigator.mediaDevices.getUserMedia(reader.cameraConstraints);
     } catch (e) { msg(t("noCamera") + " " + e.message, true); return; }
+    if (my !== state.seq) { state.stream.getTracks().forEach((tr) => tr.stop()); state.stream = null; return; }
     const v = $("video");
     v.srcObject = state.stream;
     $("camera").hidden = false;
-    await v.play();
+    try { await v.play(); } catch (e) { stopScan(); msg(t("noCamera") + " " + e.message, true); return; }
     msg(t("scanning"));
+    const stream = state.stream;
     // one of qr.js's attempts per frame, taking turns (a frame stays short)
     let frame = 0;
+    // this scan only: stopped, or replaced by a newer input, it ends
+    const live = () => state.stream === stream && my === state.seq;
     const tick = async () => {
-      if (!state.stream) return;
+      if (!live()) return;
       try {
         const text = v.videoWidth ? await reader.decode(v, v.videoWidth, v.videoHeight, { frame: frame++ }) : null;
+        if (!live()) return;
         if (text) { stopScan(); $("text").value = text; verify(text); return; }
-      } catch (e) { stopScan(); msg(e.message === "no_decoder" ? t("noDecoder") : e.message, true); return; }
+      } catch (e) { if (live()) { stopScan(); msg(e.message === "no_decoder" ? t("noDecoder") : e.message, true); } return; }
       // a frame's attempt takes ~0.2–0.35 s at 1080p: a short pause keeps the page responsive
       setTimeout(tick, 100);
     };
@@ -517,38 +568,49 @@
     $("verify").addEventListener("click", () => verify(text.value));
     // A scanner types the text and Enter; a clerk may press Ctrl+Enter.
     text.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); verify(text.value); }
+      // not while an input method is composing (a Chinese IME's Enter picks a candidate)
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); verify(text.value); }
     });
-    // Any change of the input clears the previous result at once; a paste verifies.
+    // A paste replaces the whole box and verifies; any other change clears
+    // the previous result at once.
+    text.addEventListener("paste", (e) => {
+      const pasted = e.clipboardData && e.clipboardData.getData("text");
+      if (pasted == null) return;
+      e.preventDefault();
+      text.value = pasted;
+      verify(pasted);
+    });
     text.addEventListener("input", (e) => {
       if (e.inputType === "insertFromPaste" || e.inputType === "insertFromDrop") verify(text.value);
-      else clearResult();
+      else newInput();
     });
-    // Typing anywhere outside a field (a scanner, after focus went to the
-    // verdict) starts a new input: the text box takes the keys.
+    // A letter or digit typed outside the text box (a scanner, after focus
+    // went to the verdict or a button) starts a new input there: a CA1: text
+    // starts with "C". Space and Enter keep their meaning (scroll, press).
     document.addEventListener("keydown", (e) => {
       const a = document.activeElement;
-      if (e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
-      if (a && (a.tagName === "INPUT" || a.tagName === "TEXTAREA" || a.tagName === "SELECT" || a.tagName === "BUTTON")) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing || !/^[A-Za-z0-9]$/.test(e.key)) return;
+      if (a && (a.tagName === "TEXTAREA" || a.tagName === "SELECT" || (a.tagName === "INPUT" && a.type !== "file"))) return;
       e.preventDefault();
-      clearResult();
+      newInput();
       text.value = e.key;
       text.focus();
     });
-    $("file").addEventListener("change", (e) => { const f = e.target.files[0]; clearResult(); if (f) readFile(f); e.target.value = ""; });
+    $("file").addEventListener("change", (e) => { const f = e.target.files[0]; newInput(); if (f) readFile(f); e.target.value = ""; });
     const drop = $("drop");
     drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
     drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-    drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); const f = e.dataTransfer.files[0]; clearResult(); if (f) readFile(f); });
+    drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); const f = e.dataTransfer.files[0]; newInput(); if (f) readFile(f); });
     $("scan").addEventListener("click", startScan);
     $("stopscan").addEventListener("click", stopScan);
-    $("asof").addEventListener("change", clearResult);
+    $("asof").addEventListener("change", () => newInput(true));
     $("trustfile").addEventListener("change", async (e) => {
       const f = e.target.files[0];
       e.target.value = "";
       if (!f) return;
-      clearResult();
-      setTrust(await f.text(), f.name, "office");
+      const my = newInput();
+      const body = await f.text();
+      if (my === state.seq) setTrust(body, f.name, "office");
     });
     $("statusfile").addEventListener("change", async (e) => {
       const files = Array.from(e.target.files);
