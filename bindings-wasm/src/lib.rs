@@ -702,6 +702,17 @@ pub fn result_codes() -> Vec<String> {
         .collect()
 }
 
+/// `text` for people, as the command line shows untrusted strings:
+/// control, bidi and invisible format characters as visible escapes
+/// (`\u{202e}`), backslashes doubled, at most 4,096 characters (then
+/// `…(+N chars)`). A page shows every string a bundle or file carries
+/// through this.
+#[wasm_bindgen(js_name = "displayText")]
+#[must_use]
+pub fn display_text(text: &str) -> String {
+    certanchor::display::escape_text(text).into_owned()
+}
+
 /// The fingerprint of a trust store file: lowercase hex SHA-256 of its
 /// text, as `certanchor trust fingerprint` prints it.
 #[wasm_bindgen(js_name = "trustStoreFingerprint")]

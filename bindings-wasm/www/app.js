@@ -32,6 +32,8 @@
     shown: null,
     input: null,
     stream: null,
+    // the wasm module is loaded (strings can be escaped by the core)
+    ready: false,
     // bumped by every new input: an older input's slow work (a photo being
     // decoded, a camera frame, a file being read) is dropped when it ends
     seq: 0,
@@ -39,12 +41,17 @@
   const t = (k) => T[state.lang][k] ?? T.zh[k] ?? k;
   const fmt = (s, o) => s.replace(/\{(\w+)\}/g, (_, k) => String(o[k]));
 
+  /** A string as people may see it: the core's escaping of control, bidi and invisible characters, capped. */
+  const safe = (s) => wb.displayText(String(s));
+
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (k === "class") e.className = v; else e.setAttribute(k, v);
     }
-    for (const k of kids) if (k != null) e.append(k instanceof Node ? k : String(k));
+    // every string shown goes through the core's escaping: ids, names,
+    // values and reasons come from bundles and files
+    for (const k of kids) if (k != null) e.append(k instanceof Node ? k : safe(k));
     return e;
   }
 
@@ -56,7 +63,7 @@
 
   function msg(text, isError) {
     const m = $("msg");
-    m.textContent = text || "";
+    m.textContent = text && state.ready ? safe(text) : text || "";
     m.classList.toggle("error", !!isError);
   }
 
@@ -95,7 +102,7 @@
     // anyone can sign with them) is treated as the demo store, whatever
     // its file is called.
     const demoKeys = mode === "office" && usesDemoKeys(v.trustStore());
-    state.trust = { mode, name, fp: wb.trustStoreFingerprint(text), demoKeys };
+    state.trust = { mode, name, text, fp: wb.trustStoreFingerprint(text), demoKeys };
     const saved = mode !== "office" || save(KEY.trust, JSON.stringify({ name, text }));
     restoreStatus();
     renderTrust();
@@ -211,8 +218,22 @@
     }
     const asOf = takeAsOf();
     try {
-      const report = state.verifier.verify(input, asOf);
-      keepStatus();
+      let report;
+      if (asOf) {
+        // As of another time: a verifier of its own, given the remembered
+        // lists as of that time (the core refuses those dated after it), so
+        // that later lists do not decide and nothing it sees is kept.
+        const once = new wb.Verifier(state.trust.text);
+        try {
+          for (const list of state.verifier.statusLists()) {
+            try { once.addStatusList(list, asOf); } catch (_) { /* dated after that time */ }
+          }
+          report = once.verify(input, asOf);
+        } finally { once.free(); }
+      } else {
+        report = state.verifier.verify(input);
+        keepStatus();
+      }
       state.shown = { kind: "report", report, asOf };
       msg("");
       render();
@@ -316,6 +337,7 @@
     if (state.trust && state.trust.mode === "office") b.append(el("span", { class: "sub trustline" }, fmt(t("trustBanner"), { name: state.trust.name, fp: shortFp(state.trust.fp) })));
     b.append(el("span", { class: "sub printonly", id: "printedat" }, t("printed") + "：" + time(Math.floor(Date.now() / 1000))));
     if (r.verdict === "invalid" && !unreadable) b.append(el("span", { class: "printonly invalid-print" }, t("invalidPrint")));
+    if (r.verdict === "indeterminate" && !unreadable) b.append(el("span", { class: "printonly invalid-print" }, t("indeterminatePrint")));
 
     $("checkscard").hidden = false;
     renderChecks(r);
@@ -443,7 +465,9 @@
       try {
         text = await qrFromImage(f);
       } catch (e) {
-        if (my === state.seq) showUnreadable(e && e.message === "no_decoder" ? t("noDecoder") : t("badImage"));
+        if (my === state.seq) {
+          showUnreadable(e && e.message === "no_decoder" ? t("noDecoder") : e && e.message === "several_codes" ? t("severalCodes") : t("badImage"));
+        }
         return;
       }
       if (my !== state.seq) return; // a newer input came in meanwhile
@@ -528,7 +552,14 @@
         const text = v.videoWidth ? await reader.decode(v, v.videoWidth, v.videoHeight, { frame: frame++ }) : null;
         if (!live()) return;
         if (text) { stopScan(); $("text").value = text; verify(text); return; }
-      } catch (e) { if (live()) { stopScan(); msg(e.message === "no_decoder" ? t("noDecoder") : e.message, true); } return; }
+      } catch (e) {
+        if (!live()) return;
+        // several codes in the frame: say so and keep looking
+        if (e.message === "several_codes") { msg(t("severalCodes"), true); setTimeout(tick, 100); return; }
+        stopScan();
+        msg(e.message === "no_decoder" ? t("noDecoder") : e.message, true);
+        return;
+      }
       // a frame's attempt takes ~0.2–0.35 s at 1080p: a short pause keeps the page responsive
       setTimeout(tick, 100);
     };
@@ -557,6 +588,7 @@
     msg(t("loading"));
     const b64 = window.CERTANCHOR_WASM_B64;
     await wb({ module_or_path: fromB64(b64) });
+    state.ready = true;
     $("ver").textContent = "certanchor-wasm " + wb.version();
     const stored = officeStored();
     if (!(stored && typeof stored.text === "string" && setTrust(stored.text, String(stored.name || "trust.json"), "office"))) {

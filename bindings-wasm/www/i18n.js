@@ -78,6 +78,7 @@
     demoValidSub: "演示密钥是公开的：任何人都能签出这个结果。",
     purposeNotChecked: "未核查{purpose}状态（信任策略未要求，也没有状态列表）",
     reading: "正在识别图片…",
+    severalCodes: "图片中有不止一个二维码：请只拍持证人的那一个。",
     trustBanner: "信任库：{name} · 指纹 {fp}",
     noTrust: "尚未载入本单位信任库。请载入信任库文件，或选择“使用演示信任库”试用。",
     officeSrc: "本单位信任库：{name}（已保存在本机）", demoSrc: "演示信任库（仅供演示，切勿用于实际核验）",
@@ -100,6 +101,7 @@
     setRevocation: "本证已撤销", clearRevocation: "本证未撤销",
     setSuspension: "本证已被查封", clearSuspension: "本证未被查封", notCovered: "名单未覆盖本证",
     printed: "打印时间", invalidPrint: "无效：本证未通过核验，以下内容不能作为证明",
+    indeterminatePrint: "待定：本证未能完成核验，以下内容不能作为证明",
     nullValue: "无",
     checkNames: {
       format: "格式", integrity: "完整性", inclusion: "批次包含", issuer_signature: "签发机关签名",
@@ -182,6 +184,7 @@
     demoValidSub: "The demo keys are public: anyone can produce this result.",
     purposeNotChecked: "{purpose} status not checked (the policy does not require it and no list covered it)",
     reading: "Reading the image…",
+    severalCodes: "The picture holds more than one QR code: photograph only the holder's.",
     trustBanner: "Trust store: {name} · fingerprint {fp}",
     noTrust: "No office trust store loaded. Load the trust store file, or choose “Use the demo trust store” to try the page.",
     officeSrc: "Office trust store: {name} (saved on this computer)", demoSrc: "Demo trust store (for demonstration only, never for real checks)",
@@ -204,6 +207,7 @@
     setRevocation: "revoked", clearRevocation: "not revoked",
     setSuspension: "seized", clearSuspension: "not seized", notCovered: "the list does not cover it",
     printed: "Printed", invalidPrint: "INVALID: this certificate did not verify; nothing below proves anything",
+    indeterminatePrint: "INDETERMINATE: verification could not be completed; nothing below proves anything",
     nullValue: "none",
     checkNames: {
       format: "Format", integrity: "Integrity", inclusion: "Inclusion in batch", issuer_signature: "Issuer signature",

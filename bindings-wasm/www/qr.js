@@ -4,8 +4,9 @@
 //   CertanchorQR.decode(source, w, h[, opts]) -> Promise<string|null>
 //     source: anything canvas drawImage takes (ImageBitmap, <video>, <img>,
 //     canvas), w × h its size. Uses BarcodeDetector when the browser has one
-//     (its answer is final unless it throws); else the bundled jsQR, with the
-//     retries below. Throws Error("no_decoder") when there is neither.
+//     (one code found: its answer; none, or it throws: the bundled jsQR with
+//     the retries below). Throws Error("several_codes") when the detector
+//     sees more than one code, Error("no_decoder") when there is no decoder.
 //     opts.frame (camera): the frame's number. Only that frame's attempt
 //       runs (one jsQR call), so a frame stays short; frame after frame, the
 //       attempts take turns. Without it (a photo), every attempt runs, until
@@ -152,12 +153,17 @@
     var report = opts.report || {};
     var t0 = now();
     if ("BarcodeDetector" in window) {
+      var codes = null;
       try {
         var det = new window.BarcodeDetector({ formats: ["qr_code"] });
-        var codes = await det.detect(source);
-        report.decoder = "BarcodeDetector"; report.ms = now() - t0;
-        return codes.length ? codes[0].rawValue : null;
+        codes = await det.detect(source);
       } catch (_) { /* fall through to jsQR */ }
+      report.decoder = "BarcodeDetector"; report.ms = now() - t0;
+      // Several codes in one picture: which one is the applicant's is not
+      // for the page to guess.
+      if (codes && codes.length > 1) throw new Error("several_codes");
+      if (codes && codes.length === 1) return codes[0].rawValue;
+      // none found: jsQR with its retries may still read it
     }
     if (typeof window.jsQR !== "function") throw new Error("no_decoder");
     report.decoder = "jsQR"; report.attempt = null; report.tried = 0;
