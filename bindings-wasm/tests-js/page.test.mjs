@@ -336,8 +336,11 @@ test("the demo store is off until chosen, every verdict under it says 演示, an
   await page.waitForSelector("#officetrust:not([hidden])");
   await page.click("#officetrust");
   await page.waitForFunction(() => /office-trust\.json/.test(document.getElementById("trustsrc").textContent));
-  // forgetting the saved store
+  // forgetting the saved store asks first
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.accept(); });
   await page.click("#forget");
+  assert.match(asked, /确定清除本机保存的信任库和状态列表/);
   await reload(page);
   assert.match(await page.$eval("#trustsrc", (e) => e.textContent), /尚未载入本单位信任库/);
   assert.deepEqual(page.errors, []);
@@ -380,6 +383,10 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   b = await banner(page);
   assert.equal(b.verdict, "invalid");
   assert.equal(b.reason, "已查封");
+  // a licence is suspended (暂停), not seized
+  await verifyAt(page, fx.office.valid_license, fx.now);
+  assert.match(await page.$eval("#cert", (e) => e.textContent), /暂停名单 第 \d+ 版：本证未被暂停/);
+  assert.match((await banner(page)).text, /暂停状态截至/);
   assert.match(await page.$eval("#cert", (e) => e.textContent), /查封名单 第 \d+ 版：本证已被查封/);
   await shot(page, "suspended");
 

@@ -152,9 +152,14 @@
   /** Keeps the verifier's accepted status lists (carried by bundles or loaded) across reloads. */
   function keepStatus() {
     if (!state.verifier || !state.trust || state.trust.mode !== "office") return;
-    const lists = state.verifier.statusLists().map(toB64);
+    // the verifier's lists first, then those kept before that it does not
+    // use (another office store's, kept for when that store comes back)
+    let before = [];
+    try { before = JSON.parse(load(KEY.status) || "[]"); } catch (_) { before = []; }
+    const lists = [...new Set(state.verifier.statusLists().map(toB64).concat(Array.isArray(before) ? before : []))];
     let total = 0;
     const fit = lists.filter((s) => (total += s.length) <= MAX_STATUS_STORE);
+    if (fit.length < lists.length) msg(t("statusFull"), true);
     save(KEY.status, JSON.stringify(fit));
     const count = $("statuscount");
     if (count) count.textContent = " · " + fmt(t("statusKnown"), { n: fit.length });
@@ -273,6 +278,17 @@
     return c.outcome === "indeterminate" ? t("indeterminateO") : t(c.outcome);
   }
 
+  /**
+   * The word for a status key, by kind: a title's suspension is a seizure
+   * (查封), any other certificate's a suspension (暂停). `key` is an i18n key
+   * naming the suspension purpose; its `…Paused` variant is used for the
+   * other kinds.
+   */
+  function pw(key, kind) {
+    const paused = key + "Paused";
+    return kind && kind !== "real_estate_title" && Object.hasOwn(T[state.lang], paused) ? t(paused) : t(key);
+  }
+
   const sentence = (code) => (Object.hasOwn(T[state.lang].codes, code) ? T[state.lang].codes[code] : code);
   /** A thrown error in the clerk's words: the code's sentence, then the code. */
   const errorText = (e) => {
@@ -282,9 +298,15 @@
   };
   function shortReason(c) {
     const L = T[state.lang];
+    const kind = state.shown && state.shown.report && state.shown.report.certificate && state.shown.report.certificate.kind;
+    if (c.code === "suspended") return pw("shortSuspended", kind);
     if (Object.hasOwn(L.short, c.code)) return L.short[c.code];
+    // a ledger check that failed is not "not yet confirmed"
+    if (c.check === "ledger" && c.outcome === "failed") return L.ledgerFailed;
     return Object.hasOwn(L.shortByCheck, c.check) ? L.shortByCheck[c.check] : sentence(c.code);
   }
+
+  const kindOf = (r) => (r.certificate ? r.certificate.kind : null);
 
   function render() {
     const s = state.shown;
@@ -320,7 +342,7 @@
     const statusCheck = r.checks.find((c) => c.check === "status");
     if (!unreadable) {
       for (const st of r.status) {
-        b.append(el("span", { class: "sub status-line" }, fmt(t("statusAsOf"), { purpose: t(st.purpose), from: time(st.issued_at), until: time(st.fresh_until) })));
+        b.append(el("span", { class: "sub status-line" }, fmt(t("statusAsOf"), { purpose: pw(st.purpose, kindOf(r)), from: time(st.issued_at), until: time(st.fresh_until) })));
       }
       if (r.verdict === "valid" && (!r.status.length || (statusCheck && statusCheck.outcome === "skipped"))) {
         b.append(el("span", { class: "sub tag", id: "nostatus" }, t("noStatusCheck")));
@@ -328,7 +350,7 @@
         // a purpose the policy did not require and no list covered: say so
         for (const purpose of ["revocation", "suspension"]) {
           if (!r.status.some((st) => st.purpose === purpose)) {
-            b.append(el("span", { class: "sub tag nopurpose", "data-purpose": purpose }, fmt(t("purposeNotChecked"), { purpose: t(purpose) })));
+            b.append(el("span", { class: "sub tag nopurpose", "data-purpose": purpose }, fmt(t("purposeNotChecked"), { purpose: pw(purpose, kindOf(r)) })));
           }
         }
       }
@@ -388,9 +410,10 @@
     if (r.status.length) {
       fact("status", ...r.status.flatMap((s, i) => {
         const said = s.set == null ? t("notCovered")
-          : t((s.set ? "set" : "clear") + (s.purpose === "revocation" ? "Revocation" : "Suspension"));
+          : s.purpose === "revocation" ? t(s.set ? "setRevocation" : "clearRevocation")
+            : pw(s.set ? "setSuspension" : "clearSuspension", kindOf(r));
         const line = el("span", { class: "statusfact" + (s.set ? " bad" : ""), "data-purpose": s.purpose },
-          `${t(s.purpose + "List")} ${fmt(t("epoch"), { e: s.epoch })}：${said}`);
+          `${pw(s.purpose + "List", kindOf(r))} ${fmt(t("epoch"), { e: s.epoch })}：${said}`);
         return i ? [el("br"), mark(line)] : [mark(line)];
       }));
     }
@@ -655,6 +678,7 @@
       if (s) setTrust(s.text, s.name, "office");
     });
     $("forget").addEventListener("click", () => {
+      if (!window.confirm(t("forgetConfirm"))) return;
       save(KEY.trust, null);
       save(KEY.status, null);
       dropTrust();

@@ -358,7 +358,8 @@ impl Bundle {
         })
     }
 
-    /// Decodes either form: text if it starts with `CA1:`, binary otherwise.
+    /// Decodes either form: text if it starts with `CA1:` (after any
+    /// whitespace or a UTF-8 byte order mark), binary otherwise.
     ///
     /// # Errors
     /// As [`Bundle::from_text`] / [`Bundle::from_bytes`].
@@ -375,7 +376,10 @@ impl Bundle {
     }
 
     fn decode_any_into(input: &[u8], digests: Option<&mut Vec<Hash>>) -> Result<Self, DecodeError> {
-        let trimmed = trim_ascii(input);
+        // a `.txt` file saved by an editor may begin with a UTF-8 byte order
+        // mark; a binary bundle never does (it starts with a CBOR map)
+        let text = input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input);
+        let trimmed = trim_ascii(text);
         if trimmed.starts_with(TEXT_PREFIX.as_bytes()) {
             let s = std::str::from_utf8(trimmed).map_err(|_| DecodeError::Text {
                 reason: "not UTF-8".into(),
@@ -704,6 +708,10 @@ mod tests {
                 Ok(&bundle)
             );
         }
+        // a `.txt` file with a UTF-8 byte order mark
+        let mut bom = b"\xef\xbb\xbf".to_vec();
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(Bundle::decode_any(&bom).as_ref(), Ok(&bundle));
         let spaced = format!("{} {}", &text[..80], &text[80..]);
         assert!(Bundle::from_text(&spaced).is_err());
         // bounded before copying: a text of line breaks past three times
