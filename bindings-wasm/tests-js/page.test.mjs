@@ -383,12 +383,12 @@ test("status: list files load and persist, the same QR gets the same verdict aft
   b = await banner(page);
   assert.equal(b.verdict, "invalid");
   assert.equal(b.reason, "已查封");
+  assert.match(await page.$eval("#cert", (e) => e.textContent), /查封名单 第 \d+ 版：本证已被查封/);
+  await shot(page, "suspended");
   // a licence is suspended (暂停), not seized
   await verifyAt(page, fx.office.valid_license, fx.now);
   assert.match(await page.$eval("#cert", (e) => e.textContent), /暂停名单 第 \d+ 版：本证未被暂停/);
   assert.match((await banner(page)).text, /暂停状态截至/);
-  assert.match(await page.$eval("#cert", (e) => e.textContent), /查封名单 第 \d+ 版：本证已被查封/);
-  await shot(page, "suspended");
 
   // a list that is not genuine is refused with a sentence
   await pick(page, "#statusfile", "junk.cose", Buffer.from("\x84\x40\xa0\x40\x40", "latin1"));
