@@ -56,8 +56,9 @@ use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
 use crate::status::StatusPurpose;
-use crate::trust::{TrustStore, format_time, push_time};
+use crate::trust::{TrustStore, format_time};
 
+mod checks;
 mod code;
 mod known_status;
 
@@ -1333,196 +1334,30 @@ impl Verifier {
             ResultCode::Ok,
             "the bundle decodes strictly and is within limits",
         ));
-
-        // 2. integrity
-        let mut integrity = Check::new(CheckCode::Integrity, Outcome::Passed, ResultCode::Ok, "");
-        for (i, d) in bundle.disclosed.iter().enumerate() {
-            if bundle.disclosed.iter().take(i).any(|e| e.name == d.name) {
-                integrity = Check::new(
-                    CheckCode::Integrity,
-                    Outcome::Failed,
-                    ResultCode::DisclosedTwice,
-                    format!("field `{}` is disclosed twice", d.name),
-                );
-                break;
-            }
-            let digest = digests
-                .and_then(|ds| ds.get(i).copied())
-                .unwrap_or_else(|| d.digest());
-            if !header.contains(&digest) {
-                integrity = Check::new(
-                    CheckCode::Integrity,
-                    Outcome::Failed,
-                    ResultCode::DigestMismatch,
-                    format!(
-                        "field `{}` does not match any digest in the header (altered value, name or salt)",
-                        d.name
-                    ),
-                );
-                break;
-            }
-        }
-        let integrity_ok = integrity.outcome == Outcome::Passed;
-        if integrity_ok {
-            let n = bundle.disclosed.len();
-            integrity.reason = format!(
-                "{n} disclosed field(s) match the header; {} committed digest(s) stay undisclosed",
-                header.digests.len().saturating_sub(n)
-            );
-        }
-        checks.push(integrity);
-
-        // 3. inclusion
-        let leaf = leaf_hash(&bundle.header);
-        checks.push(if bundle.proof.tree_size != body.tree_size {
-            Check::new(
-                CheckCode::Inclusion,
-                Outcome::Failed,
-                ResultCode::TreeSizeMismatch,
-                format!(
-                    "proof is for a tree of {} leaves, the anchor's has {}",
-                    bundle.proof.tree_size, body.tree_size
-                ),
-            )
-        } else {
-            match eval.nodes.verify(&leaf, &bundle.proof) {
-                Ok(()) => Check::new(
-                    CheckCode::Inclusion,
-                    Outcome::Passed,
-                    ResultCode::Ok,
-                    format!(
-                        "leaf {} of {} is under the anchor's root",
-                        bundle.proof.leaf_index, body.tree_size
-                    ),
-                ),
-                Err(e) => Check::new(
-                    CheckCode::Inclusion,
-                    Outcome::Failed,
-                    e.result_code(),
-                    format!("inclusion proof: {e}"),
-                ),
-            }
-        });
-
-        // 4. issuer signature (cached per anchor), and the anchor's time
-        checks.push(if body.issued_at > now.saturating_add(MAX_CLOCK_SKEW) {
-            Check::new(
-                CheckCode::IssuerSignature,
-                Outcome::Failed,
-                ResultCode::IssuedInFuture,
-                format!(
-                    "the anchor claims to be issued at {}, after the verification time {}",
-                    format_time(body.issued_at),
-                    format_time(now)
-                ),
-            )
-        } else {
-            eval.issuer_check.clone()
-        });
-
-        // 5. authorization and 6. endorsements: worked out per kind when the
-        // anchor was first seen, for times at which every endorsement counts.
-        let policy = self.trust.policy(&header.kind);
-        let all_count = eval.all_count.0 <= now && now < eval.all_count.1;
         let (authorization, endorsements, endorsers) =
-            match eval.per_kind.iter().find(|(kind, ..)| *kind == header.kind) {
-                Some((_, a, e)) if header.issuer == body.issuer && all_count => {
-                    (a.clone(), e.clone(), eval.endorsers.clone())
-                }
-                _ => {
-                    let (parties, notes) = eval.endorsers_at(now);
-                    (
-                        Self::authorization_check(&eval, &header.issuer, &header.kind),
-                        self.endorsement_check(&parties, &notes, &header.kind),
-                        parties,
-                    )
-                }
-            };
-        checks.push(authorization);
-        checks.push(endorsements);
-
-        // 7. status
-        let (status_check, status_infos) = known_status::check_status(
-            &self.known,
+            checks::Ctx::per_kind(self, &eval, &header, now);
+        let mut found = checks::Found {
+            endorsers,
+            ..checks::Found::default()
+        };
+        let ctx = checks::Ctx {
+            verifier: self,
+            bundle: &bundle,
+            digests,
+            header: &header,
+            eval: &eval,
             body,
-            &lists,
-            bundle.proof.leaf_index,
+            lists: &lists,
+            policy: self.trust.policy(&header.kind),
             now,
-            policy,
-        );
-        checks.push(status_check);
-
-        // 8. validity
-        checks.push(if now < header.valid_from {
-            Check::new(
-                CheckCode::Validity,
-                Outcome::Failed,
-                ResultCode::NotYetValid,
-                format!("not valid before {}", format_time(header.valid_from)),
-            )
-        } else if let Some(u) = header.valid_until.filter(|u| now > *u) {
-            Check::new(
-                CheckCode::Validity,
-                Outcome::Failed,
-                ResultCode::Expired,
-                format!("expired at {}", format_time(u)),
-            )
-        } else {
-            // written in place: this reason is in every valid report
-            let mut reason = String::with_capacity(64);
-            reason.push_str("valid from ");
-            push_time(&mut reason, header.valid_from);
-            match header.valid_until {
-                Some(u) => {
-                    reason.push_str(" until ");
-                    push_time(&mut reason, u);
-                }
-                None => reason.push_str(", no end date"),
-            }
-            Check::new(CheckCode::Validity, Outcome::Passed, ResultCode::Ok, reason)
-        });
-
-        // 9. schema
-        checks.push(match self.registry.get(&header.kind) {
-            None => Check::new(
-                CheckCode::Schema,
-                Outcome::Skipped,
-                ResultCode::UnknownKind,
-                format!(
-                    "kind `{}` is not registered with this verifier",
-                    header.kind
-                ),
-            ),
-            Some(schema) => match schema
-                .validate_disclosed(bundle.disclosed.iter().map(|d| (d.name.as_str(), &d.value)))
-            {
-                Ok(()) => Check::new(
-                    CheckCode::Schema,
-                    Outcome::Passed,
-                    ResultCode::Ok,
-                    format!("disclosed fields conform to `{}`", header.kind),
-                ),
-                Err(vs) => Check::new(
-                    CheckCode::Schema,
-                    Outcome::Failed,
-                    ResultCode::SchemaViolation,
-                    vs.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            },
-        });
-
-        // 10. ledger
-        let (ledger_check, ledger) = self.check_ledger(
-            &eval.anchor,
-            bundle.receipt.as_ref(),
-            policy.is_some_and(|p| p.require_ledger),
-        );
-        let ledger_check =
-            self.with_chain_receipt(ledger_check, &eval.anchor, bundle.chain.as_ref(), None);
-        checks.push(ledger_check);
+            per_kind: (authorization, endorsements),
+        };
+        for (_, step) in checks::PIPELINE {
+            checks.push(step(&ctx, &mut found));
+        }
+        let integrity_ok = checks
+            .iter()
+            .any(|c| c.check == CheckCode::Integrity && c.outcome == Outcome::Passed);
 
         let verdict = if checks.iter().any(|c| c.outcome == Outcome::Failed) {
             Verdict::Invalid
@@ -1554,7 +1389,7 @@ impl Verifier {
             }),
             disclosed,
             issuer: Some(eval.issuer.clone()),
-            endorsers,
+            endorsers: found.endorsers,
             anchor: Some(AnchorInfo {
                 id: eval.anchor.id(),
                 batch: body.batch.clone(),
@@ -1562,8 +1397,8 @@ impl Verifier {
                 tree_size: body.tree_size,
                 leaf_index,
             }),
-            status: status_infos,
-            ledger,
+            status: found.status,
+            ledger: found.ledger,
             verified_at: now,
         }
     }

@@ -1,0 +1,23 @@
+//! Check 4, `issuer_signature`: a trusted key of the issuer the anchor names,
+//! valid when it signed, signed the anchor (worked out once per anchor), and
+//! the anchor is not dated after the verification time.
+
+use super::{Ctx, Found};
+use crate::trust::format_time;
+use crate::verify::{Check, CheckCode, MAX_CLOCK_SKEW, Outcome, ResultCode};
+
+pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
+    if ctx.body.issued_at > ctx.now.saturating_add(MAX_CLOCK_SKEW) {
+        return Check::new(
+            CheckCode::IssuerSignature,
+            Outcome::Failed,
+            ResultCode::IssuedInFuture,
+            format!(
+                "the anchor claims to be issued at {}, after the verification time {}",
+                format_time(ctx.body.issued_at),
+                format_time(ctx.now)
+            ),
+        );
+    }
+    ctx.eval.issuer_check.clone()
+}
