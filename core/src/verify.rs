@@ -43,26 +43,34 @@
 //! [`merkle::verify_inclusion`]. All of a verifier's tables together stay
 //! within [`MAX_VERIFIED_NODE_BYTES`].
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::Hash;
 use crate::anchor::Anchor;
 use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
-use crate::cbor::Value;
 use crate::certificate::CertificateHeader;
 use crate::error::VerifyError;
 use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
-use crate::status::StatusPurpose;
 use crate::trust::{TrustStore, format_time};
 
+mod cache;
 mod checks;
 mod code;
 mod known_status;
+mod online;
+mod report;
 
+use cache::ByteCache;
+#[cfg(feature = "parallel")]
+use cache::tail_key;
 pub use code::ResultCode;
+pub use report::{
+    AnchorInfo, CertificateInfo, Check, CheckCode, LedgerInfo, Outcome, Party, Report, StatusInfo,
+    Verdict,
+};
 
 use known_status::{KnownStatus, StatusEval};
 pub use known_status::{MAX_CLOCK_SKEW, MAX_STATUS_BYTES, MAX_STATUS_TTL};
@@ -83,209 +91,6 @@ pub const MAX_STATUS_CACHE_BYTES: usize = 32 << 20;
 /// batch, at most 4.7 MB each): 54 batches of a million certificates.
 /// Anchors beyond it are verified by hashing every node of their proofs.
 pub const MAX_VERIFIED_NODE_BYTES: usize = 256 << 20;
-
-/// The overall result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Verdict {
-    /// Every check passed or was not applicable.
-    Valid,
-    /// At least one check failed.
-    Invalid,
-    /// Nothing failed, but something required could not be established.
-    Indeterminate,
-}
-
-impl Verdict {
-    /// `valid`, `invalid` or `indeterminate`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Invalid => "invalid",
-            Self::Indeterminate => "indeterminate",
-        }
-    }
-}
-
-/// The ten checks of SPEC §8.3–§8.12 (`docs/SPEC.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckCode {
-    /// Strict decoding and limits.
-    Format,
-    /// Disclosed fields match the header.
-    Integrity,
-    /// Merkle inclusion under the anchor's root.
-    Inclusion,
-    /// The issuer's signature on the anchor.
-    IssuerSignature,
-    /// The issuer is trusted for the kind.
-    Authorization,
-    /// Endorsements required by policy.
-    Endorsements,
-    /// Revocation and suspension.
-    Status,
-    /// Validity period.
-    Validity,
-    /// Disclosed fields conform to the kind's schema.
-    Schema,
-    /// Ledger receipt.
-    Ledger,
-}
-
-impl CheckCode {
-    /// All checks, in report order.
-    pub const ALL: [Self; 10] = [
-        Self::Format,
-        Self::Integrity,
-        Self::Inclusion,
-        Self::IssuerSignature,
-        Self::Authorization,
-        Self::Endorsements,
-        Self::Status,
-        Self::Validity,
-        Self::Schema,
-        Self::Ledger,
-    ];
-
-    /// Stable snake_case name.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Format => "format",
-            Self::Integrity => "integrity",
-            Self::Inclusion => "inclusion",
-            Self::IssuerSignature => "issuer_signature",
-            Self::Authorization => "authorization",
-            Self::Endorsements => "endorsements",
-            Self::Status => "status",
-            Self::Validity => "validity",
-            Self::Schema => "schema",
-            Self::Ledger => "ledger",
-        }
-    }
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// The check passed.
-    Passed,
-    /// The check failed: the verdict is invalid.
-    Failed,
-    /// The check could not be decided.
-    Indeterminate,
-    /// The check does not apply (or could not run because an earlier one failed).
-    Skipped,
-}
-
-impl Outcome {
-    /// `passed`, `failed`, `indeterminate` or `skipped`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Passed => "passed",
-            Self::Failed => "failed",
-            Self::Indeterminate => "indeterminate",
-            Self::Skipped => "skipped",
-        }
-    }
-}
-
-/// One check in a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    /// Which check.
-    pub check: CheckCode,
-    /// Its outcome.
-    pub outcome: Outcome,
-    /// Machine code of the result (`ok`, `bad_signature`, `revoked`, …).
-    pub code: ResultCode,
-    /// Plain-language reason.
-    pub reason: String,
-}
-
-impl Check {
-    fn new(
-        check: CheckCode,
-        outcome: Outcome,
-        code: ResultCode,
-        reason: impl Into<String>,
-    ) -> Self {
-        Self {
-            check,
-            outcome,
-            code,
-            reason: reason.into(),
-        }
-    }
-}
-
-/// An issuer or department named in a report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Party {
-    /// Issuer id.
-    pub id: String,
-    /// Display name from the trust store, if trusted.
-    pub name: Option<String>,
-}
-
-/// What the header says about the certificate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertificateInfo {
-    /// Certificate id.
-    pub id: String,
-    /// Kind.
-    pub kind: String,
-    /// Issuer id in the header.
-    pub issuer: String,
-    /// Issue time.
-    pub issued_at: u64,
-    /// Start of validity.
-    pub valid_from: u64,
-    /// End of validity.
-    pub valid_until: Option<u64>,
-}
-
-/// The anchor a bundle rests on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AnchorInfo {
-    /// SHA-256 of the anchor payload.
-    pub id: Hash,
-    /// Batch name.
-    pub batch: String,
-    /// Merkle root.
-    pub root: Hash,
-    /// Tree size.
-    pub tree_size: u64,
-    /// The certificate's leaf index.
-    pub leaf_index: u64,
-}
-
-/// A status list the verifier used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusInfo {
-    /// Revocation or suspension.
-    pub purpose: StatusPurpose,
-    /// Its epoch.
-    pub epoch: u64,
-    /// Its issue time.
-    pub issued_at: u64,
-    /// Fresh until (issued_at + ttl).
-    pub fresh_until: u64,
-    /// The certificate's bit.
-    pub set: Option<bool>,
-}
-
-/// Ledger facts from a verified receipt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerInfo {
-    /// Log origin.
-    pub origin: String,
-    /// Index of the anchor in the log.
-    pub index: u64,
-    /// Size of the checkpoint's tree.
-    pub tree_size: u64,
-}
 
 /// What an EVM anchor registry holds for one anchor (`anchoredAt`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,171 +124,6 @@ pub trait ChainOracle {
         contract: &[u8; 20],
         anchor_id: &Hash,
     ) -> Result<Option<ChainRecord>, String>;
-}
-
-/// The result of verifying one bundle.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    /// Overall verdict.
-    pub verdict: Verdict,
-    /// The ten checks, in order.
-    pub checks: Vec<Check>,
-    /// Header facts (when the header decoded).
-    pub certificate: Option<CertificateInfo>,
-    /// Disclosed fields whose digests matched the header.
-    pub disclosed: BTreeMap<String, Value>,
-    /// The issuing authority.
-    pub issuer: Option<Party>,
-    /// Departments whose endorsements verified.
-    pub endorsers: Vec<Party>,
-    /// The anchor.
-    pub anchor: Option<AnchorInfo>,
-    /// Status lists used.
-    pub status: Vec<StatusInfo>,
-    /// Ledger facts.
-    pub ledger: Option<LedgerInfo>,
-    /// The time the bundle was verified at.
-    pub verified_at: u64,
-}
-
-impl Report {
-    /// The check of a given code.
-    #[must_use]
-    pub fn check(&self, code: CheckCode) -> Option<&Check> {
-        self.checks.iter().find(|c| c.check == code)
-    }
-
-    /// Whether the certificate's claims are genuine: the bundle decoded,
-    /// its disclosed fields match the header, the header is in the anchor's
-    /// batch, a trusted key of the issuer signed the anchor, and that issuer
-    /// may issue the kind. Genuine claims can still be revoked, expired or
-    /// short of endorsements (the verdict says so); claims that are not
-    /// genuine must be shown as unverified, whatever they say.
-    #[must_use]
-    pub fn authentic(&self) -> bool {
-        [
-            CheckCode::Format,
-            CheckCode::Integrity,
-            CheckCode::Inclusion,
-            CheckCode::IssuerSignature,
-            CheckCode::Authorization,
-        ]
-        .iter()
-        .all(|&c| self.check(c).is_some_and(|c| c.outcome == Outcome::Passed))
-    }
-
-    /// Checks that failed.
-    pub fn failures(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
-    }
-
-    /// A JSON view with stable keys (used by the CLI and the bindings): the
-    /// text of [`Report::to_json_text`], read back.
-    #[must_use]
-    pub fn to_json(&self) -> serde_json::Value {
-        crate::json::read_own(&self.to_json_text())
-    }
-
-    /// The JSON view as compact text, written directly (about as fast as the
-    /// verification itself, where building [`Report::to_json`]'s tree took
-    /// twice as long). Keys: `verdict`, `verified_at`, `authentic` (see
-    /// [`Report::authentic`]), `checks` (each with
-    /// `check`, `outcome`, `code`, `reason`), `certificate`, `disclosed`,
-    /// `issuer`, `endorsers`, `anchor`, `status`, `ledger`; hashes in
-    /// lowercase hex, bytes in disclosed values too.
-    #[must_use]
-    pub fn to_json_text(&self) -> String {
-        use crate::json::{Array, Object};
-        fn party(out: &mut String, p: &Party) {
-            let mut o = Object::open(out);
-            o.str("id", &p.id);
-            o.opt_str("name", p.name.as_deref());
-            o.close();
-        }
-        let mut out = String::with_capacity(2048);
-        let mut o = Object::open(&mut out);
-        o.str("verdict", self.verdict.as_str());
-        o.uint("verified_at", self.verified_at);
-        o.key("authentic")
-            .push_str(if self.authentic() { "true" } else { "false" });
-        let mut checks = Array::open(o.key("checks"));
-        for c in &self.checks {
-            let mut co = Object::open(checks.item());
-            co.str("check", c.check.as_str());
-            co.str("outcome", c.outcome.as_str());
-            co.str("code", c.code.as_str());
-            co.str("reason", &c.reason);
-            co.close();
-        }
-        checks.close();
-        match &self.certificate {
-            Some(c) => {
-                let mut co = Object::open(o.key("certificate"));
-                co.str("id", &c.id);
-                co.str("kind", &c.kind);
-                co.str("issuer", &c.issuer);
-                co.uint("issued_at", c.issued_at);
-                co.uint("valid_from", c.valid_from);
-                co.opt_uint("valid_until", c.valid_until);
-                co.close();
-            }
-            None => o.null("certificate"),
-        }
-        let mut disclosed = Object::open(o.key("disclosed"));
-        for (k, v) in &self.disclosed {
-            v.write_json(disclosed.key(k));
-        }
-        disclosed.close();
-        match &self.issuer {
-            Some(p) => party(o.key("issuer"), p),
-            None => o.null("issuer"),
-        }
-        let mut endorsers = Array::open(o.key("endorsers"));
-        for p in &self.endorsers {
-            party(endorsers.item(), p);
-        }
-        endorsers.close();
-        match &self.anchor {
-            Some(a) => {
-                let mut ao = Object::open(o.key("anchor"));
-                ao.str("id", &a.id.to_hex());
-                ao.str("batch", &a.batch);
-                ao.str("root", &a.root.to_hex());
-                ao.uint("tree_size", a.tree_size);
-                ao.uint("leaf_index", a.leaf_index);
-                ao.close();
-            }
-            None => o.null("anchor"),
-        }
-        let mut status = Array::open(o.key("status"));
-        for s in &self.status {
-            let mut so = Object::open(status.item());
-            so.str("purpose", s.purpose.as_str());
-            so.uint("epoch", s.epoch);
-            so.uint("issued_at", s.issued_at);
-            so.uint("fresh_until", s.fresh_until);
-            let set = so.key("set");
-            set.push_str(match s.set {
-                Some(true) => "true",
-                Some(false) => "false",
-                None => "null",
-            });
-            so.close();
-        }
-        status.close();
-        match &self.ledger {
-            Some(l) => {
-                let mut lo = Object::open(o.key("ledger"));
-                lo.str("origin", &l.origin);
-                lo.uint("index", l.index);
-                lo.uint("tree_size", l.tree_size);
-                lo.close();
-            }
-            None => o.null("ledger"),
-        }
-        o.close();
-        out
-    }
 }
 
 /// An endorsement whose signature verified with a trusted key that was
@@ -579,105 +219,6 @@ pub struct Verifier {
     known: KnownStatus,
     /// Bytes left of [`MAX_VERIFIED_NODE_BYTES`].
     node_budget: Arc<std::sync::atomic::AtomicUsize>,
-}
-
-/// Something cached by the exact bytes it was decoded from.
-trait FromBytes {
-    fn source(&self) -> &[u8];
-    /// About how many bytes the entry holds.
-    fn heap_size(&self) -> usize;
-}
-
-impl FromBytes for AnchorEval {
-    fn source(&self) -> &[u8] {
-        self.anchor.to_bytes()
-    }
-    fn heap_size(&self) -> usize {
-        // the encoding, coset's decoded copy, the body and the checks' text
-        self.anchor.to_bytes().len().saturating_mul(3) + 2048
-    }
-}
-
-impl FromBytes for StatusEval {
-    fn source(&self) -> &[u8] {
-        self.env.as_bytes()
-    }
-    fn heap_size(&self) -> usize {
-        StatusEval::heap_size(self)
-    }
-}
-
-/// Length and last 32 bytes: the tail of a COSE signature, so distinct
-/// documents almost never share it. Only a locator: a hit counts only when
-/// the whole cached document equals the input byte for byte, so a crafted
-/// collision can at worst evict an entry, never borrow its verdict.
-type TailKey = (usize, [u8; 32]);
-
-fn tail_key(bytes: &[u8]) -> TailKey {
-    let mut tail = [0u8; 32];
-    let n = bytes.len().min(32);
-    if let (Some(dst), Some(src)) = (tail.get_mut(..n), bytes.get(bytes.len() - n..)) {
-        dst.copy_from_slice(src);
-    }
-    (bytes.len(), tail)
-}
-
-/// A cache of evaluated documents bounded in bytes (cleared when full),
-/// looked up by their exact bytes without hashing them (a SHA-256 of every
-/// anchor and status list was a tenth of a warm verification).
-/// Read-mostly: verifying threads share a read lock.
-#[derive(Debug)]
-struct ByteCache<T> {
-    map: RwLock<(HashMap<TailKey, Arc<T>>, usize)>,
-    max_bytes: usize,
-}
-
-impl<T: FromBytes> ByteCache<T> {
-    fn new(max_bytes: usize) -> Self {
-        Self {
-            map: RwLock::new((HashMap::new(), 0)),
-            max_bytes,
-        }
-    }
-
-    fn get(&self, bytes: &[u8]) -> Option<Arc<T>> {
-        let map = self
-            .map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.0
-            .get(&tail_key(bytes))
-            .filter(|e| e.source() == bytes)
-            .map(Arc::clone)
-    }
-
-    fn insert(&self, value: Arc<T>) {
-        let size = value.heap_size();
-        if size > self.max_bytes {
-            return;
-        }
-        let mut guard = self
-            .map
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (map, bytes) = &mut *guard;
-        if bytes.saturating_add(size) > self.max_bytes {
-            map.clear();
-            *bytes = 0;
-        }
-        if let Some(old) = map.insert(tail_key(value.source()), value) {
-            *bytes = bytes.saturating_sub(old.heap_size());
-        }
-        *bytes += size;
-    }
-
-    /// Bytes held.
-    fn bytes(&self) -> usize {
-        self.map
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1
-    }
 }
 
 impl Verifier {
@@ -1481,187 +1022,6 @@ impl Verifier {
     }
 }
 
-impl Verifier {
-    /// Verifies a bundle as [`Verifier::verify`] does, and confirms its chain
-    /// receipt (if any) by asking the chain through `oracle`: the registry
-    /// must hold the anchor id, with the anchor's root and tree size, in the
-    /// receipt's block. A chain that cannot be reached leaves the `ledger`
-    /// check indeterminate.
-    #[must_use]
-    pub fn verify_online(&self, input: &[u8], now: u64, oracle: &dyn ChainOracle) -> Report {
-        match Bundle::decode_any(input) {
-            Ok(b) => self.verify_bundle_online(&b, now, oracle),
-            Err(e) => Self::format_failure(format!("bundle: {e}"), e.result_code(), now),
-        }
-    }
-
-    /// [`Verifier::verify_online`] for a decoded bundle.
-    #[must_use]
-    pub fn verify_bundle_online(
-        &self,
-        bundle: &Bundle,
-        now: u64,
-        oracle: &dyn ChainOracle,
-    ) -> Report {
-        let mut report = self.verify_bundle(bundle, now);
-        let Some(chain) = bundle.chain.as_ref() else {
-            return report;
-        };
-        let (Some(cert), Ok(eval)) = (&report.certificate, self.anchor_eval(&bundle.anchor)) else {
-            return report; // a format failure: nothing more to check
-        };
-        let required = self
-            .trust
-            .policy(&cert.kind)
-            .is_some_and(|p| p.require_ledger);
-        let (tlog, _) = self.check_ledger(&eval.anchor, bundle.receipt.as_ref(), required);
-        let check = self.with_chain_receipt(tlog, &eval.anchor, Some(chain), Some(oracle));
-        if let Some(slot) = report
-            .checks
-            .iter_mut()
-            .find(|c| c.check == CheckCode::Ledger)
-        {
-            *slot = check;
-        }
-        report.verdict = if report.checks.iter().any(|c| c.outcome == Outcome::Failed) {
-            Verdict::Invalid
-        } else if report
-            .checks
-            .iter()
-            .any(|c| c.outcome == Outcome::Indeterminate)
-        {
-            Verdict::Indeterminate
-        } else {
-            Verdict::Valid
-        };
-        report
-    }
-
-    /// Folds the check of a chain receipt into the `ledger` check: it
-    /// replaces "no receipt", else the worse of the two outcomes counts.
-    fn with_chain_receipt(
-        &self,
-        tlog: Check,
-        anchor: &Anchor,
-        chain: Option<&ChainReceipt>,
-        oracle: Option<&dyn ChainOracle>,
-    ) -> Check {
-        let Some(c) = chain else {
-            return tlog;
-        };
-        let cc = self.check_chain(anchor, c, oracle);
-        if matches!(
-            tlog.code,
-            ResultCode::NoReceipt | ResultCode::ReceiptMissing
-        ) {
-            return cc;
-        }
-        let rank = |o: Outcome| match o {
-            Outcome::Failed => 3,
-            Outcome::Indeterminate => 2,
-            Outcome::Passed => 1,
-            Outcome::Skipped => 0,
-        };
-        let (outcome, code) = if rank(cc.outcome) > rank(tlog.outcome) {
-            (cc.outcome, cc.code)
-        } else {
-            (tlog.outcome, tlog.code)
-        };
-        Check::new(
-            CheckCode::Ledger,
-            outcome,
-            code,
-            format!("{}; {}", tlog.reason, cc.reason),
-        )
-    }
-
-    fn check_chain(
-        &self,
-        anchor: &Anchor,
-        c: &ChainReceipt,
-        oracle: Option<&dyn ChainOracle>,
-    ) -> Check {
-        let check =
-            |outcome, code, reason: String| Check::new(CheckCode::Ledger, outcome, code, reason);
-        let Some(trusted) = self.trust.chain(c.chain_id, &c.contract) else {
-            return check(
-                Outcome::Failed,
-                ResultCode::UnknownChain,
-                format!(
-                    "the chain receipt names registry {} on chain {}, which the trust store does not list",
-                    c.contract_hex(),
-                    c.chain_id
-                ),
-            );
-        };
-        let chain_name = trusted.name.as_deref().map_or_else(
-            || format!("chain {}", c.chain_id),
-            |n| format!("{n} (chain {})", c.chain_id),
-        );
-        let Some(oracle) = oracle else {
-            return check(
-                Outcome::Indeterminate,
-                ResultCode::ChainNotChecked,
-                format!(
-                    "chain receipt not checked offline (transaction {} in block {} of {chain_name}); verify online to confirm it",
-                    c.tx_hex(),
-                    c.block
-                ),
-            );
-        };
-        let body = anchor.body();
-        let id = anchor.id();
-        match oracle.anchored(c.chain_id, &c.contract, &id) {
-            Err(e) => check(
-                Outcome::Indeterminate,
-                ResultCode::ChainUnreachable,
-                format!("could not ask {chain_name}: {e}"),
-            ),
-            Ok(None) => check(
-                Outcome::Failed,
-                ResultCode::NotOnChain,
-                format!(
-                    "registry {} on {chain_name} holds no record of anchor {id}",
-                    c.contract_hex()
-                ),
-            ),
-            Ok(Some(r)) if r.root != body.root || r.tree_size != body.tree_size => check(
-                Outcome::Failed,
-                ResultCode::ChainMismatch,
-                format!(
-                    "registry {} on {chain_name} recorded root {} and tree size {} for this anchor, the anchor says {} and {}",
-                    c.contract_hex(),
-                    r.root,
-                    r.tree_size,
-                    body.root,
-                    body.tree_size
-                ),
-            ),
-            Ok(Some(r)) if r.block != c.block => check(
-                Outcome::Failed,
-                ResultCode::ChainReceiptMismatch,
-                format!(
-                    "the receipt says block {}, registry {} on {chain_name} recorded the anchor in block {}",
-                    c.block,
-                    c.contract_hex(),
-                    r.block
-                ),
-            ),
-            Ok(Some(r)) => check(
-                Outcome::Passed,
-                ResultCode::Ok,
-                format!(
-                    "anchor recorded on {chain_name} in block {} at {} by 0x{} (registry {})",
-                    r.block,
-                    format_time(r.timestamp),
-                    hex::encode(r.issuer),
-                    c.contract_hex()
-                ),
-            ),
-        }
-    }
-}
-
 fn list_or_none(v: &[&str]) -> String {
     if v.is_empty() {
         "none".into()
@@ -1670,20 +1030,11 @@ fn list_or_none(v: &[&str]) -> String {
     }
 }
 
-impl std::fmt::Display for Report {
-    /// A plain-text report for people: a `verdict: VALID` line (`INVALID`,
-    /// `INDETERMINATE`), then certificate, issuer, endorsers, every check and
-    /// the disclosed fields, each untrusted string escaped and capped
-    /// ([`crate::display::write_report_body`]).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "verdict: {}", self.verdict.as_str().to_uppercase())?;
-        crate::display::write_report_body(f, self, None)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cbor::Value;
+    use crate::status::StatusPurpose;
     use crate::{IssueOptions, Issuer, sample};
 
     /// The JSON view as the core built it before the text writer (a tree of
