@@ -37,6 +37,8 @@
     // bumped by every new input: an older input's slow work (a photo being
     // decoded, a camera frame, a file being read) is dropped when it ends
     seq: 0,
+    // the status lists kept in local storage (base64), as last read or written
+    kept: [],
   };
   const t = (k) => T[state.lang][k] ?? T.zh[k] ?? k;
   const fmt = (s, o) => s.replace(/\{(\w+)\}/g, (_, k) => String(o[k]));
@@ -144,7 +146,9 @@
   function restoreStatus() {
     let kept = [];
     try { kept = JSON.parse(load(KEY.status) || "[]"); } catch (_) { kept = []; }
-    for (const b64 of Array.isArray(kept) ? kept : []) {
+    // read from storage once; keepStatus updates this copy
+    state.kept = Array.isArray(kept) ? kept.filter((x) => typeof x === "string") : [];
+    for (const b64 of state.kept) {
       try { state.verifier.addStatusList(fromB64(b64)); } catch (_) { /* not trusted by this store, or no longer usable */ }
     }
   }
@@ -154,12 +158,11 @@
     if (!state.verifier || !state.trust || state.trust.mode !== "office") return;
     // the verifier's lists first, then those kept before that it does not
     // use (another office store's, kept for when that store comes back)
-    let before = [];
-    try { before = JSON.parse(load(KEY.status) || "[]"); } catch (_) { before = []; }
-    const lists = [...new Set(state.verifier.statusLists().map(toB64).concat(Array.isArray(before) ? before : []))];
+    const lists = [...new Set(state.verifier.statusLists().map(toB64).concat(state.kept))];
     let total = 0;
     const fit = lists.filter((s) => (total += s.length) <= MAX_STATUS_STORE);
     if (fit.length < lists.length) msg(t("statusFull"), true);
+    state.kept = fit;
     save(KEY.status, JSON.stringify(fit));
     const count = $("statuscount");
     if (count) count.textContent = " · " + fmt(t("statusKnown"), { n: fit.length });
@@ -681,6 +684,7 @@
       if (!window.confirm(t("forgetConfirm"))) return;
       save(KEY.trust, null);
       save(KEY.status, null);
+      state.kept = [];
       dropTrust();
     });
     $("lang").addEventListener("click", () => {
