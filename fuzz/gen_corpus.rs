@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -57,7 +58,7 @@ fn main() {
     let receipt = {
         let mut l = FileLedger::create(&dir, LEDGER_ORIGIN, ledger_key()).unwrap();
         l.append(ledger_anchors()[0].as_slice()).unwrap();
-        l.append(batch.anchor().to_bytes()).unwrap()
+        l.append(batch.anchor().as_bytes()).unwrap()
     };
     let _ = std::fs::remove_dir_all(&dir);
     let mut with_receipt = b.clone();
@@ -72,9 +73,9 @@ fn main() {
         ("fixture_receipt", with_receipt.clone()),
     ];
     for (name, bd) in &bundles {
-        put("bundle_binary", name, &bd.to_bytes());
+        put("bundle_binary", name, &bd.to_vec());
         put("bundle_text", name, bd.to_text().as_bytes());
-        put("verify_bytes", name, &bd.to_bytes());
+        put("verify_bytes", name, &bd.to_vec());
         put(
             "verify_bytes",
             &format!("{name}_text"),
@@ -83,7 +84,7 @@ fn main() {
     }
 
     // CBOR values: every nested document, and a few small shapes
-    put("cbor_value", "bundle", &b.to_bytes());
+    put("cbor_value", "bundle", &b.to_vec());
     put("cbor_value", "header", &b.header);
     put("cbor_value", "anchor_body", &batch.anchor().body().to_vec());
     put(
@@ -115,12 +116,12 @@ fn main() {
     );
     let _ = header;
 
-    put("anchor", "fixture", batch.anchor().to_bytes());
+    put("anchor", "fixture", batch.anchor().as_bytes());
     put("anchor", "ledger_0", &ledger_anchors()[0]);
     put("anchor", "body_only", &batch.anchor().body().to_vec());
 
     for (i, l) in batch.status_lists().iter().enumerate() {
-        put("status_list", &format!("fixture_{i}"), l.to_bytes());
+        put("status_list", &format!("fixture_{i}"), l.as_bytes());
         put(
             "status_list",
             &format!("fixture_body_{i}"),
@@ -128,7 +129,7 @@ fn main() {
         );
     }
 
-    put("batch_record", "fixture", &batch.to_bytes());
+    put("batch_record", "fixture", &batch.to_vec());
 
     put(
         "trust_store_json",

@@ -1,5 +1,6 @@
 //! `certanchor.Bundle`: a holder's proof bundle (mirrors `certanchor::bundle`).
 
+use certanchor::Document;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -20,7 +21,7 @@ impl PyBundle {
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
         Ok(Self {
-            inner: certanchor::Bundle::from_bytes(data).py()?,
+            inner: certanchor::Bundle::from_slice(data).py()?,
         })
     }
 
@@ -43,7 +44,7 @@ impl PyBundle {
 
     /// The binary form.
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_bytes())
+        PyBytes::new(py, &self.inner.to_vec())
     }
 
     /// The binary form (`bytes(bundle)`).
@@ -119,7 +120,7 @@ impl PyBundle {
                 repr_str(&h.kind),
                 repr_str(&h.issuer),
                 repr_list(&names),
-                self.inner.to_bytes().len()
+                self.inner.to_vec().len()
             ),
             Err(_) => format!(
                 "Bundle(<undecodable header>, disclosed={})",

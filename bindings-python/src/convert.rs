@@ -2,6 +2,7 @@
 //! times, JSON views and bundle inputs. No certanchor rule lives here; the
 //! schema's field types only decide which Python type shows a value.
 
+use certanchor::Document;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use certanchor::Value;
@@ -309,7 +310,7 @@ pub(crate) fn bundle_input(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         return Ok(b.as_bytes().to_vec());
     }
     if let Ok(b) = obj.cast::<crate::bundle::PyBundle>() {
-        return Ok(b.get().inner.to_bytes());
+        return Ok(b.get().inner.to_vec());
     }
     obj.extract::<Vec<u8>>().map_err(|_| {
         PyTypeError::new_err(format!(

@@ -1,6 +1,7 @@
 //! The issuing side: `SigningKey`, `Issuer`, `IssuedBatch` (mirrors
 //! `certanchor::keys` and `certanchor::issue`).
 
+use certanchor::Document;
 use std::collections::BTreeMap;
 
 use certanchor::status::StatusPurpose;
@@ -185,7 +186,7 @@ impl PyIssuer {
             .inner
             .update_status(&mut batch.inner, purpose, &list, now, ttl)
             .py()?;
-        Ok(PyBytes::new(py, signed.to_bytes()))
+        Ok(PyBytes::new(py, signed.as_bytes()))
     }
 
     fn __repr__(&self) -> String {
@@ -210,13 +211,13 @@ impl PyIssuedBatch {
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
         Ok(Self {
-            inner: certanchor::IssuedBatch::from_bytes(data).py()?,
+            inner: certanchor::IssuedBatch::from_slice(data).py()?,
         })
     }
 
     /// The private record (salts included: keep it secret).
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_bytes())
+        PyBytes::new(py, &self.inner.to_vec())
     }
 
     /// The batch name.
@@ -234,7 +235,7 @@ impl PyIssuedBatch {
     /// The signed anchor (COSE_Sign bytes).
     #[getter]
     fn anchor<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, self.inner.anchor().to_bytes())
+        PyBytes::new(py, self.inner.anchor().as_bytes())
     }
 
     /// The anchor id: hex SHA-256 of the anchor payload.
@@ -249,7 +250,7 @@ impl PyIssuedBatch {
         self.inner
             .status_lists()
             .iter()
-            .map(|s| PyBytes::new(py, s.to_bytes()))
+            .map(|s| PyBytes::new(py, s.as_bytes()))
             .collect()
     }
 

@@ -23,6 +23,7 @@
 //! features as in the wasm module (none of `parallel`, `batch`, `ledger`),
 //! so both sides run the same code.
 
+use certanchor::Document;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -52,7 +53,7 @@ fn write(dir: &Path, n: usize) -> Res<()> {
     let mut out = Vec::new();
     let (mut min, mut max, mut total) = (usize::MAX, 0, 0);
     for i in 0..batch.len() {
-        let b = batch.bundle(i, None)?.to_bytes();
+        let b = batch.bundle(i, None)?.to_vec();
         out.extend_from_slice(&u32::try_from(b.len())?.to_le_bytes());
         out.extend_from_slice(&b);
         (min, max, total) = (min.min(b.len()), max.max(b.len()), total + b.len());

@@ -29,6 +29,7 @@
 //!   2 MiB each; each bundle's length (little-endian u32) before it, as in
 //!   `bench_fixture`'s `bundles.bin`.
 
+use certanchor::Document;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -133,14 +134,14 @@ fn list(
     for i in set {
         body.set(*i, true)?;
     }
-    Ok(StatusList::sign(&body, key)?.to_bytes().to_vec())
+    Ok(StatusList::sign(&body, key)?.as_bytes().to_vec())
 }
 
 /// The bundle of leaf `index` carrying `lists` instead of the batch's.
 fn with_lists(b: &IssuedBatch, index: usize, lists: &[Vec<u8>]) -> Res<Vec<u8>> {
     let mut bundle = b.bundle(index, None)?;
     bundle.status = lists.to_vec();
-    Ok(bundle.to_bytes())
+    Ok(bundle.to_vec())
 }
 
 /// The bundle of leaf `index` without its list of `purpose`.
@@ -149,11 +150,11 @@ fn stripped(b: &IssuedBatch, index: usize, purpose: StatusPurpose) -> Res<Vec<u8
     let before = bundle.status.len();
     bundle
         .status
-        .retain(|l| StatusList::from_bytes(l).map_or(true, |s| s.body().purpose != purpose));
+        .retain(|l| StatusList::from_slice(l).map_or(true, |s| s.body().purpose != purpose));
     if bundle.status.len() + 1 != before {
         return Err("the bundle did not carry exactly one such list".into());
     }
-    Ok(bundle.to_bytes())
+    Ok(bundle.to_vec())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -184,10 +185,10 @@ fn strip() -> Res<serde_json::Value> {
     )?;
     Ok(json!({
         "revoked_leaf": 4,
-        "revoked_full": hex(&b.bundle(4, None)?.to_bytes()),
+        "revoked_full": hex(&b.bundle(4, None)?.to_vec()),
         "revoked_stripped": hex(&stripped(&b, 4, StatusPurpose::Revocation)?),
         "suspended_leaf": 3,
-        "suspended_full": hex(&b.bundle(3, None)?.to_bytes()),
+        "suspended_full": hex(&b.bundle(3, None)?.to_vec()),
         "suspended_stripped": hex(&stripped(&b, 3, StatusPurpose::Suspension)?),
     }))
 }
@@ -239,7 +240,7 @@ fn future() -> Res<serde_json::Value> {
 /// 5 carrying the list that revokes 3.
 fn order() -> Res<serde_json::Value> {
     let mut b = batch("order", 8)?;
-    let old3 = b.bundle(3, None)?.to_bytes();
+    let old3 = b.bundle(3, None)?.to_vec();
     scjgj()?.update_status(
         &mut b,
         StatusPurpose::Revocation,
@@ -249,7 +250,7 @@ fn order() -> Res<serde_json::Value> {
     )?;
     Ok(json!({
         "old3": hex(&old3),
-        "new5": hex(&b.bundle(5, None)?.to_bytes()),
+        "new5": hex(&b.bundle(5, None)?.to_vec()),
         "id3": sample::business_license(3).id,
         "id5": sample::business_license(5).id,
     }))
@@ -267,9 +268,9 @@ fn forged_title() -> Res<serde_json::Value> {
     let impostor = SigningKey::from_seed(&[0x42; 32]);
     let mut bundle = b.bundle(0, None)?;
     bundle.anchor = Anchor::sign(b.anchor().body(), &impostor)?
-        .to_bytes()
+        .as_bytes()
         .to_vec();
-    Ok(json!({ "claimed_issuer": "cn.beijing.ghzrzyw", "bundle": hex(&bundle.to_bytes()) }))
+    Ok(json!({ "claimed_issuer": "cn.beijing.ghzrzyw", "bundle": hex(&bundle.to_vec()) }))
 }
 
 /// A COSE_Sign1 status list signed by `key`, built by hand (the core signs
@@ -402,7 +403,7 @@ fn office() -> Res<serde_json::Value> {
     let lists: Vec<String> = titles
         .status_lists()
         .iter()
-        .map(|l| hex(l.to_bytes()))
+        .map(|l| hex(l.as_bytes()))
         .collect();
     Ok(json!({
         "trust": doc,

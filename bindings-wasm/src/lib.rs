@@ -24,6 +24,7 @@
 
 #![forbid(unsafe_code)]
 
+use certanchor::Document;
 use certanchor::json::write_str;
 use certanchor::schema::{FieldType, SchemaRegistry};
 use certanchor::trust::TrustStoreDoc;
@@ -569,7 +570,7 @@ pub fn decode_bundle(
 #[wasm_bindgen(js_name = "bundleFromText")]
 pub fn bundle_from_text(text: &str) -> Result<Vec<u8>, JsValue> {
     Bundle::from_text(text)
-        .map(|b| b.to_bytes())
+        .map(|b| b.to_vec())
         .map_err(|e| decode_err(&e))
 }
 
@@ -586,7 +587,7 @@ pub fn bundle_from_text(text: &str) -> Result<Vec<u8>, JsValue> {
 pub fn bundle_to_text(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] bundle: JsValue,
 ) -> Result<String, JsValue> {
-    let bytes = decode(&bundle)?.to_bytes();
+    let bytes = decode(&bundle)?.to_vec();
     Ok(format!(
         "{}{}",
         certanchor::bundle::TEXT_PREFIX,
@@ -618,7 +619,7 @@ pub fn with_fewer_fields(
         .collect::<Result<Vec<String>, JsValue>>()?;
     decode(&bundle)?
         .with_fewer_fields(&names)
-        .map(|b| b.to_bytes())
+        .map(|b| b.to_vec())
         .map_err(|e| issue_err(&e))
 }
 

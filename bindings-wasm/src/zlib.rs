@@ -238,6 +238,7 @@ pub fn compress(data: &[u8]) -> Vec<u8> {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 mod tests {
     use super::compress;
+    use certanchor::Document;
     use std::io::Read;
 
     fn inflate(z: &[u8]) -> Vec<u8> {
@@ -312,7 +313,7 @@ mod tests {
                 continue;
             };
             let bundle = certanchor::Bundle::from_text(t).unwrap();
-            let bytes = bundle.to_bytes();
+            let bytes = bundle.to_vec();
             let z = compress(&bytes);
             assert_eq!(inflate(&z), bytes);
             assert!(z.len() < bytes.len(), "{}: no compression", case["name"]);

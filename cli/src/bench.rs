@@ -2,6 +2,7 @@
 //! ratio to this machine's own SHA-256 and Ed25519 limits, so results compare
 //! across noisy machines.
 
+use certanchor::Document;
 use std::time::{Duration, Instant};
 
 use certanchor::keys::SigningKey;
@@ -122,7 +123,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         use rayon::prelude::*;
         (0..batch.len())
             .into_par_iter()
-            .map(|i| batch.bundle(i, None).map(|b| b.to_bytes()))
+            .map(|i| batch.bundle(i, None).map(|b| b.to_vec()))
             .collect::<Result<_, _>>()?
     };
     let bundle_s = t.elapsed().as_secs_f64();
@@ -194,7 +195,7 @@ pub fn bench(n: usize, json: bool) -> Result<i32, CliError> {
         )?;
         b.endorse(&tax.key, b.anchor().body().issued_at)?;
         for i in 0..4 {
-            mixed.push(b.bundle(i, Some(&["name", "uscc"]))?.to_bytes());
+            mixed.push(b.bundle(i, Some(&["name", "uscc"]))?.to_vec());
         }
         pb.inc(1);
     }

@@ -1,5 +1,6 @@
 //! `demo`: the main job on embedded sample data, told as a story.
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -65,14 +66,14 @@ fn office<'a>(o: &'a [Office], id: &str) -> Result<&'a Office, CliError> {
 
 fn write_batch(dir: &Path, batch: &IssuedBatch) -> Result<(), CliError> {
     std::fs::create_dir_all(dir.join("bundles")).map_err(util::io_err("create", dir))?;
-    util::write_atomic(&dir.join("batch.cbor"), &batch.to_bytes(), true)?;
+    util::write_atomic(&dir.join("batch.cbor"), &batch.to_vec(), true)?;
     // the published status lists, as `certanchor status` writes them (the
     // clerk's page loads these files)
     for list in batch.status_lists() {
         let name = format!("status-{}.cose", list.body().purpose.as_str());
-        util::write_atomic(&dir.join(name), list.to_bytes(), false)?;
+        util::write_atomic(&dir.join(name), list.as_bytes(), false)?;
     }
-    util::write_atomic(&dir.join("anchor.cose"), batch.anchor().to_bytes(), false)
+    util::write_atomic(&dir.join("anchor.cose"), batch.anchor().as_bytes(), false)
 }
 
 fn line(r: &Report, check: &str) -> String {
@@ -237,7 +238,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
 
     // 4. Anchor in the ledger.
     let mut ledger = FileLedger::create(dir.join("ledger"), ORIGIN, ledger_key)?;
-    let receipts = ledger.append_many(&[lic.anchor().to_bytes(), tit.anchor().to_bytes()])?;
+    let receipts = ledger.append_many(&[lic.anchor().as_bytes(), tit.anchor().as_bytes()])?;
     let (lic_rc, tit_rc) = match receipts.as_slice() {
         [a, b] => (a.to_bundle_receipt(), b.to_bundle_receipt()),
         _ => return Err(CliError::new("internal", "ledger returned no receipts")),
@@ -269,7 +270,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     // 5. A holder shows the bank only three fields.
     let full = bundle(&tit, &tit_rc, 17, None)?;
     let shown = full.with_fewer_fields(&["location", "right_holders", "building_area_m2"])?;
-    util::write_atomic(&dir.join("title-17-full.cab"), &full.to_bytes(), false)?;
+    util::write_atomic(&dir.join("title-17-full.cab"), &full.to_vec(), false)?;
     util::write_atomic(
         &dir.join("title-17-for-bank.txt"),
         shown.to_text().as_bytes(),
@@ -283,7 +284,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     ));
     say(render_report(&r, &registry));
     summary.push(json!({"case": "partial disclosure to a bank", "verdict": r.verdict.as_str()}));
-    let r_full = verifier.verify(&full.to_bytes(), now + 60);
+    let r_full = verifier.verify(&full.to_vec(), now + 60);
     say(format!(
         "   The full bundle of title 17 (all {} fields): {}",
         full.disclosed.len(),
@@ -306,7 +307,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         now + 120,
         TTL,
     )?;
-    let r = verifier.verify(&bundle(&tit, &tit_rc, 42, None)?.to_bytes(), now + 180);
+    let r = verifier.verify(&bundle(&tit, &tit_rc, 42, None)?.to_vec(), now + 180);
     say(format!(
         "\n6. Title 42 was sold and revoked: {}\n   status: {}",
         verdict_word(r.verdict),
@@ -314,7 +315,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     ));
     summary.push(json!({"case": "revoked after sale", "verdict": r.verdict.as_str()}));
     let r = verifier.verify(
-        &bundle(&tit, &tit_rc, 17, Some(&["location"]))?.to_bytes(),
+        &bundle(&tit, &tit_rc, 17, Some(&["location"]))?.to_vec(),
         now + 180,
     );
     say(format!(
@@ -327,10 +328,10 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     // the suspension list and the ledger receipt) and shows it at another bank
     let mut stripped = bundle(&tit, &tit_rc, 42, None)?;
     stripped.status.retain(|l| {
-        certanchor::status::StatusList::from_bytes(l)
+        certanchor::status::StatusList::from_slice(l)
             .is_ok_and(|s| s.body().purpose != StatusPurpose::Revocation)
     });
-    let r = Verifier::new(trust.clone()).verify(&stripped.to_bytes(), now + 180);
+    let r = Verifier::new(trust.clone()).verify(&stripped.to_vec(), now + 180);
     say(format!(
         "   The seller strips the revocation list from title 42's bundle and shows it at another bank: {}\n   status: {}",
         verdict_word(r.verdict),
@@ -344,7 +345,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         ));
     }
     // the holder replays the old bundle (with the older, clean status list)
-    let r = verifier.verify(&full.to_bytes(), now + 200);
+    let r = verifier.verify(&full.to_vec(), now + 200);
     say(format!(
         "   The holder replays the old bundle of title 17: {} (the verifier keeps the newest list)",
         verdict_word(r.verdict)
@@ -356,7 +357,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     if let Some(d) = forged.disclosed.iter_mut().find(|d| d.name == "name") {
         d.value = Value::from("北京伪造科技有限公司");
     }
-    let r = verifier.verify(&forged.to_bytes(), now + 300);
+    let r = verifier.verify(&forged.to_vec(), now + 300);
     say(format!(
         "\n7. A license whose company name was altered: {}\n   integrity: {}",
         verdict_word(r.verdict),
@@ -365,7 +366,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     summary.push(json!({"case": "tampered name", "verdict": r.verdict.as_str()}));
     let stale_at = now + TTL + 3600;
     let r =
-        Verifier::new(trust.clone()).verify(&bundle(&tit, &tit_rc, 5, None)?.to_bytes(), stale_at);
+        Verifier::new(trust.clone()).verify(&bundle(&tit, &tit_rc, 5, None)?.to_vec(), stale_at);
     say(format!(
         "   Title 5 checked a day later with no newer status list: {}\n   status: {}",
         verdict_word(r.verdict),
@@ -376,10 +377,10 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     // 8. Bulk verification, as a bank's back office would.
     let mut all = Vec::with_capacity(lic.len() + tit.len());
     for i in 0..lic.len() {
-        all.push(bundle(&lic, &lic_rc, i, None)?.to_bytes());
+        all.push(bundle(&lic, &lic_rc, i, None)?.to_vec());
     }
     for i in 0..tit.len() {
-        all.push(bundle(&tit, &tit_rc, i, None)?.to_bytes());
+        all.push(bundle(&tit, &tit_rc, i, None)?.to_vec());
     }
     for (i, b) in all.iter().take(5).enumerate() {
         util::write_atomic(&util::bundle_path(&dir.join("licenses"), i), b, false).or_else(

@@ -94,7 +94,7 @@ fn load_anchor(p: &Path) -> Result<(Vec<u8>, Anchor, Option<PathBuf>), CliError>
         (p.to_path_buf(), None)
     };
     let bytes = util::read(&file)?;
-    let a = Anchor::from_bytes(&bytes).map_err(|e| CliError::from(e).at(file.display()))?;
+    let a = Anchor::from_slice(&bytes).map_err(|e| CliError::from(e).at(file.display()))?;
     Ok((bytes, a, dir))
 }
 

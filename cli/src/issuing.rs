@@ -1,5 +1,6 @@
 //! The issuing office: keys, issue, endorse, prove, disclose, status.
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -234,12 +235,12 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
     )?;
     drop(certs); // the batch now holds the fields with their salts
     std::fs::create_dir_all(a.out.join("bundles")).map_err(util::io_err("create", &a.out))?;
-    util::write_atomic(&a.out.join("batch.cbor"), &batch.to_bytes(), true)?;
-    util::write_atomic(&a.out.join("anchor.cose"), batch.anchor().to_bytes(), false)?;
+    util::write_atomic(&a.out.join("batch.cbor"), &batch.to_vec(), true)?;
+    util::write_atomic(&a.out.join("anchor.cose"), batch.anchor().as_bytes(), false)?;
     let receipt = match &a.ledger {
         Some(dir) => {
             let mut ledger = crate::ledger_cmd::open_ledger(dir)?;
-            let r = ledger.append(batch.anchor().to_bytes())?;
+            let r = ledger.append(batch.anchor().as_bytes())?;
             let rc = r.to_bundle_receipt();
             save_receipt(&a.out, &rc)?;
             Some(rc)
@@ -251,7 +252,7 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
         let mut b = batch.bundle(i, None)?;
         b.receipt.clone_from(&receipt);
         let path = util::bundle_path(&a.out, i);
-        std::fs::write(&path, b.to_bytes()).map_err(util::io_err("write", &path))?;
+        std::fs::write(&path, b.to_vec()).map_err(util::io_err("write", &path))?;
         pb.inc(1);
     }
     pb.finish_and_clear();
@@ -343,11 +344,11 @@ fn load_receipt(dir: &Path) -> Result<Option<LedgerReceipt>, CliError> {
 /// Loads a batch directory: the private record, the newest endorsed anchor, the receipt.
 pub fn load_batch(dir: &Path) -> Result<(IssuedBatch, Option<LedgerReceipt>), CliError> {
     let path = dir.join("batch.cbor");
-    let mut batch = IssuedBatch::from_bytes(&util::read(&path)?)
+    let mut batch = IssuedBatch::from_slice(&util::read(&path)?)
         .map_err(|e| CliError::from(e).at(path.display()))?;
     let anchor_path = dir.join("anchor.cose");
     if anchor_path.exists() {
-        let anchor = Anchor::from_bytes(&util::read(&anchor_path)?)
+        let anchor = Anchor::from_slice(&util::read(&anchor_path)?)
             .map_err(|e| CliError::from(e).at(anchor_path.display()))?;
         batch
             .set_anchor(anchor)
@@ -364,10 +365,10 @@ pub fn endorse(
     json: bool,
 ) -> Result<i32, CliError> {
     let key = util::load_key(key)?;
-    let anchor = Anchor::from_bytes(&util::read(anchor_path)?)
+    let anchor = Anchor::from_slice(&util::read(anchor_path)?)
         .map_err(|e| CliError::from(e).at(anchor_path.display()))?;
     let endorsed = anchor.endorse(&key, util::now_or(at)?)?;
-    util::write_atomic(anchor_path, endorsed.to_bytes(), false)?;
+    util::write_atomic(anchor_path, endorsed.as_bytes(), false)?;
     if json {
         util::print_json(
             &json!({"anchor": anchor_path, "endorser": issuer, "signatures": endorsed.signer_key_ids().len()}),
@@ -387,7 +388,7 @@ fn write_bundle(b: &Bundle, text: bool, out: &Path) -> Result<(), CliError> {
     if text {
         util::write_atomic(out, b.to_text().as_bytes(), false)
     } else {
-        util::write_atomic(out, &b.to_bytes(), false)
+        util::write_atomic(out, &b.to_vec(), false)
     }
 }
 
@@ -469,14 +470,14 @@ pub fn status(a: &StatusArgs, json: bool) -> Result<i32, CliError> {
     let list = issuer
         .update_status(&mut batch, purpose, &changes, now, a.ttl)?
         .clone();
-    util::write_atomic(&a.batch.join("batch.cbor"), &batch.to_bytes(), true)?;
+    util::write_atomic(&a.batch.join("batch.cbor"), &batch.to_vec(), true)?;
     let published = a.batch.join(format!("status-{}.cose", purpose.as_str()));
-    util::write_atomic(&published, list.to_bytes(), false)?;
+    util::write_atomic(&published, list.as_bytes(), false)?;
     let b = list.body();
     if json {
         util::print_json(
             &json!({"purpose": purpose.as_str(), "epoch": b.epoch, "set": b.set_indices().collect::<Vec<_>>(),
-            "file": published, "cose_base64": base64::engine::general_purpose::STANDARD.encode(list.to_bytes())}),
+            "file": published, "cose_base64": base64::engine::general_purpose::STANDARD.encode(list.as_bytes())}),
         );
     } else {
         println!(

@@ -189,7 +189,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
         }
         LedgerCommand::Prove { dir, anchor, size } => {
             let ledger = open_ledger(&dir)?;
-            let a = Anchor::from_bytes(&util::read(&anchor)?)
+            let a = Anchor::from_slice(&util::read(&anchor)?)
                 .map_err(|e| CliError::from(e).at(anchor.display()))?;
             let size = size.unwrap_or_else(|| ledger.size());
             let p = ledger.inclusion_proof(&a.id(), size)?;
@@ -229,7 +229,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             let verifier = NoteVerifier::from_verifier_key(&ledger.verifier_key())?;
             for i in 0..ledger.size() {
                 let bytes = ledger.get(i)?;
-                let a = Anchor::from_bytes(&bytes)
+                let a = Anchor::from_slice(&bytes)
                     .map_err(|e| CliError::from(e).at(format!("entry {i}")))?;
                 if ledger.index_of(&a.id()) != Some(i) {
                     return Err(CliError::new(
@@ -282,7 +282,7 @@ fn check(dir: &Path, anchors: &[PathBuf], json: bool) -> Result<i32, CliError> {
     let mut out = Vec::new();
     for p in anchors {
         let a =
-            Anchor::from_bytes(&util::read(p)?).map_err(|e| CliError::from(e).at(p.display()))?;
+            Anchor::from_slice(&util::read(p)?).map_err(|e| CliError::from(e).at(p.display()))?;
         let index = ledger.index_of(&a.id());
         all &= index.is_some();
         if json {

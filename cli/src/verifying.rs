@@ -1,5 +1,6 @@
 //! The verifying department: verify, verify-many, inspect.
 
+use certanchor::Document;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -261,7 +262,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
             }
         }
         ("bundle", j)
-    } else if let Ok(a) = Anchor::from_bytes(&bytes) {
+    } else if let Ok(a) = Anchor::from_slice(&bytes) {
         let b = a.body();
         (
             "anchor",
@@ -269,7 +270,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
             "root": b.root.to_hex(), "issued_at": certanchor::trust::format_time(b.issued_at), "kinds": b.kinds,
             "signer_key_ids": a.signer_key_ids().iter().map(|k| k.to_hex()).collect::<Vec<_>>()}),
         )
-    } else if let Ok(s) = StatusList::from_bytes(&bytes) {
+    } else if let Ok(s) = StatusList::from_slice(&bytes) {
         let b = s.body();
         (
             "status list",
@@ -277,7 +278,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
             "issued_at": certanchor::trust::format_time(b.issued_at), "ttl": b.ttl, "root": b.root.to_hex(),
             "set": b.set_indices().collect::<Vec<_>>(), "signer_key_id": s.signer_key_id().to_hex()}),
         )
-    } else if let Ok(batch) = IssuedBatch::from_bytes(&bytes) {
+    } else if let Ok(batch) = IssuedBatch::from_slice(&bytes) {
         let b = batch.anchor().body();
         (
             "batch record (private)",

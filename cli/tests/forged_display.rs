@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -68,7 +69,7 @@ fn forged_bundle(dir: &Path) -> PathBuf {
         .unwrap();
     let bundle = batch.bundle(0, Some(&["location", "usage"])).unwrap();
     let p = dir.join("forged.cab");
-    std::fs::write(&p, bundle.to_bytes()).unwrap();
+    std::fs::write(&p, bundle.to_vec()).unwrap();
     p
 }
 
@@ -264,11 +265,7 @@ fn trust_store_names_and_error_messages_are_escaped() {
     .issue("b", &[cert], &IssueOptions::at(sample::JAN_1_2024 + 86_400))
     .unwrap();
     let bundle = d.path().join("t.cab");
-    std::fs::write(
-        &bundle,
-        batch.bundle(0, Some(&["usage"])).unwrap().to_bytes(),
-    )
-    .unwrap();
+    std::fs::write(&bundle, batch.bundle(0, Some(&["usage"])).unwrap().to_vec()).unwrap();
     let out = ca()
         .args(["verify", "--trust", s(&trust), "--at", AT, s(&bundle)])
         .output()

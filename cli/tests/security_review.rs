@@ -10,6 +10,7 @@
     clippy::panic
 )]
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 
 use certanchor::keys::SigningKey;
@@ -182,22 +183,22 @@ impl Office {
         ])
         .assert()
         .success();
-        Bundle::from_bytes(&std::fs::read(self.path().join(out)).unwrap()).unwrap()
+        Bundle::from_slice(&std::fs::read(self.path().join(out)).unwrap()).unwrap()
     }
 
     fn write(&self, name: &str, b: &Bundle) -> String {
-        std::fs::write(self.path().join(name), b.to_bytes()).unwrap();
+        std::fs::write(self.path().join(name), b.to_vec()).unwrap();
         self.p(name)
     }
 
     fn batch(&self) -> IssuedBatch {
-        IssuedBatch::from_bytes(&std::fs::read(self.path().join("batch/batch.cbor")).unwrap())
+        IssuedBatch::from_slice(&std::fs::read(self.path().join("batch/batch.cbor")).unwrap())
             .unwrap()
     }
 }
 
 fn purpose(list: &[u8]) -> StatusPurpose {
-    StatusList::from_bytes(list).unwrap().body().purpose
+    StatusList::from_slice(list).unwrap().body().purpose
 }
 
 /// Defect 1 at the command line: title 4, sold and revoked, with its
@@ -311,7 +312,7 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
             );
             StatusList::sign(&body, &leaked)
                 .unwrap()
-                .to_bytes()
+                .as_bytes()
                 .to_vec()
         })
         .collect();
@@ -342,9 +343,9 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
     let dir = o.path().join("bulk");
     std::fs::create_dir(&dir).unwrap();
     for i in 0..1100 {
-        std::fs::write(dir.join(format!("a{i:04}.cab")), attack.to_bytes()).unwrap();
+        std::fs::write(dir.join(format!("a{i:04}.cab")), attack.to_vec()).unwrap();
     }
-    std::fs::write(dir.join("z-honest.cab"), honest.to_bytes()).unwrap();
+    std::fs::write(dir.join("z-honest.cab"), honest.to_vec()).unwrap();
     let r = run(
         &["verify-many", "--trust", &trust, "--at", LATER, s(&dir)],
         1,
@@ -385,7 +386,7 @@ fn a_late_endorsement_by_a_revoked_key_does_not_count() {
         let land = SigningKey::from_seed(&[0x11; 32]);
         let issued = certanchor::Anchor::sign(o.batch().anchor().body(), &land).unwrap();
         let anchor = o.path().join(format!("anchor-{n}.cose"));
-        std::fs::write(&anchor, issued.to_bytes()).unwrap();
+        std::fs::write(&anchor, issued.as_bytes()).unwrap();
         ca().args([
             "endorse",
             "--key",
@@ -445,10 +446,10 @@ fn junk_lists_do_not_exhaust_memory() {
         b.status = (0..4)
             .map(|j| {
                 body.epoch = i * 4 + j;
-                StatusList::sign(&body, &junk).unwrap().to_bytes().to_vec()
+                StatusList::sign(&body, &junk).unwrap().as_bytes().to_vec()
             })
             .collect();
-        std::fs::write(dir.join(format!("{i:03}.cab")), b.to_bytes()).unwrap();
+        std::fs::write(dir.join(format!("{i:03}.cab")), b.to_vec()).unwrap();
     }
     let r = run(
         &[

@@ -7,6 +7,7 @@
     missing_docs
 )]
 
+use certanchor::Document;
 use std::hint::black_box;
 
 use certanchor::ledger::{FileLedger, Ledger};
@@ -55,17 +56,15 @@ fn bundles(c: &mut Criterion) {
         })
     });
     let bundle = batch.bundle(5, None).unwrap();
-    let bytes = bundle.to_bytes();
+    let bytes = bundle.to_vec();
     let text = bundle.to_text();
     c.bench_function("header_encode", |b| {
         let h = bundle.decoded_header().unwrap();
         b.iter(|| black_box(&h).to_vec())
     });
-    c.bench_function("bundle_encode", |b| {
-        b.iter(|| black_box(&bundle).to_bytes())
-    });
+    c.bench_function("bundle_encode", |b| b.iter(|| black_box(&bundle).to_vec()));
     c.bench_function("bundle_decode", |b| {
-        b.iter(|| Bundle::from_bytes(black_box(&bytes)).unwrap())
+        b.iter(|| Bundle::from_slice(black_box(&bytes)).unwrap())
     });
     c.bench_function("bundle_to_text", |b| {
         b.iter(|| black_box(&bundle).to_text())
@@ -83,7 +82,7 @@ fn bundles(c: &mut Criterion) {
         b.iter(|| Verifier::new(trust.clone()).verify(black_box(&bytes), now))
     });
     let all: Vec<Vec<u8>> = (0..batch.len())
-        .map(|i| batch.bundle(i, None).unwrap().to_bytes())
+        .map(|i| batch.bundle(i, None).unwrap().to_vec())
         .collect();
     let mut g = c.benchmark_group("verify_many");
     g.throughput(Throughput::Elements(all.len() as u64));
@@ -136,7 +135,7 @@ fn ledger(c: &mut Criterion) {
                 };
                 certanchor::Anchor::sign(&body, &key)
                     .unwrap()
-                    .to_bytes()
+                    .as_bytes()
                     .to_vec()
             })
             .collect()
@@ -155,7 +154,7 @@ fn ledger(c: &mut Criterion) {
         )
     });
     g.finish();
-    let first = certanchor::Anchor::from_bytes(&l.get(0).unwrap())
+    let first = certanchor::Anchor::from_slice(&l.get(0).unwrap())
         .unwrap()
         .id();
     let size = l.size();

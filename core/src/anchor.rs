@@ -20,13 +20,14 @@
 //! assert_eq!(endorsed.id(), anchor.id());          // same payload, same id
 //! assert_eq!(endorsed.signer_key_ids().len(), 2);
 //! assert_eq!(endorsed.signature_times(), &[None, Some(1_717_290_000)]);
-//! assert_eq!(Anchor::from_bytes(endorsed.to_bytes()).unwrap().body(), &body);
+//! assert_eq!(Anchor::from_slice(endorsed.as_bytes()).unwrap().body(), &body);
 //! ```
 
 use crate::Hash;
-use crate::cbor::{self, Reader, Writer};
+use crate::cbor::{Reader, Writer};
 use crate::certificate::{MAX_NAME_LEN, read_name};
 use crate::cose::MultiSigned;
+use crate::document::{Codec, Document, Hash32, Name, Uint, document_map};
 use crate::error::{DecodeError, IssueError};
 use crate::keys::{KeyId, PublicKey, SigningKey};
 
@@ -54,87 +55,49 @@ pub struct AnchorBody {
     pub kinds: Vec<String>,
 }
 
-impl AnchorBody {
-    /// Deterministic CBOR.
-    #[must_use]
-    pub fn to_vec(&self) -> Vec<u8> {
-        // keys: v, root, batch, kinds, issuer, issued_at, tree_size
-        let mut w = Writer::with_capacity(128);
-        w.map(7);
-        w.text("v");
-        w.uint(1);
-        w.text("root");
-        w.bytes(self.root.as_bytes());
-        w.text("batch");
-        w.text(&self.batch);
-        w.text("kinds");
-        w.array(self.kinds.len());
-        for k in &self.kinds {
+document_map! {
+    AnchorBody, "anchor body", MAX_ANCHOR_LEN;
+    "root" => root: Hash32,
+    "batch" => batch: Name,
+    "kinds" => kinds: Kinds,
+    "issuer" => issuer: Name,
+    "issued_at" => issued_at: Uint,
+    "tree_size" => tree_size: Uint,
+}
+
+/// The anchor's kinds: at most [`MAX_KINDS`] names, sorted and distinct.
+struct Kinds;
+impl Codec for Kinds {
+    type Value = [String];
+    type Owned = Vec<String>;
+    fn write(v: &[String], w: &mut Writer) {
+        w.array(v.len());
+        for k in v {
             w.text(k);
         }
-        w.text("issuer");
-        w.text(&self.issuer);
-        w.text("issued_at");
-        w.uint(self.issued_at);
-        w.text("tree_size");
-        w.uint(self.tree_size);
-        w.into_bytes()
     }
-
-    /// Strict decode.
-    ///
-    /// # Errors
-    /// Any [`DecodeError`].
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
-        const DOC: &str = "anchor body";
-        let mut r = Reader::new(bytes, MAX_ANCHOR_LEN, DOC)?;
-        let (mut v, mut root, mut batch, mut kinds, mut issuer, mut issued_at, mut tree_size) =
-            (None, None, None, None, None, None, None);
-        cbor::read_map(&mut r, |k, r| {
-            match k {
-                "v" => v = Some(cbor::read_version(r, DOC)?),
-                "root" => root = Some(Hash(r.bytes_n::<32>("root")?)),
-                "batch" => batch = Some(read_name(r, "batch")?),
-                "kinds" => {
-                    let n = r.array()?;
-                    if n > MAX_KINDS {
-                        return Err(DecodeError::TooLarge {
-                            what: "anchor kinds",
-                            found: n,
-                            max: MAX_KINDS,
-                        });
-                    }
-                    let mut ks: Vec<String> = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        let kk = read_name(r, "kind")?;
-                        if ks.last().is_some_and(|p| *p >= kk) {
-                            return Err(DecodeError::Invalid {
-                                what: "anchor kinds",
-                                reason: "must be sorted and distinct".into(),
-                            });
-                        }
-                        ks.push(kk);
-                    }
-                    r.leave();
-                    kinds = Some(ks);
-                }
-                "issuer" => issuer = Some(read_name(r, "issuer")?),
-                "issued_at" => issued_at = Some(r.uint()?),
-                "tree_size" => tree_size = Some(r.uint()?),
-                _ => return Ok(false),
+    fn read(r: &mut Reader<'_>, _: &'static str) -> Result<Vec<String>, DecodeError> {
+        let n = r.array()?;
+        if n > MAX_KINDS {
+            return Err(DecodeError::TooLarge {
+                what: "anchor kinds",
+                found: n,
+                max: MAX_KINDS,
+            });
+        }
+        let mut ks: Vec<String> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let kk = read_name(r, "kind")?;
+            if ks.last().is_some_and(|p| *p >= kk) {
+                return Err(DecodeError::Invalid {
+                    what: "anchor kinds",
+                    reason: "must be sorted and distinct".into(),
+                });
             }
-            Ok(true)
-        })?;
-        r.finish()?;
-        cbor::required(v, "v", DOC)?;
-        Ok(Self {
-            issuer: cbor::required(issuer, "issuer", DOC)?,
-            batch: cbor::required(batch, "batch", DOC)?,
-            tree_size: cbor::required(tree_size, "tree_size", DOC)?,
-            root: cbor::required(root, "root", DOC)?,
-            issued_at: cbor::required(issued_at, "issued_at", DOC)?,
-            kinds: cbor::required(kinds, "kinds", DOC)?,
-        })
+            ks.push(kk);
+        }
+        r.leave();
+        Ok(ks)
     }
 }
 
@@ -163,14 +126,14 @@ impl Anchor {
     /// over-long names, unsorted kinds, over the size limits).
     pub fn sign(body: &AnchorBody, issuer_key: &SigningKey) -> Result<Self, IssueError> {
         let bytes = MultiSigned::create(body.to_vec(), ANCHOR_CONTENT_TYPE, issuer_key);
-        Ok(Self::from_bytes(&bytes)?)
+        Ok(Self::from_slice(&bytes)?)
     }
 
     /// Strictly decodes an anchor (COSE_Sign bytes).
     ///
     /// # Errors
     /// Non-canonical CBOR, wrong COSE shape, bad body, over [`MAX_ANCHOR_LEN`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
         let cose = MultiSigned::decode(bytes, ANCHOR_CONTENT_TYPE, MAX_ANCHOR_LEN)?;
         let payload = cose.payload();
         let body = AnchorBody::from_slice(payload)?;
@@ -193,7 +156,7 @@ impl Anchor {
 
     /// The COSE_Sign bytes.
     #[must_use]
-    pub fn to_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
@@ -265,7 +228,7 @@ impl Anchor {
                 reason: "too many signatures on this anchor".into(),
             });
         }
-        Ok(Self::from_bytes(&self.cose.add_signature(key, at))?)
+        Ok(Self::from_slice(&self.cose.add_signature(key, at))?)
     }
 }
 
@@ -274,6 +237,7 @@ const _: () = assert!(MAX_NAME_LEN < MAX_ANCHOR_LEN);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cbor;
 
     fn body() -> AnchorBody {
         AnchorBody {
@@ -304,7 +268,7 @@ mod tests {
             a.endorse(&other, 5).unwrap().signature_times(),
             &[None, Some(5)]
         );
-        assert_eq!(crate::cose::reencode_sign(a.to_bytes()), a.to_bytes());
+        assert_eq!(crate::cose::reencode_sign(a.as_bytes()), a.as_bytes());
         assert!(a.verify_signature(0, &k.public_key()));
         assert_eq!(a.id(), Hash::digest(&body().to_vec()));
     }

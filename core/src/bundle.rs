@@ -28,8 +28,8 @@
 //! ```no_run
 //! # fn main() -> Result<(), certanchor::Error> {
 //! # let bytes: Vec<u8> = vec![];
-//! use certanchor::Bundle;
-//! let bundle = Bundle::from_bytes(&bytes)?;
+//! use certanchor::{Bundle, Document};
+//! let bundle = Bundle::from_slice(&bytes)?;
 //! let smaller = bundle.with_fewer_fields(&["name", "uscc"])?;   // disclose less
 //! let qr_text = smaller.to_text();                              // "CA1:..."
 //! assert_eq!(Bundle::from_text(&qr_text)?, smaller);
@@ -46,6 +46,7 @@ use crate::cbor::{self, Reader, Writer};
 use crate::certificate::{
     CertificateHeader, Disclosure, MAX_FIELDS, MAX_HEADER_LEN, digest_of_encoded,
 };
+use crate::document::Document;
 use crate::error::{DecodeError, IssueError};
 use crate::inflate::inflate_exact;
 use crate::merkle::{InclusionProof, MAX_PATH};
@@ -132,17 +133,24 @@ pub struct Bundle {
     pub chain: Option<ChainReceipt>,
 }
 
-impl Bundle {
-    /// Binary form: deterministic CBOR.
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(
-            self.header.len()
-                + self.anchor.len()
-                + 64 * self.disclosed.len()
-                + 40 * self.proof.path.len()
-                + 64,
-        );
+/// The binary form: deterministic CBOR (SPEC §6). The header, anchor and
+/// status lists are carried as bytes and decoded by the verifier; reading
+/// refuses anything over [`MAX_BUNDLE_LEN`], non-canonical CBOR, unknown or
+/// missing fields, an unknown version and a path over
+/// [`MAX_PATH`].
+impl Document for Bundle {
+    const NAME: &'static str = "bundle";
+    const MAX_LEN: usize = MAX_BUNDLE_LEN;
+
+    fn size_hint(&self) -> usize {
+        self.header.len()
+            + self.anchor.len()
+            + 64 * self.disclosed.len()
+            + 40 * self.proof.path.len()
+            + 64
+    }
+
+    fn write(&self, w: &mut Writer) {
         let n = 5
             + usize::from(!self.status.is_empty())
             + usize::from(self.receipt.is_some())
@@ -152,7 +160,7 @@ impl Bundle {
         w.uint(1);
         if let Some(c) = &self.chain {
             w.text("chain");
-            c.write(&mut w);
+            c.write(w);
         }
         w.text("proof");
         w.array(3);
@@ -189,33 +197,41 @@ impl Bundle {
         w.text("disclosed");
         w.array(self.disclosed.len());
         for d in &self.disclosed {
-            d.write(&mut w);
+            d.write(w);
         }
-        w.into_bytes()
     }
 
-    /// Strictly decodes the binary form. The header, anchor and status lists
-    /// are carried as bytes and decoded by the verifier.
-    ///
-    /// # Errors
-    /// Any [`DecodeError`]: over [`MAX_BUNDLE_LEN`], non-canonical CBOR,
-    /// unknown or missing fields, unknown version, path over [`MAX_PATH`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        Self::read(bytes, None)
+    fn read(r: &mut Reader<'_>, bytes: &[u8]) -> Result<Self, DecodeError> {
+        Self::read_fields(r, bytes, None)
+    }
+}
+
+impl Bundle {
+    /// Strictly decodes the binary form (as [`Document::from_slice`]),
+    /// pushing onto `digests` (when given) the field digest of each
+    /// disclosed field.
+    fn read_with(bytes: &[u8], digests: Option<&mut Vec<Hash>>) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, Self::NAME)?;
+        let bundle = Self::read_fields(&mut r, bytes, digests)?;
+        r.finish()?;
+        Ok(bundle)
     }
 
-    /// [`Bundle::from_bytes`], also pushing onto `digests` (when given) the
-    /// field digest of each disclosed `[salt, name, value]` as its bytes lie
-    /// in `bytes`: strict decoding has checked they are the canonical
-    /// encoding, so this is the digest of the decoded field, without
-    /// encoding it again.
-    fn read(bytes: &[u8], mut digests: Option<&mut Vec<Hash>>) -> Result<Self, DecodeError> {
+    /// The bundle's map, as [`Document::read`], also pushing onto `digests`
+    /// (when given) the field digest of each disclosed `[salt, name, value]`
+    /// as its bytes lie in `bytes`: strict decoding has checked they are the
+    /// canonical encoding, so this is the digest of the decoded field,
+    /// without encoding it again.
+    fn read_fields(
+        r: &mut Reader<'_>,
+        bytes: &[u8],
+        mut digests: Option<&mut Vec<Hash>>,
+    ) -> Result<Self, DecodeError> {
         const DOC: &str = "bundle";
-        let mut r = Reader::new(bytes, MAX_BUNDLE_LEN, DOC)?;
         let (mut v, mut proof, mut anchor, mut header) = (None, None, None, None);
         let (mut status, mut receipt, mut disclosed) = (None, None, None);
         let mut chain = None;
-        cbor::read_map(&mut r, |k, r| {
+        cbor::read_map(r, |k, r| {
             match k {
                 "v" => v = Some(cbor::read_version(r, DOC)?),
                 "proof" => proof = Some(read_proof(r)?),
@@ -273,7 +289,6 @@ impl Bundle {
             }
             Ok(true)
         })?;
-        r.finish()?;
         cbor::required(v, "v", DOC)?;
         Ok(Self {
             header: cbor::required(header, "header", DOC)?,
@@ -291,7 +306,7 @@ impl Bundle {
     pub fn to_text(&self) -> String {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         let compressed = z
-            .write_all(&self.to_bytes())
+            .write_all(&self.to_vec())
             .and_then(|()| z.finish())
             .unwrap_or_default();
         format!("{TEXT_PREFIX}{}", crate::base45::encode(&compressed))
@@ -307,7 +322,7 @@ impl Bundle {
     /// [`DecodeError::TrailingAfterZlib`] for bytes after the zlib stream;
     /// then any binary-form error.
     pub fn from_text(text: &str) -> Result<Self, DecodeError> {
-        Self::from_bytes(&Self::inflate_text(text)?)
+        Self::from_slice(&Self::inflate_text(text)?)
     }
 
     /// The binary form inside a `CA1:` text.
@@ -362,13 +377,13 @@ impl Bundle {
     /// whitespace or a UTF-8 byte order mark), binary otherwise.
     ///
     /// # Errors
-    /// As [`Bundle::from_text`] / [`Bundle::from_bytes`].
+    /// As [`Bundle::from_text`] / [`Document::from_slice`].
     pub fn decode_any(input: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_any_into(input, None)
     }
 
     /// [`Bundle::decode_any`] with the disclosed fields' digests, taken
-    /// from the bytes as read (see [`Bundle::read`]), in disclosure order.
+    /// from the bytes as read (see `Bundle::read_fields`), in disclosure order.
     pub(crate) fn decode_with_digests(input: &[u8]) -> Result<(Self, Vec<Hash>), DecodeError> {
         let mut digests = Vec::with_capacity(16);
         let bundle = Self::decode_any_into(input, Some(&mut digests))?;
@@ -384,9 +399,9 @@ impl Bundle {
             let s = std::str::from_utf8(trimmed).map_err(|_| DecodeError::Text {
                 reason: "not UTF-8".into(),
             })?;
-            Self::read(&Self::inflate_text(s)?, digests)
+            Self::read_with(&Self::inflate_text(s)?, digests)
         } else {
-            Self::read(input, digests)
+            Self::read_with(input, digests)
         }
     }
 
@@ -670,7 +685,7 @@ mod tests {
         let bundle = batch.bundle(2, None).unwrap();
         assert!(bundle.disclosed.len() > 3);
         let expected: Vec<Hash> = bundle.disclosed.iter().map(Disclosure::digest).collect();
-        for input in [bundle.to_bytes(), bundle.to_text().into_bytes()] {
+        for input in [bundle.to_vec(), bundle.to_text().into_bytes()] {
             let (back, digests) = Bundle::decode_with_digests(&input).unwrap();
             assert_eq!(back, bundle);
             assert_eq!(digests, expected);

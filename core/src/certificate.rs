@@ -22,7 +22,8 @@
 use std::collections::BTreeMap;
 
 use crate::Hash;
-use crate::cbor::{self, Reader, Value, Writer};
+use crate::cbor::{Reader, Value, Writer};
+use crate::document::{Codec, Name, NullableUint, Uint, document_map};
 use crate::error::DecodeError;
 
 /// Domain separation prefix of field digests.
@@ -151,33 +152,48 @@ pub(crate) struct HeaderRef<'a> {
     pub(crate) digests: &'a [Hash],
 }
 
-impl HeaderRef<'_> {
-    /// Appends dcbor(header) (keys in canonical order) to `w` and returns
-    /// where the digest array (head and items) lies in `w`.
-    pub(crate) fn write(&self, w: &mut Writer) -> std::ops::Range<usize> {
-        w.map(8);
-        w.text("v");
-        w.uint(1);
-        w.text("id");
-        w.text(self.id);
-        w.text("kind");
-        w.text(self.kind);
-        w.text("issuer");
-        w.text(self.issuer);
-        w.text("digests");
-        let start = w.len();
-        write_digests(w, self.digests);
-        let end = w.len();
-        w.text("issued_at");
-        w.uint(self.issued_at);
-        w.text("valid_from");
-        w.uint(self.valid_from);
-        w.text("valid_until");
-        match self.valid_until {
-            Some(t) => w.uint(t),
-            None => w.null(),
+document_map! {
+    CertificateHeader, "certificate header", MAX_HEADER_LEN, write via HeaderRef<'_> = view;
+    "id" => id: Name,
+    "kind" => kind: Name,
+    "issuer" => issuer: Name,
+    "digests" => digests: Digests,
+    "issued_at" => issued_at: Uint,
+    "valid_from" => valid_from: Uint,
+    "valid_until" => valid_until: NullableUint,
+}
+
+/// The header's digests: at most [`MAX_DIGESTS`], strictly ascending.
+struct Digests;
+impl Codec for Digests {
+    type Value = [Hash];
+    type Owned = Vec<Hash>;
+    fn write(v: &[Hash], w: &mut Writer) {
+        write_digests(w, v);
+    }
+    fn read(r: &mut Reader<'_>, _: &'static str) -> Result<Vec<Hash>, DecodeError> {
+        let at = r.offset();
+        let n = r.array()?;
+        if n > MAX_DIGESTS {
+            return Err(DecodeError::TooLarge {
+                what: "header digests",
+                found: n,
+                max: MAX_DIGESTS,
+            });
         }
-        start..end
+        let mut ds: Vec<Hash> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let d = Hash(r.bytes_n::<32>("field digest")?);
+            if ds.last().is_some_and(|p| *p >= d) {
+                return Err(DecodeError::Invalid {
+                    what: "header digests",
+                    reason: format!("not strictly ascending (array at byte {at})"),
+                });
+            }
+            ds.push(d);
+        }
+        r.leave();
+        Ok(ds)
     }
 }
 
@@ -220,10 +236,8 @@ pub struct CertificateHeader {
 }
 
 impl CertificateHeader {
-    /// Deterministic CBOR of the header (keys in canonical order).
-    #[must_use]
-    pub fn to_vec(&self) -> Vec<u8> {
-        let mut w = Writer::with_capacity(96 + self.id.len() + 34 * self.digests.len());
+    /// Borrows the header as the view it is written through.
+    fn view(&self) -> HeaderRef<'_> {
         HeaderRef {
             id: &self.id,
             kind: &self.kind,
@@ -233,68 +247,6 @@ impl CertificateHeader {
             valid_until: self.valid_until,
             digests: &self.digests,
         }
-        .write(&mut w);
-        w.into_bytes()
-    }
-
-    /// Strictly decodes a header.
-    ///
-    /// # Errors
-    /// Any [`DecodeError`]: non-canonical CBOR, unknown or missing fields,
-    /// digests not strictly ascending, over [`MAX_DIGESTS`] or [`MAX_HEADER_LEN`].
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
-        const DOC: &str = "certificate header";
-        let mut r = Reader::new(bytes, MAX_HEADER_LEN, DOC)?;
-        let (mut v, mut id, mut kind, mut issuer, mut digests) = (None, None, None, None, None);
-        let (mut issued_at, mut valid_from, mut valid_until) = (None, None, None);
-        cbor::read_map(&mut r, |k, r| {
-            match k {
-                "v" => v = Some(cbor::read_version(r, DOC)?),
-                "id" => id = Some(read_name(r, "id")?),
-                "kind" => kind = Some(read_name(r, "kind")?),
-                "issuer" => issuer = Some(read_name(r, "issuer")?),
-                "digests" => {
-                    let at = r.offset();
-                    let n = r.array()?;
-                    if n > MAX_DIGESTS {
-                        return Err(DecodeError::TooLarge {
-                            what: "header digests",
-                            found: n,
-                            max: MAX_DIGESTS,
-                        });
-                    }
-                    let mut ds: Vec<Hash> = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        let d = Hash(r.bytes_n::<32>("field digest")?);
-                        if ds.last().is_some_and(|p| *p >= d) {
-                            return Err(DecodeError::Invalid {
-                                what: "header digests",
-                                reason: format!("not strictly ascending (array at byte {at})"),
-                            });
-                        }
-                        ds.push(d);
-                    }
-                    r.leave();
-                    digests = Some(ds);
-                }
-                "issued_at" => issued_at = Some(r.uint()?),
-                "valid_from" => valid_from = Some(r.uint()?),
-                "valid_until" => valid_until = Some(r.nullable(|r| r.uint())?),
-                _ => return Ok(false),
-            }
-            Ok(true)
-        })?;
-        r.finish()?;
-        cbor::required(v, "v", DOC)?;
-        Ok(Self {
-            id: cbor::required(id, "id", DOC)?,
-            kind: cbor::required(kind, "kind", DOC)?,
-            issuer: cbor::required(issuer, "issuer", DOC)?,
-            issued_at: cbor::required(issued_at, "issued_at", DOC)?,
-            valid_from: cbor::required(valid_from, "valid_from", DOC)?,
-            valid_until: cbor::required(valid_until, "valid_until", DOC)?,
-            digests: cbor::required(digests, "digests", DOC)?,
-        })
     }
 
     /// True if `digest` is committed in this header.
@@ -319,6 +271,8 @@ pub(crate) fn read_name(r: &mut Reader<'_>, what: &'static str) -> Result<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cbor;
+    use crate::document::Document;
 
     fn header() -> CertificateHeader {
         let mut digests = vec![Hash::digest(b"a"), Hash::digest(b"b"), Hash::digest(b"c")];

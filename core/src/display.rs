@@ -326,6 +326,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::document::Document;
     use crate::verify::{CertificateInfo, Check, CheckCode, Party, Verdict};
 
     fn suffix_len(elided: usize) -> usize {
@@ -537,7 +538,7 @@ mod tests {
             .unwrap();
         let bundle = batch.bundle(0, Some(&["location"])).unwrap();
         let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
-        let r = Verifier::new(trust).verify(&bundle.to_bytes(), sample::JAN_1_2024 + 60);
+        let r = Verifier::new(trust).verify(&bundle.to_vec(), sample::JAN_1_2024 + 60);
         let text = r.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "verdict: INVALID", "{text}");

@@ -43,6 +43,7 @@ use crate::certificate::{
     Certificate, CertificateHeader, Disclosure, HeaderRef, MAX_DIGESTS, MAX_FIELDS, MAX_NAME_LEN,
     digest_of_encoded, write_digests, write_disclosure,
 };
+use crate::document::{Document, range_of};
 use crate::error::{DecodeError, IssueError, KeyError};
 use crate::keys::SigningKey;
 use crate::merkle::{MerkleTree, leaf_hash};
@@ -195,7 +196,7 @@ impl IssuedRecord {
     /// Each field's `dcbor([salt, name, value])`.
     fn encoded_field_items(&self) -> impl Iterator<Item = &[u8]> {
         // The encodings were written by `issue` or checked by
-        // `IssuedBatch::from_bytes`, so reading them back cannot fail.
+        // `IssuedBatch::from_slice`, so reading them back cannot fail.
         let bytes = self.encoded_fields();
         let mut r = Reader::new(bytes, usize::MAX, "batch record").ok();
         std::iter::from_fn(move || {
@@ -674,7 +675,8 @@ impl Issuer {
         sorted.sort_unstable();
         sorted.dedup();
         let header_at = scratch.len();
-        let array = HeaderRef {
+        let mut array = 0..0;
+        HeaderRef {
             id: &c.id,
             kind: &c.kind,
             issuer: &self.id,
@@ -683,7 +685,7 @@ impl Issuer {
             valid_until: c.valid_until,
             digests: sorted,
         }
-        .write(scratch);
+        .write_fields(scratch, range_of("digests", &mut array));
         let bytes = scratch.as_bytes();
         let header = bytes.get(header_at..).unwrap_or_default();
         let leaf = leaf_hash(header);
@@ -760,7 +762,7 @@ impl Issuer {
     }
 }
 
-/// Most bytes of a batch record accepted by [`IssuedBatch::from_bytes`].
+/// Most bytes of a batch record accepted by [`IssuedBatch::from_slice`].
 pub const MAX_BATCH_RECORD_LEN: usize = usize::MAX;
 
 impl IssuedBatch {
@@ -863,27 +865,54 @@ impl IssuedBatch {
             header: rec.header(),
             disclosed,
             proof,
-            anchor: self.anchor.to_bytes().to_vec(),
-            status: self.status.iter().map(|s| s.to_bytes().to_vec()).collect(),
+            anchor: self.anchor.as_bytes().to_vec(),
+            status: self.status.iter().map(|s| s.as_bytes().to_vec()).collect(),
             receipt: None,
             chain: None,
         })
     }
+}
 
-    /// The private record as deterministic CBOR (salts included: keep it secret).
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
+/// Where the digest array lies in a (strictly decoded) header: it follows
+/// the `"digests"` key, and `"issued_at"` follows it.
+fn digest_array(header: &[u8]) -> Result<std::ops::Range<usize>, DecodeError> {
+    let mut r = Reader::new(header, usize::MAX, "certificate header")?;
+    r.map()?;
+    let mut prev = None;
+    loop {
+        let key = r.key(prev)?;
+        let start = r.offset();
+        r.raw_value()?;
+        if key == "digests" {
+            return Ok(start..r.offset());
+        }
+        prev = Some(key);
+    }
+}
+
+/// The private record of a batch (salts included: keep it secret), as
+/// deterministic CBOR. Reading it checks that the headers give the anchor's
+/// root and that every field matches its header
+/// ([`DecodeError::Invalid`] otherwise).
+impl Document for IssuedBatch {
+    const NAME: &'static str = "batch record";
+    const MAX_LEN: usize = MAX_BATCH_RECORD_LEN;
+
+    fn size_hint(&self) -> usize {
+        self.records.len() * 512 + 1024
+    }
+
+    fn write(&self, w: &mut Writer) {
         // keys: v, anchor, status, records
-        let mut w = Writer::with_capacity(self.records.len() * 512 + 1024);
         w.map(4);
         w.text("v");
         w.uint(1);
         w.text("anchor");
-        w.bytes(self.anchor.to_bytes());
+        w.bytes(self.anchor.as_bytes());
         w.text("status");
         w.array(self.status.len());
         for s in &self.status {
-            w.bytes(s.to_bytes());
+            w.bytes(s.as_bytes());
         }
         w.text("records");
         w.array(self.records.len());
@@ -893,28 +922,20 @@ impl IssuedBatch {
             w.array(r.field_count);
             w.raw(r.encoded_fields());
         }
-        w.into_bytes()
     }
 
-    /// Reads a private record written by [`IssuedBatch::to_bytes`], checking
-    /// that the headers give the anchor's root.
-    ///
-    /// # Errors
-    /// Any [`DecodeError`]; [`DecodeError::Invalid`] when the records do not
-    /// match the anchor or a salt does not match its header.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+    fn read(r: &mut Reader<'_>, bytes: &[u8]) -> Result<Self, DecodeError> {
         const DOC: &str = "batch record";
-        let mut r = Reader::new(bytes, MAX_BATCH_RECORD_LEN, DOC)?;
         let (mut v, mut anchor, mut status, mut records) = (None, None, None, None);
-        cbor::read_map(&mut r, |k, r| {
+        cbor::read_map(r, |k, r| {
             match k {
                 "v" => v = Some(cbor::read_version(r, DOC)?),
-                "anchor" => anchor = Some(Anchor::from_bytes(r.bytes()?)?),
+                "anchor" => anchor = Some(Anchor::from_slice(r.bytes()?)?),
                 "status" => {
                     let n = r.array()?;
                     let mut lists = Vec::with_capacity(n.min(8));
                     for _ in 0..n {
-                        lists.push(StatusList::from_bytes(r.bytes()?)?);
+                        lists.push(StatusList::from_slice(r.bytes()?)?);
                     }
                     r.leave();
                     status = Some(lists);
@@ -995,7 +1016,6 @@ impl IssuedBatch {
             }
             Ok(true)
         })?;
-        r.finish()?;
         cbor::required(v, "v", DOC)?;
         let anchor = cbor::required(anchor, "anchor", DOC)?;
         let (records, leaves) = cbor::required(records, "records", DOC)?;
@@ -1012,23 +1032,6 @@ impl IssuedBatch {
             status: cbor::required(status, "status", DOC)?,
             tree,
         })
-    }
-}
-
-/// Where the digest array lies in a (strictly decoded) header: it follows
-/// the `"digests"` key, and `"issued_at"` follows it.
-fn digest_array(header: &[u8]) -> Result<std::ops::Range<usize>, DecodeError> {
-    let mut r = Reader::new(header, usize::MAX, "certificate header")?;
-    r.map()?;
-    let mut prev = None;
-    loop {
-        let key = r.key(prev)?;
-        let start = r.offset();
-        r.raw_value()?;
-        if key == "digests" {
-            return Ok(start..r.offset());
-        }
-        prev = Some(key);
     }
 }
 
@@ -1116,7 +1119,7 @@ mod tests {
                 // the digests are not stored: the record is smaller than its header
                 assert!(rec.data.len() < rec.encoded_fields().len() + header.len());
             }
-            let back = IssuedBatch::from_bytes(&b.to_bytes()).unwrap();
+            let back = IssuedBatch::from_slice(&b.to_vec()).unwrap();
             assert_eq!(back.records(), b.records());
         }
     }
@@ -1132,7 +1135,7 @@ mod tests {
         w.text("v");
         w.uint(1);
         w.text("anchor");
-        w.bytes(b.anchor().to_bytes());
+        w.bytes(b.anchor().as_bytes());
         w.text("status");
         w.array(0);
         w.text("records");
@@ -1151,7 +1154,7 @@ mod tests {
                 w.raw(r.encoded_fields());
             }
         }
-        let err = IssuedBatch::from_bytes(w.as_bytes())
+        let err = IssuedBatch::from_slice(w.as_bytes())
             .unwrap_err()
             .to_string();
         assert!(

@@ -15,7 +15,7 @@
 //!     StatusPurpose::Revocation, 1, 1_717_200_000, 86_400, 100);
 //! body.set(42, true).unwrap();
 //! let list = StatusList::sign(&body, &key).unwrap();
-//! let back = StatusList::from_bytes(list.to_bytes()).unwrap();
+//! let back = StatusList::from_slice(list.as_bytes()).unwrap();
 //! assert_eq!(back.body().get(42), Some(true));
 //! assert_eq!(back.body().get(41), Some(false));
 //! assert!(back.verify_signature(&key.public_key()));
@@ -24,9 +24,9 @@
 use std::io::Write as _;
 
 use crate::Hash;
-use crate::cbor::{self, Reader, Writer};
-use crate::certificate::read_name;
+use crate::cbor::{Reader, Writer};
 use crate::cose::SingleSigned;
+use crate::document::{Bytes, Codec, Document, Hash32, Name, Uint, document_map};
 use crate::error::{DecodeError, IssueError};
 use crate::keys::{KeyId, PublicKey, SigningKey};
 
@@ -152,47 +152,100 @@ impl StatusListBody {
             (0..8u64).filter_map(move |j| (b & (0x80 >> j) != 0).then_some(i as u64 * 8 + j))
         })
     }
+}
 
-    /// Deterministic CBOR of the payload (bitstring zlib-compressed).
-    #[must_use]
-    pub fn to_vec(&self) -> Vec<u8> {
+/// A status list's payload (SPEC §5), the bitstring zlib-compressed
+/// (best compression) on writing and inflated with a cap of
+/// [`MAX_STATUS_BITS`] on reading: a decompression bomb is
+/// [`DecodeError::TooLarge`].
+impl Document for StatusListBody {
+    const NAME: &'static str = "status list";
+    const MAX_LEN: usize = MAX_STATUS_LEN;
+
+    fn write(&self, w: &mut Writer) {
         let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        let compressed = z
+        let bits = z
             .write_all(&self.bits)
             .and_then(|()| z.finish())
             .unwrap_or_default();
-        // keys: v, ttl, bits, root, batch, epoch, issuer, purpose, issued_at
-        let mut w = Writer::with_capacity(128 + compressed.len());
-        w.map(9);
-        w.text("v");
-        w.uint(1);
-        w.text("ttl");
-        w.uint(self.ttl);
-        w.text("bits");
-        w.bytes(&compressed);
-        w.text("root");
-        w.bytes(self.root.as_bytes());
-        w.text("batch");
-        w.text(&self.batch);
-        w.text("epoch");
-        w.uint(self.epoch);
-        w.text("issuer");
-        w.text(&self.issuer);
-        w.text("purpose");
-        w.text(self.purpose.as_str());
-        w.text("issued_at");
-        w.uint(self.issued_at);
-        w.into_bytes()
+        StatusPayload {
+            issuer: self.issuer.clone(),
+            batch: self.batch.clone(),
+            root: self.root,
+            purpose: self.purpose,
+            epoch: self.epoch,
+            issued_at: self.issued_at,
+            ttl: self.ttl,
+            bits,
+        }
+        .write_fields(w, |_, _| {});
     }
 
-    /// Strict decode; the bitstring is inflated with a cap of [`MAX_STATUS_BITS`].
-    ///
-    /// # Errors
-    /// Any [`DecodeError`]; a decompression bomb is [`DecodeError::TooLarge`].
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let (head, compressed) = read_payload(bytes)?;
-        let bits = crate::inflate::inflate_exact(compressed, MAX_STATUS_BITS, "status bits")?;
+    fn read(r: &mut Reader<'_>, bytes: &[u8]) -> Result<Self, DecodeError> {
+        let (head, compressed) = StatusPayload::read(r, bytes)?.split();
+        let bits = crate::inflate::inflate_exact(&compressed, MAX_STATUS_BITS, "status bits")?;
         Ok(head.with_bits(bits))
+    }
+}
+
+/// The payload as it is encoded: the bitstring still compressed.
+struct StatusPayload {
+    issuer: String,
+    batch: String,
+    root: Hash,
+    purpose: StatusPurpose,
+    epoch: u64,
+    issued_at: u64,
+    ttl: u64,
+    bits: Vec<u8>,
+}
+
+document_map! {
+    StatusPayload, "status list", MAX_STATUS_LEN;
+    "ttl" => ttl: Uint,
+    "bits" => bits: Bytes,
+    "root" => root: Hash32,
+    "batch" => batch: Name,
+    "epoch" => epoch: Uint,
+    "issuer" => issuer: Name,
+    "purpose" => purpose: Purpose,
+    "issued_at" => issued_at: Uint,
+}
+
+impl StatusPayload {
+    /// The head and the compressed bitstring.
+    fn split(self) -> (StatusListHead, Vec<u8>) {
+        let head = StatusListHead {
+            issuer: self.issuer,
+            batch: self.batch,
+            root: self.root,
+            purpose: self.purpose,
+            epoch: self.epoch,
+            issued_at: self.issued_at,
+            ttl: self.ttl,
+        };
+        (head, self.bits)
+    }
+}
+
+/// A status purpose by its wire name.
+struct Purpose;
+impl Codec for Purpose {
+    type Value = StatusPurpose;
+    type Owned = StatusPurpose;
+    fn write(v: &StatusPurpose, w: &mut Writer) {
+        w.text(v.as_str());
+    }
+    fn read(r: &mut Reader<'_>, _: &'static str) -> Result<StatusPurpose, DecodeError> {
+        let at = r.offset();
+        let p = r.text()?;
+        StatusPurpose::parse(p).ok_or_else(|| DecodeError::Invalid {
+            what: "status purpose",
+            reason: format!(
+                "`{}` at byte {at} is not revocation or suspension",
+                p.chars().take(32).collect::<String>()
+            ),
+        })
     }
 }
 
@@ -226,48 +279,8 @@ impl StatusListHead {
 
 /// Strictly decodes a status list payload without inflating its bits:
 /// the head and the compressed bitstring.
-fn read_payload(bytes: &[u8]) -> Result<(StatusListHead, &[u8]), DecodeError> {
-    const DOC: &str = "status list";
-    let mut r = Reader::new(bytes, MAX_STATUS_LEN, DOC)?;
-    let (mut v, mut ttl, mut bits, mut root, mut batch) = (None, None, None, None, None);
-    let (mut epoch, mut issuer, mut purpose, mut issued_at) = (None, None, None, None);
-    cbor::read_map(&mut r, |k, r| {
-        match k {
-            "v" => v = Some(cbor::read_version(r, DOC)?),
-            "ttl" => ttl = Some(r.uint()?),
-            "bits" => bits = Some(r.bytes()?),
-            "root" => root = Some(Hash(r.bytes_n::<32>("root")?)),
-            "batch" => batch = Some(read_name(r, "batch")?),
-            "epoch" => epoch = Some(r.uint()?),
-            "issuer" => issuer = Some(read_name(r, "issuer")?),
-            "purpose" => {
-                let at = r.offset();
-                let p = r.text()?;
-                purpose = Some(StatusPurpose::parse(p).ok_or_else(|| DecodeError::Invalid {
-                    what: "status purpose",
-                    reason: format!(
-                        "`{}` at byte {at} is not revocation or suspension",
-                        p.chars().take(32).collect::<String>()
-                    ),
-                })?);
-            }
-            "issued_at" => issued_at = Some(r.uint()?),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
-    r.finish()?;
-    cbor::required(v, "v", DOC)?;
-    let head = StatusListHead {
-        issuer: cbor::required(issuer, "issuer", DOC)?,
-        batch: cbor::required(batch, "batch", DOC)?,
-        root: cbor::required(root, "root", DOC)?,
-        purpose: cbor::required(purpose, "purpose", DOC)?,
-        epoch: cbor::required(epoch, "epoch", DOC)?,
-        issued_at: cbor::required(issued_at, "issued_at", DOC)?,
-        ttl: cbor::required(ttl, "ttl", DOC)?,
-    };
-    Ok((head, cbor::required(bits, "bits", DOC)?))
+fn read_payload(bytes: &[u8]) -> Result<(StatusListHead, Vec<u8>), DecodeError> {
+    Ok(StatusPayload::from_slice(bytes)?.split())
 }
 
 /// A strictly decoded status list whose bits are still compressed: a
@@ -321,7 +334,7 @@ impl StatusEnvelope {
     /// Inflates the bitstring (capped at [`MAX_STATUS_BITS`]).
     pub(crate) fn inflate_bits(&self) -> Result<Vec<u8>, DecodeError> {
         let (_, compressed) = read_payload(self.cose.payload())?;
-        crate::inflate::inflate_exact(compressed, MAX_STATUS_BITS, "status bits")
+        crate::inflate::inflate_exact(&compressed, MAX_STATUS_BITS, "status bits")
     }
 
     /// Bytes this envelope holds (its encoding and coset's payload copy).
@@ -352,14 +365,14 @@ impl StatusList {
     /// [`IssueError::Decode`] if the body breaks a format rule (empty names, too large).
     pub fn sign(body: &StatusListBody, key: &SigningKey) -> Result<Self, IssueError> {
         let bytes = SingleSigned::create(body.to_vec(), STATUS_CONTENT_TYPE, key);
-        Ok(Self::from_bytes(&bytes)?)
+        Ok(Self::from_slice(&bytes)?)
     }
 
     /// Strictly decodes a status list (COSE_Sign1 bytes).
     ///
     /// # Errors
     /// Any [`DecodeError`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, DecodeError> {
         let cose = SingleSigned::decode(bytes, STATUS_CONTENT_TYPE, MAX_STATUS_LEN)?;
         let body = StatusListBody::from_slice(cose.payload())?;
         Ok(Self {
@@ -371,7 +384,7 @@ impl StatusList {
 
     /// The COSE_Sign1 bytes.
     #[must_use]
-    pub fn to_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
@@ -397,6 +410,7 @@ impl StatusList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cbor;
 
     fn body() -> StatusListBody {
         StatusListBody::new(

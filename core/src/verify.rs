@@ -43,6 +43,7 @@
 //! [`merkle::verify_inclusion`]. All of a verifier's tables together stay
 //! within [`MAX_VERIFIED_NODE_BYTES`].
 
+use crate::document::Document;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -363,12 +364,12 @@ impl Verifier {
     ///
     /// ```
     /// use certanchor::sample::{self, JAN_1_2024};
-    /// use certanchor::{IssueOptions, Issuer, TrustStore, Verdict, Verifier};
+    /// use certanchor::{Document, IssueOptions, Issuer, TrustStore, Verdict, Verifier};
     /// let market = &sample::demo_authorities()[1];
     /// let certs: Vec<_> = (0..8).map(sample::business_license).collect();
     /// let batch = Issuer::new(market.key.clone(), market.id)
     ///     .issue("2024-01", &certs, &IssueOptions::at(JAN_1_2024))?;
-    /// let bundles: Vec<Vec<u8>> = (0..8).map(|i| batch.bundle(i, None).map(|b| b.to_bytes())).collect::<Result<_, _>>()?;
+    /// let bundles: Vec<Vec<u8>> = (0..8).map(|i| batch.bundle(i, None).map(|b| b.to_vec())).collect::<Result<_, _>>()?;
     /// let verifier = Verifier::new(TrustStore::from_doc(sample::demo_trust_doc(None))?);
     /// let verdicts = verifier.verify_map(&bundles, JAN_1_2024 + 60, |r| r.verdict);
     /// assert_eq!(verdicts.len(), 8);
@@ -438,7 +439,7 @@ impl Verifier {
         if let Some(e) = self.anchors.get(bytes) {
             return Ok(e);
         }
-        let anchor = Anchor::from_bytes(bytes)?;
+        let anchor = Anchor::from_slice(bytes)?;
         let checked = self.check_signatures(&[&anchor]);
         let eval =
             Arc::new(self.evaluate_anchor(anchor, checked.first().map_or(&[], Vec::as_slice)));
@@ -502,7 +503,7 @@ impl Verifier {
     /// `batch` feature the checks that follow verify them one by one anyway.
     #[cfg(feature = "batch")]
     fn prime_cold(&self, bundle: &Bundle) {
-        let Ok(anchor) = Anchor::from_bytes(&bundle.anchor) else {
+        let Ok(anchor) = Anchor::from_slice(&bundle.anchor) else {
             return; // the format check reports it
         };
         let lists: Vec<(
@@ -548,7 +549,7 @@ impl Verifier {
             .flatten()
             .map(|(b, _)| b.anchor.as_slice())
             .filter(|bytes| seen.insert(tail_key(bytes)) && self.anchors.get(bytes).is_none())
-            .filter_map(|bytes| Anchor::from_bytes(bytes).ok())
+            .filter_map(|bytes| Anchor::from_slice(bytes).ok())
             .collect();
         if anchors.len() < 2 {
             return;
@@ -1182,7 +1183,7 @@ mod tests {
         let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
         let v = Verifier::new(trust);
         let now = sample::JAN_1_2024 + 2 * 86_400;
-        let valid = v.verify(&batch.bundle(1, None).unwrap().to_bytes(), now);
+        let valid = v.verify(&batch.bundle(1, None).unwrap().to_vec(), now);
         assert_eq!(valid.verdict, Verdict::Valid);
         let mut tampered = batch.bundle(2, Some(&["name"])).unwrap();
         tampered.proof.leaf_index = 0;

@@ -12,6 +12,7 @@
 
 mod common;
 
+use certanchor::Document;
 use common::{assert_check, authority, cose_sign1, scjgj, verifier_with};
 
 use std::io::Write as _;
@@ -152,7 +153,7 @@ fn bundle_with_receipt(tag: &str) -> Bundle {
     let b = endorsed(tag, 3);
     let dir = temp_dir(tag);
     let mut l = FileLedger::create(&dir, ORIGIN, ledger_key()).unwrap();
-    let rc = l.append(b.anchor().to_bytes()).unwrap();
+    let rc = l.append(b.anchor().as_bytes()).unwrap();
     drop(l);
     std::fs::remove_dir_all(&dir).unwrap();
     let mut bundle = b.bundle(2, Some(&["name"])).unwrap();
@@ -311,7 +312,7 @@ fn index_past_the_tree() {
         let mut t = good.clone();
         t.proof.leaf_index = idx;
         assert_check(
-            &verifier().verify(&t.to_bytes(), NOW),
+            &verifier().verify(&t.to_vec(), NOW),
             CheckCode::Inclusion,
             Outcome::Failed,
             "index_out_of_range",
@@ -328,10 +329,10 @@ fn over_long_audit_path() {
     let good = b.bundle(0, None).unwrap();
     let mut t = good.clone();
     t.proof.path = vec![Hash::from_bytes([7; 32]); MAX_PATH + 1];
-    let e = Bundle::from_bytes(&t.to_bytes()).unwrap_err();
+    let e = Bundle::from_slice(&t.to_vec()).unwrap_err();
     assert_eq!(e.code(), "too_large", "{e}");
     assert!(e.to_string().contains("audit path"), "{e}");
-    let r = verifier().verify(&t.to_bytes(), NOW);
+    let r = verifier().verify(&t.to_vec(), NOW);
     assert_check(&r, CheckCode::Format, Outcome::Failed, "too_large");
     assert_eq!(r.verdict, Verdict::Invalid);
     assert_eq!(
@@ -342,7 +343,7 @@ fn over_long_audit_path() {
     );
     t.proof.path.truncate(MAX_PATH);
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Inclusion,
         Outcome::Failed,
         "wrong_path_length",
@@ -355,7 +356,7 @@ fn over_long_audit_path() {
         path: vec![Hash::from_bytes([7; 32]); MAX_PATH + 1],
     });
     assert_eq!(
-        Bundle::from_bytes(&t.to_bytes()).unwrap_err().code(),
+        Bundle::from_slice(&t.to_vec()).unwrap_err().code(),
         "too_large"
     );
 }
@@ -371,7 +372,7 @@ fn set_key(doc: &mut TrustStoreDoc, id: &str, f: impl FnOnce(&mut certanchor::tr
 #[test]
 fn endorser_key_outside_window_or_revoked_does_not_count() {
     let b = endorsed("endorser-window", 2);
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     type Edit = fn(&mut certanchor::trust::KeyEntry);
     let edits: [(Edit, &str); 3] = [
         (
@@ -424,7 +425,7 @@ fn issuer_not_authorized_or_unknown() {
         .unwrap();
     b.endorse(&authority("cn.beijing.gaj"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
     assert_check(
         &r,
@@ -439,7 +440,7 @@ fn issuer_not_authorized_or_unknown() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::IssuerSignature,
@@ -459,7 +460,7 @@ fn issuer_not_authorized_or_unknown() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::IssuerSignature,
@@ -493,7 +494,7 @@ fn duplicate_and_self_endorsements_count_once_or_not_at_all() {
         .issue("self", &licenses(2), &IssueOptions::at(ISSUED))
         .unwrap();
     b.endorse(&second, b.anchor().body().issued_at).unwrap();
-    let r = verifier_with(d).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier_with(d).verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Endorsements,
@@ -521,7 +522,7 @@ fn many_untrusted_endorsers_do_not_count() {
         )
         .unwrap();
     }
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Endorsements,
@@ -538,7 +539,7 @@ fn many_untrusted_endorsers_do_not_count() {
 #[test]
 fn backdated_anchor_by_revoked_key_is_a_documented_limit() {
     let b = endorsed("backdated", 2);
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     let mut d = doc();
     set_key(&mut d, "cn.beijing.scjgj", |k| {
         k.revoked_at = Some(certanchor::trust::format_time(ISSUED + 1));
@@ -580,19 +581,19 @@ fn older_clean_status_list_after_newer_revocation_is_still_revoked() {
     let newer = b
         .status_list(StatusPurpose::Revocation)
         .unwrap()
-        .to_bytes()
+        .as_bytes()
         .to_vec();
     let v = verifier();
     // the clean bundle passes before the verifier knows better
     assert_check(
-        &v.verify(&clean.to_bytes(), NOW),
+        &v.verify(&clean.to_vec(), NOW),
         CheckCode::Status,
         Outcome::Passed,
         "ok",
     );
     // learned out of band (downloaded from the issuer)
     v.add_status_list(&newer, NOW).unwrap();
-    let r = v.verify(&clean.to_bytes(), NOW);
+    let r = v.verify(&clean.to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
     assert!(
         r.check(CheckCode::Status)
@@ -604,7 +605,7 @@ fn older_clean_status_list_after_newer_revocation_is_still_revoked() {
     let older = clean.status[0].clone();
     v.add_status_list(&older, NOW).unwrap();
     assert_check(
-        &v.verify(&clean.to_bytes(), NOW),
+        &v.verify(&clean.to_vec(), NOW),
         CheckCode::Status,
         Outcome::Failed,
         "revoked",
@@ -621,11 +622,11 @@ fn stale_lists() {
         .update_status(&mut b, StatusPurpose::Revocation, &[(0, true)], ISSUED, 600)
         .unwrap();
     let later = ISSUED + 601;
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), later);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), later);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
     let mut d = doc();
     d.policies[1].require_status = true;
-    let r = verifier_with(d).verify(&b.bundle(1, None).unwrap().to_bytes(), later);
+    let r = verifier_with(d).verify(&b.bundle(1, None).unwrap().to_vec(), later);
     assert_check(
         &r,
         CheckCode::Status,
@@ -657,16 +658,16 @@ fn status_list_signed_by_someone_else() {
     ] {
         let list = StatusList::sign(&body, &key).unwrap();
         let mut t = b.bundle(0, None).unwrap();
-        t.status = vec![list.to_bytes().to_vec()];
+        t.status = vec![list.as_bytes().to_vec()];
         assert_check(
-            &verifier().verify(&t.to_bytes(), NOW),
+            &verifier().verify(&t.to_vec(), NOW),
             CheckCode::Status,
             Outcome::Failed,
             "status_bad_signature",
         );
         assert_eq!(
             verifier()
-                .add_status_list(list.to_bytes(), NOW)
+                .add_status_list(list.as_bytes(), NOW)
                 .unwrap_err()
                 .code(),
             "untrusted_status_list"
@@ -677,9 +678,9 @@ fn status_list_signed_by_someone_else() {
     short.bits.clear();
     let list = StatusList::sign(&short, &authority("cn.beijing.scjgj")).unwrap();
     let mut t = b.bundle(0, None).unwrap();
-    t.status = vec![list.to_bytes().to_vec()];
+    t.status = vec![list.as_bytes().to_vec()];
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Status,
         Outcome::Indeterminate,
         "status_not_covering",
@@ -703,14 +704,14 @@ fn one_bad_signature_in_a_cold_batch_is_named_alone() {
         )
         .unwrap();
     let good = b.bundle(0, None).unwrap();
-    let r = verifier().verify(&good.to_bytes(), NOW);
+    let r = verifier().verify(&good.to_vec(), NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     assert_eq!(r.endorsers.len(), 1);
     // the status list's signature (its last bytes) altered
     let mut bad_list = good.clone();
     let n = bad_list.status[0].len();
     bad_list.status[0][n - 5] ^= 1;
-    let r = verifier().verify(&bad_list.to_bytes(), NOW);
+    let r = verifier().verify(&bad_list.to_vec(), NOW);
     assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
     assert_check(&r, CheckCode::Endorsements, Outcome::Passed, "ok");
     assert_check(
@@ -723,14 +724,14 @@ fn one_bad_signature_in_a_cold_batch_is_named_alone() {
     let mut bad_endorsement = good.clone();
     let n = bad_endorsement.anchor.len();
     bad_endorsement.anchor[n - 5] ^= 1;
-    let r = verifier().verify(&bad_endorsement.to_bytes(), NOW);
+    let r = verifier().verify(&bad_endorsement.to_vec(), NOW);
     assert_check(&r, CheckCode::IssuerSignature, Outcome::Passed, "ok");
     assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
     assert!(r.endorsers.is_empty(), "{r}");
     // the revoked certificate of the same batch, cold: revoked
     let revoked = b.bundle(1, None).unwrap();
     assert_check(
-        &verifier().verify(&revoked.to_bytes(), NOW),
+        &verifier().verify(&revoked.to_vec(), NOW),
         CheckCode::Status,
         Outcome::Failed,
         "revoked",
@@ -782,7 +783,7 @@ fn ca1_text_decompression_bomb() {
         "invalid_text_form"
     );
     // a real bundle's stream, its Adler-32 altered or its end cut off
-    let good = zlib(&endorsed("z", 2).bundle(0, None).unwrap().to_bytes());
+    let good = zlib(&endorsed("z", 2).bundle(0, None).unwrap().to_vec());
     let mut bad_sum = good.clone();
     *bad_sum.last_mut().unwrap() ^= 1;
     let cut = &good[..good.len() - 10];
@@ -833,13 +834,13 @@ fn status_bits_decompression_bomb() {
     let list = cose_sign1(&body.to_vec(), &key);
     assert!(list.len() < 8 * 1024, "{}", list.len());
     let list = ListBytes(list);
-    let e = StatusList::from_bytes(list.to_bytes()).unwrap_err();
+    let e = StatusList::from_slice(list.to_bytes()).unwrap_err();
     assert_eq!(e.code(), "too_large", "{e}");
     assert!(e.to_string().contains("status bits"), "{e}");
     let mut t = b.bundle(0, None).unwrap();
     t.status = vec![list.to_bytes().to_vec()];
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Format,
         Outcome::Failed,
         "too_large",
@@ -860,10 +861,10 @@ fn oversized_documents() {
     let b = endorsed("big", 2);
     let mut t = b.bundle(0, None).unwrap();
     t.anchor = vec![0; MAX_BUNDLE_LEN];
-    let e = Bundle::from_bytes(&t.to_bytes()).unwrap_err();
+    let e = Bundle::from_slice(&t.to_vec()).unwrap_err();
     assert_eq!(e.code(), "too_large", "{e}");
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Format,
         Outcome::Failed,
         "too_large",
@@ -872,7 +873,7 @@ fn oversized_documents() {
     let mut t = b.bundle(0, None).unwrap();
     t.anchor = vec![0xa0; MAX_ANCHOR_LEN + 1];
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Format,
         Outcome::Failed,
         "too_large",
@@ -913,7 +914,7 @@ fn deeply_nested_cbor() {
     }
     t.disclosed[0].value = v;
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Format,
         Outcome::Failed,
         "too_deep",
@@ -923,13 +924,13 @@ fn deeply_nested_cbor() {
 #[test]
 fn duplicate_map_keys() {
     let b = endorsed("dupkey", 2);
-    let good = b.bundle(0, Some(&["name"])).unwrap().to_bytes();
+    let good = b.bundle(0, Some(&["name"])).unwrap().to_vec();
     // {"v": 1, "v": 1, ...}: rewrite the map head to one more entry and
     // repeat the first pair
     assert_eq!(good[0], 0xa5);
     let mut bad = vec![0xa6, 0x61, b'v', 0x01];
     bad.extend_from_slice(&good[1..]);
-    let e = Bundle::from_bytes(&bad).unwrap_err();
+    let e = Bundle::from_slice(&bad).unwrap_err();
     assert_eq!(e.code(), "duplicate_key", "{e}");
     assert_check(
         &verifier().verify(&bad, NOW),
@@ -962,7 +963,7 @@ fn field_disclosed_twice_with_a_different_value() {
     let mut forged = t.disclosed[0].clone();
     forged.value = Value::from("北京伪造科技有限公司");
     t.disclosed.push(forged);
-    let r = verifier().verify(&t.to_bytes(), NOW);
+    let r = verifier().verify(&t.to_vec(), NOW);
     assert_check(&r, CheckCode::Integrity, Outcome::Failed, "disclosed_twice");
     assert!(r.disclosed.is_empty());
 }
@@ -982,14 +983,14 @@ fn unicode_normalization_variants_are_different_values() {
         .unwrap();
     let good = b.bundle(0, Some(&["name", "uscc"])).unwrap();
     assert_eq!(
-        verifier().verify(&good.to_bytes(), NOW).verdict,
+        verifier().verify(&good.to_vec(), NOW).verdict,
         Verdict::Valid
     );
     let mut t = good.clone();
     let d = t.disclosed.iter_mut().find(|d| d.name == "name").unwrap();
     d.value = Value::from("Cafe\u{301} Beijing 有限公司");
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Integrity,
         Outcome::Failed,
         "digest_mismatch",
@@ -1011,7 +1012,7 @@ fn unicode_normalization_variants_are_different_values() {
         .collect();
     d.value = Value::from(wide);
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Integrity,
         Outcome::Failed,
         "digest_mismatch",
@@ -1121,19 +1122,19 @@ fn a_warm_verifier_reports_exactly_what_a_cold_one_does() {
     let mut inputs = Vec::new();
     for i in (0..300).step_by(7) {
         let good = b.bundle(i, Some(&["name"])).unwrap();
-        inputs.push(good.to_bytes());
+        inputs.push(good.to_vec());
         for k in 0..good.proof.path.len() {
             let mut t = good.clone();
             t.proof.path[k] = Hash::from_bytes([k as u8; 32]);
-            inputs.push(t.to_bytes());
+            inputs.push(t.to_vec());
         }
         // a genuine path shown for another leaf's header and index
         let mut t = b.bundle((i + 1) % 300, Some(&["name"])).unwrap();
         t.proof = good.proof.clone();
-        inputs.push(t.to_bytes());
+        inputs.push(t.to_vec());
         let mut t = good.clone();
         t.proof.leaf_index = (i as u64 + 2) % 300;
-        inputs.push(t.to_bytes());
+        inputs.push(t.to_vec());
     }
     // twice through the same verifier: the second pass meets a known top
     for round in 0..2 {

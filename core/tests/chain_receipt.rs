@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+use certanchor::Document;
 use std::cell::Cell;
 
 use certanchor::bundle::ChainReceipt;
@@ -120,12 +121,12 @@ fn chain_receipt_round_trips_and_old_bundles_are_unchanged() {
     let plain = b.bundle(0, None).unwrap();
     let mut with = plain.clone();
     with.chain = Some(receipt());
-    let bytes = with.to_bytes();
-    assert_eq!(Bundle::from_bytes(&bytes).unwrap(), with);
+    let bytes = with.to_vec();
+    assert_eq!(Bundle::from_slice(&bytes).unwrap(), with);
     assert_eq!(Bundle::from_text(&with.to_text()).unwrap(), with);
     // no chain receipt: the encoding is what it was (no new key)
-    assert!(!plain.to_bytes().windows(5).any(|w| w == b"chain"));
-    assert_eq!(Bundle::from_bytes(&plain.to_bytes()).unwrap().chain, None);
+    assert!(!plain.to_vec().windows(5).any(|w| w == b"chain"));
+    assert_eq!(Bundle::from_slice(&plain.to_vec()).unwrap().chain, None);
     // the JSON view shows it
     let j = with.to_json();
     assert_eq!(j["chain"]["block"], 42);
@@ -142,13 +143,13 @@ fn chain_receipt_round_trips_and_old_bundles_are_unchanged() {
         certanchor::keys::SigningKey::from_seed(&[7; 32]),
     )
     .unwrap();
-    let rc = l.append(b.anchor().to_bytes()).unwrap();
+    let rc = l.append(b.anchor().as_bytes()).unwrap();
     drop(l);
     std::fs::remove_dir_all(&dir).unwrap();
     let mut both = with.clone();
     rc.attach_to(&mut both);
     assert!(both.receipt.is_some() && both.chain.is_some());
-    assert_eq!(Bundle::from_bytes(&both.to_bytes()).unwrap(), both);
+    assert_eq!(Bundle::from_slice(&both.to_vec()).unwrap(), both);
 }
 
 #[test]
@@ -168,11 +169,11 @@ fn attach_to_picks_the_chain_form() {
 
 /// Re-encodes a bundle with a hand-written `chain` map.
 fn with_raw_chain(b: &Bundle, write_chain: impl Fn(&mut Writer)) -> Vec<u8> {
-    // Bundle::to_bytes puts "chain" right after "v" (key order); splice a
+    // Bundle::to_vec puts "chain" right after "v" (key order); splice a
     // hand-made value in place of the real one.
     let mut good = b.clone();
     good.chain = Some(receipt());
-    let bytes = good.to_bytes();
+    let bytes = good.to_vec();
     let mut w = Writer::with_capacity(64);
     receipt_writer(&mut w);
     let real = w.into_bytes();
@@ -206,9 +207,9 @@ fn chain_receipt_is_decoded_strictly() {
     let b = batch("strict").bundle(0, None).unwrap();
     // the splice helper reproduces the real encoding
     let same = with_raw_chain(&b, receipt_writer);
-    assert_eq!(Bundle::from_bytes(&same).unwrap().chain, Some(receipt()));
+    assert_eq!(Bundle::from_slice(&same).unwrap().chain, Some(receipt()));
     // a short contract address
-    let e = Bundle::from_bytes(&with_raw_chain(&b, |w| {
+    let e = Bundle::from_slice(&with_raw_chain(&b, |w| {
         w.map(4);
         w.text("tx");
         w.bytes(&[0xab; 32]);
@@ -232,7 +233,7 @@ fn chain_receipt_is_decoded_strictly() {
         "{e:?}"
     );
     // a missing field
-    let e = Bundle::from_bytes(&with_raw_chain(&b, |w| {
+    let e = Bundle::from_slice(&with_raw_chain(&b, |w| {
         w.map(3);
         w.text("tx");
         w.bytes(&[0xab; 32]);
@@ -253,7 +254,7 @@ fn chain_receipt_is_decoded_strictly() {
         "{e:?}"
     );
     // an unknown field
-    let e = Bundle::from_bytes(&with_raw_chain(&b, |w| {
+    let e = Bundle::from_slice(&with_raw_chain(&b, |w| {
         w.map(5);
         w.text("tx");
         w.bytes(&[0xab; 32]);
@@ -269,7 +270,7 @@ fn chain_receipt_is_decoded_strictly() {
     .unwrap_err();
     assert_eq!(e.code(), "unknown_field", "{e:?}");
     // keys out of deterministic order
-    let e = Bundle::from_bytes(&with_raw_chain(&b, |w| {
+    let e = Bundle::from_slice(&with_raw_chain(&b, |w| {
         w.map(4);
         w.text("block");
         w.uint(42);
@@ -283,7 +284,7 @@ fn chain_receipt_is_decoded_strictly() {
     .unwrap_err();
     assert_ne!(e.code(), "unknown_field", "{e:?}");
     // not a map
-    assert!(Bundle::from_bytes(&with_raw_chain(&b, |w| w.uint(1))).is_err());
+    assert!(Bundle::from_slice(&with_raw_chain(&b, |w| w.uint(1))).is_err());
 }
 
 #[test]
@@ -291,7 +292,7 @@ fn offline_a_chain_receipt_is_indeterminate() {
     let b = batch("offline");
     let mut bundle = b.bundle(1, None).unwrap();
     bundle.chain = Some(receipt());
-    let r = verifier(false).verify(&bundle.to_bytes(), NOW);
+    let r = verifier(false).verify(&bundle.to_vec(), NOW);
     ledger_check(&r, Outcome::Indeterminate, "chain_not_checked");
     assert!(
         r.check(CheckCode::Ledger)
@@ -308,7 +309,7 @@ fn offline_a_chain_receipt_is_indeterminate() {
             .all(|c| c.outcome != Outcome::Failed && c.outcome != Outcome::Indeterminate)
     );
     // also when the policy requires a ledger receipt
-    let r = verifier(true).verify(&bundle.to_bytes(), NOW);
+    let r = verifier(true).verify(&bundle.to_vec(), NOW);
     ledger_check(&r, Outcome::Indeterminate, "chain_not_checked");
 }
 
@@ -320,21 +321,21 @@ fn a_chain_not_in_the_trust_store_fails() {
         chain_id: 1,
         ..receipt()
     });
-    let r = verifier(false).verify(&bundle.to_bytes(), NOW);
+    let r = verifier(false).verify(&bundle.to_vec(), NOW);
     ledger_check(&r, Outcome::Failed, "unknown_chain");
     assert_eq!(r.verdict, Verdict::Invalid);
     bundle.chain = Some(ChainReceipt {
         contract: [1; 20],
         ..receipt()
     });
-    let r = verifier(false).verify(&bundle.to_bytes(), NOW);
+    let r = verifier(false).verify(&bundle.to_vec(), NOW);
     ledger_check(&r, Outcome::Failed, "unknown_chain");
     // online too: the oracle is not even asked
     let fake = Fake {
         answer: Ok(None),
         calls: Cell::new(0),
     };
-    let r = verifier(false).verify_online(&bundle.to_bytes(), NOW, &fake);
+    let r = verifier(false).verify_online(&bundle.to_vec(), NOW, &fake);
     ledger_check(&r, Outcome::Failed, "unknown_chain");
     assert_eq!(fake.calls.get(), 0);
 }
@@ -344,7 +345,7 @@ fn online_verification_asks_the_chain() {
     let b = batch("online");
     let mut bundle = b.bundle(2, None).unwrap();
     bundle.chain = Some(receipt());
-    let bytes = bundle.to_bytes();
+    let bytes = bundle.to_vec();
     let v = verifier(true);
     let run = |answer: Result<Option<ChainRecord>, String>| {
         let fake = Fake {
@@ -388,7 +389,7 @@ fn online_verification_asks_the_chain() {
     assert_eq!(r.verdict, Verdict::Indeterminate);
 
     // a bundle without a chain receipt: the oracle is not asked, same report as offline
-    let plain = b.bundle(2, None).unwrap().to_bytes();
+    let plain = b.bundle(2, None).unwrap().to_vec();
     let fake = Fake {
         answer: Ok(None),
         calls: Cell::new(0),
@@ -408,7 +409,7 @@ fn chain_and_checkpoint_receipts_combine() {
     let _ = std::fs::remove_dir_all(&dir);
     let lkey = certanchor::keys::SigningKey::from_seed(&[0x31; 32]);
     let mut l = FileLedger::create(&dir, "ledger.example.gov.cn/certanchor", lkey.clone()).unwrap();
-    let rc = l.append(b.anchor().to_bytes()).unwrap();
+    let rc = l.append(b.anchor().as_bytes()).unwrap();
     drop(l);
     std::fs::remove_dir_all(&dir).unwrap();
     let mut d = demo_trust_doc(Some((

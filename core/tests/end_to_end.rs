@@ -10,6 +10,7 @@
 
 mod common;
 
+use certanchor::Document;
 use certanchor::keys::SigningKey;
 use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
 use certanchor::status::StatusPurpose;
@@ -86,7 +87,7 @@ fn thousand_licenses_and_hundred_titles_endorsed_disclosed_valid() {
         } else {
             lic.bundle(i, None).unwrap()
         };
-        all.push(b.to_bytes());
+        all.push(b.to_vec());
     }
     for i in 0..tit.len() {
         let b = tit
@@ -123,7 +124,7 @@ fn holder_discloses_fewer_fields_and_it_still_verifies() {
     let small = full.with_fewer_fields(&["location"]).unwrap();
     assert_eq!(small.header, full.header);
     assert_eq!(small.anchor, full.anchor);
-    let r = verifier().verify(&small.to_bytes(), NOW);
+    let r = verifier().verify(&small.to_vec(), NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
     assert_eq!(r.disclosed.keys().collect::<Vec<_>>(), vec!["location"]);
     assert!(full.with_fewer_fields(&["nonexistent"]).is_err());
@@ -138,7 +139,7 @@ fn wrong_key_fails_issuer_signature() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_eq!(r.verdict, Verdict::Invalid);
     assert_check(
         &r,
@@ -152,7 +153,7 @@ fn wrong_key_fails_issuer_signature() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::IssuerSignature,
@@ -166,7 +167,7 @@ fn key_outside_window_or_revoked_fails() {
     let mut b = issue("cn.beijing.scjgj", &licenses(3));
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     for (field, value, code) in [
         ("not_before", "2024-06-01T00:00:00Z", "key_not_valid"),
         ("not_after", "2024-05-01T00:00:00Z", "key_not_valid"),
@@ -204,7 +205,7 @@ fn unauthorized_kind_fails_authorization() {
     let mut b = issue("cn.beijing.scjgj", &licenses(2));
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier_with(doc).verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
+    let r = verifier_with(doc).verify(&b.bundle(1, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Authorization,
@@ -217,7 +218,7 @@ fn unauthorized_kind_fails_authorization() {
 #[test]
 fn endorsements_missing_untrusted_or_duplicate() {
     let mut b = issue("cn.beijing.ghzrzyw", &titles(2));
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Endorsements,
@@ -233,7 +234,7 @@ fn endorsements_missing_untrusted_or_duplicate() {
     // nor one by a trusted department not named in the policy
     b.endorse(&authority("cn.beijing.gaj"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Endorsements,
@@ -263,7 +264,7 @@ fn endorsements_missing_untrusted_or_duplicate() {
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
     b.endorse(&second_tax, b.anchor().body().issued_at).unwrap();
-    let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Endorsements,
@@ -278,7 +279,7 @@ fn endorsements_missing_untrusted_or_duplicate() {
     );
     b.endorse(&authority("cn.beijing.zjw"), b.anchor().body().issued_at)
         .unwrap();
-    let r = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
 }
 
@@ -310,17 +311,17 @@ fn revoked_suspended_reinstated_and_stale() {
         )
         .unwrap();
     let v = verifier();
-    let r = v.verify(&b.bundle(3, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(3, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "revoked");
     assert_eq!(r.verdict, Verdict::Invalid);
-    let r = v.verify(&b.bundle(5, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(5, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "suspended");
-    let r = v.verify(&b.bundle(4, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(4, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Passed, "ok");
     assert_eq!(r.verdict, Verdict::Valid);
     assert_eq!(r.status.len(), 2);
     // stale: the same lists, checked two days later
-    let r = verifier().verify(&b.bundle(4, None).unwrap().to_bytes(), NOW + 2 * 86_400);
+    let r = verifier().verify(&b.bundle(4, None).unwrap().to_vec(), NOW + 2 * 86_400);
     assert_check(
         &r,
         CheckCode::Status,
@@ -329,7 +330,7 @@ fn revoked_suspended_reinstated_and_stale() {
     );
     assert_eq!(r.verdict, Verdict::Indeterminate);
     // reinstate 5 (lifting the seizure) in a newer suspension list
-    let old5 = b.bundle(5, None).unwrap().to_bytes();
+    let old5 = b.bundle(5, None).unwrap().to_vec();
     issuer
         .update_status(
             &mut b,
@@ -339,7 +340,7 @@ fn revoked_suspended_reinstated_and_stale() {
             86_400,
         )
         .unwrap();
-    let r = v.verify(&b.bundle(5, None).unwrap().to_bytes(), NOW);
+    let r = v.verify(&b.bundle(5, None).unwrap().to_vec(), NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
     // replaying the older (suspended) list after the newer one was seen: newest wins
     let r = v.verify(&old5, NOW);
@@ -359,7 +360,7 @@ fn status_required_but_missing_is_indeterminate() {
     let mut b = issue("cn.beijing.scjgj", &licenses(2));
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier_with(doc).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier_with(doc).verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::Status,
@@ -383,11 +384,11 @@ fn status_list_of_another_batch_fails() {
     let list = issuer
         .update_status(&mut other, StatusPurpose::Revocation, &[], ISSUED, 86_400)
         .unwrap()
-        .to_bytes()
+        .as_bytes()
         .to_vec();
     let mut bundle = a.bundle(0, None).unwrap();
     bundle.status = vec![list];
-    let r = verifier().verify(&bundle.to_bytes(), NOW);
+    let r = verifier().verify(&bundle.to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "status_wrong_batch");
 }
 
@@ -399,9 +400,9 @@ fn expired_and_not_yet_valid() {
     let mut b = issue("cn.beijing.scjgj", &certs);
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Validity, Outcome::Failed, "expired");
-    let r = verifier().verify(&b.bundle(1, None).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(1, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Validity, Outcome::Failed, "not_yet_valid");
 }
 
@@ -427,7 +428,7 @@ fn schema_violation_at_verify_time() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let r = verifier().verify(&b.bundle(0, Some(&["uscc"])).unwrap().to_bytes(), NOW);
+    let r = verifier().verify(&b.bundle(0, Some(&["uscc"])).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Schema, Outcome::Failed, "schema_violation");
     assert!(r.check(CheckCode::Schema).unwrap().reason.contains("uscc"));
 }
@@ -442,7 +443,7 @@ fn integrity_and_inclusion_failures() {
     let mut t = good.clone();
     t.disclosed[0].value = Value::from("北京伪造科技有限公司");
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Integrity,
         Outcome::Failed,
         "digest_mismatch",
@@ -451,7 +452,7 @@ fn integrity_and_inclusion_failures() {
     let mut t = good.clone();
     t.disclosed.push(t.disclosed[0].clone());
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Integrity,
         Outcome::Failed,
         "disclosed_twice",
@@ -461,7 +462,7 @@ fn integrity_and_inclusion_failures() {
     let d = t.disclosed.iter_mut().find(|d| d.name == "name").unwrap();
     d.value = Value::from(format!("{}e\u{301}", d.value.as_text().unwrap()));
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Integrity,
         Outcome::Failed,
         "digest_mismatch",
@@ -470,13 +471,13 @@ fn integrity_and_inclusion_failures() {
     let mut t = good.clone();
     t.header = b.bundle(5, None).unwrap().header;
     t.disclosed.clear();
-    let r = verifier().verify(&t.to_bytes(), NOW);
+    let r = verifier().verify(&t.to_vec(), NOW);
     assert_eq!(outcome(&r, CheckCode::Inclusion).0, Outcome::Failed);
     // proof for a different tree size
     let mut t = good.clone();
     t.proof.tree_size = 8;
     assert_check(
-        &verifier().verify(&t.to_bytes(), NOW),
+        &verifier().verify(&t.to_vec(), NOW),
         CheckCode::Inclusion,
         Outcome::Failed,
         "tree_size_mismatch",
@@ -485,7 +486,7 @@ fn integrity_and_inclusion_failures() {
     let mut t = good.clone();
     t.proof.leaf_index = 9;
     assert_eq!(
-        outcome(&verifier().verify(&t.to_bytes(), NOW), CheckCode::Inclusion).0,
+        outcome(&verifier().verify(&t.to_vec(), NOW), CheckCode::Inclusion).0,
         Outcome::Failed
     );
 }
@@ -584,15 +585,15 @@ fn batch_record_round_trip() {
     issuer
         .update_status(&mut b, StatusPurpose::Revocation, &[(2, true)], ISSUED, 600)
         .unwrap();
-    let bytes = b.to_bytes();
-    let back = IssuedBatch::from_bytes(&bytes).unwrap();
-    assert_eq!(back.to_bytes(), bytes);
+    let bytes = b.to_vec();
+    let back = IssuedBatch::from_slice(&bytes).unwrap();
+    assert_eq!(back.to_vec(), bytes);
     assert_eq!(back.bundle(6, None).unwrap(), b.bundle(6, None).unwrap());
     assert_eq!(back.index_of(&b.records()[6].id().unwrap()), Some(6));
     let mut bad = bytes.clone();
     let n = bad.len();
     bad[n - 3] ^= 1;
-    assert!(IssuedBatch::from_bytes(&bad).is_err());
+    assert!(IssuedBatch::from_slice(&bad).is_err());
 }
 
 #[test]
@@ -600,7 +601,7 @@ fn every_bit_flip_is_never_valid_and_never_panics() {
     let mut b = issue("cn.beijing.scjgj", &licenses(3));
     b.endorse(&authority("cn.beijing.tax"), b.anchor().body().issued_at)
         .unwrap();
-    let bundle = b.bundle(1, Some(&["name", "uscc"])).unwrap().to_bytes();
+    let bundle = b.bundle(1, Some(&["name", "uscc"])).unwrap().to_vec();
     let v = verifier();
     assert_eq!(v.verify(&bundle, NOW).verdict, Verdict::Valid);
     let mut flipped = bundle.clone();
@@ -646,7 +647,7 @@ fn parallel_issuance_keeps_salts_distinct_and_problems_in_order() {
     let v = verifier();
     let bundles: Vec<Vec<u8>> = [0, 2_047, 2_048, 4_095, 4_096, 4_999]
         .iter()
-        .map(|&i| a.bundle(i, Some(&["name"])).unwrap().to_bytes())
+        .map(|&i| a.bundle(i, Some(&["name"])).unwrap().to_vec())
         .collect();
     for r in v.verify_many(&bundles, NOW) {
         assert_eq!(r.verdict, Verdict::Valid, "{r}");
@@ -697,7 +698,7 @@ fn batched_anchor_signatures_agree_with_one_by_one() {
             if k == 7 {
                 *bundle.anchor.last_mut().unwrap() ^= 1; // the endorsement's signature
             }
-            bundles.push(bundle.to_bytes());
+            bundles.push(bundle.to_vec());
         }
     }
     let reports = verifier().verify_many(&bundles, NOW);

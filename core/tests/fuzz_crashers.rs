@@ -15,6 +15,7 @@
 #[allow(dead_code, missing_docs)]
 mod fixtures;
 
+use certanchor::Document;
 use std::path::Path;
 
 /// `Some(is_err)` for targets with one primary decoder.
@@ -23,16 +24,16 @@ fn primary_is_err(target: &str, data: &[u8]) -> Option<bool> {
     let text = || std::str::from_utf8(data).ok();
     Some(match target {
         "cbor_value" => certanchor::cbor::decode_value(data, 64 * 1024).is_err(),
-        "bundle_binary" => Bundle::from_bytes(data).is_err(),
+        "bundle_binary" => Bundle::from_slice(data).is_err(),
         "bundle_text" => Bundle::decode_any(data).is_err(),
-        "anchor" => Anchor::from_bytes(data).is_err(),
-        "status_list" => certanchor::status::StatusList::from_bytes(data).is_err(),
+        "anchor" => Anchor::from_slice(data).is_err(),
+        "status_list" => certanchor::status::StatusList::from_slice(data).is_err(),
         "trust_store_json" => text().is_none_or(|s| TrustStore::from_json(s).is_err()),
         "checkpoint_note" => text().is_none_or(|s| {
             certanchor::note::verify_checkpoint(s, fixtures::ledger_verifiers()).is_err()
         }),
         "header" => CertificateHeader::from_slice(data).is_err(),
-        "batch_record" => IssuedBatch::from_bytes(data).is_err(),
+        "batch_record" => IssuedBatch::from_slice(data).is_err(),
         _ => return None,
     })
 }

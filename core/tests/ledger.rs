@@ -7,6 +7,7 @@
     clippy::indexing_slicing
 )]
 
+use certanchor::Document;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +39,7 @@ fn anchor(tag: &str) -> Vec<u8> {
     };
     Anchor::sign(&body, &SigningKey::from_seed(&[0x12; 32]))
         .unwrap()
-        .to_bytes()
+        .as_bytes()
         .to_vec()
 }
 
@@ -88,7 +89,7 @@ fn append_prove_reopen() {
     assert_eq!(l.size(), 20);
     assert_eq!(l.checkpoint().unwrap(), rs[0].checkpoint);
     assert_eq!(l.get(0).unwrap(), a0);
-    let id = Anchor::from_bytes(&a0).unwrap().id();
+    let id = Anchor::from_slice(&a0).unwrap().id();
     let p = l.inclusion_proof(&id, 20).unwrap();
     merkle::verify_inclusion(&leaf_hash(id.as_bytes()), &p, &cp.root).unwrap();
     // another key cannot open it
@@ -121,7 +122,7 @@ fn torn_tail_at_every_offset_recovers_all_acknowledged() {
     let good = std::fs::read(&seg).unwrap();
     // the record an interrupted append would have written
     let extra = anchor("torn");
-    let id = Anchor::from_bytes(&extra).unwrap().id();
+    let id = Anchor::from_slice(&extra).unwrap().id();
     let mut payload = id.as_bytes().to_vec();
     payload.extend_from_slice(&extra);
     let len = (payload.len() as u32).to_le_bytes();
@@ -231,7 +232,7 @@ fn bundle_receipt_is_checked_by_the_verifier() {
         .endorse(&auths[2].key, batch.anchor().body().issued_at)
         .unwrap();
     l.append(&anchor("before")).unwrap();
-    let receipt = l.append(batch.anchor().to_bytes()).unwrap();
+    let receipt = l.append(batch.anchor().as_bytes()).unwrap();
     l.append(&anchor("after")).unwrap();
     let mut bundle = batch.bundle(2, Some(&["name"])).unwrap();
     bundle.receipt = Some(receipt.to_bundle_receipt());
@@ -241,7 +242,7 @@ fn bundle_receipt_is_checked_by_the_verifier() {
     ))))
     .unwrap();
     let v = Verifier::new(trust);
-    let r = v.verify(&bundle.to_bytes(), now + 60);
+    let r = v.verify(&bundle.to_vec(), now + 60);
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     assert_eq!(r.check(CheckCode::Ledger).unwrap().outcome, Outcome::Passed);
     assert_eq!(r.ledger.as_ref().unwrap().index, 1);
@@ -249,7 +250,7 @@ fn bundle_receipt_is_checked_by_the_verifier() {
     let untrusted = Verifier::new(TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap());
     assert_eq!(
         untrusted
-            .verify(&bundle.to_bytes(), now)
+            .verify(&bundle.to_vec(), now)
             .check(CheckCode::Ledger)
             .unwrap()
             .outcome,
@@ -258,19 +259,19 @@ fn bundle_receipt_is_checked_by_the_verifier() {
     // a wrong index
     let mut b2 = bundle.clone();
     b2.receipt.as_mut().unwrap().index = 0;
-    let r = v.verify(&b2.to_bytes(), now);
+    let r = v.verify(&b2.to_vec(), now);
     assert_eq!(r.check(CheckCode::Ledger).unwrap().code, "not_in_ledger");
     // a receipt for another anchor (same ledger, other entry)
     let mut b3 = bundle.clone();
     let other = l
-        .inclusion_proof(&Anchor::from_bytes(&anchor("after")).unwrap().id(), 3)
+        .inclusion_proof(&Anchor::from_slice(&anchor("after")).unwrap().id(), 3)
         .unwrap();
     b3.receipt = Some(certanchor::LedgerReceipt {
         checkpoint: l.checkpoint().unwrap(),
         index: 2,
         path: other.path,
     });
-    assert_eq!(v.verify(&b3.to_bytes(), now).verdict, Verdict::Invalid);
+    assert_eq!(v.verify(&b3.to_vec(), now).verdict, Verdict::Invalid);
     // policy requires a receipt
     let mut doc = sample::demo_trust_doc(Some((ORIGIN, &ledger_key().public_key())));
     doc.policies[1].require_ledger = true;
@@ -278,7 +279,7 @@ fn bundle_receipt_is_checked_by_the_verifier() {
     let mut b4 = bundle.clone();
     b4.receipt = None;
     assert_eq!(
-        strict.verify(&b4.to_bytes(), now).verdict,
+        strict.verify(&b4.to_vec(), now).verdict,
         Verdict::Indeterminate
     );
 }
@@ -355,11 +356,11 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_entry() {
             FileLedger::open(&tmp, ledger_key()).unwrap_or_else(|e| panic!("cycle {cycle}: {e}"));
         let mut leaves = Vec::new();
         for i in 0..l.size() {
-            let id = Anchor::from_bytes(&l.get(i).unwrap()).unwrap().id();
+            let id = Anchor::from_slice(&l.get(i).unwrap()).unwrap().id();
             leaves.push(leaf_hash(id.as_bytes()));
         }
         for (index, id) in &acked {
-            let got = Anchor::from_bytes(
+            let got = Anchor::from_slice(
                 &l.get(*index)
                     .unwrap_or_else(|e| panic!("cycle {cycle}: acked {index} lost: {e}")),
             )

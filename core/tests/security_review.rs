@@ -12,6 +12,7 @@
 
 mod common;
 
+use certanchor::Document;
 use common::{assert_check, authority, cose_sign1, scjgj, verifier_with};
 
 use certanchor::cbor::Writer;
@@ -53,7 +54,7 @@ fn batch(name: &str, n: u64) -> IssuedBatch {
 }
 
 fn purpose_of(list: &[u8]) -> StatusPurpose {
-    StatusList::from_bytes(list).unwrap().body().purpose
+    StatusList::from_slice(list).unwrap().body().purpose
 }
 
 /// The bundle of `index` without its list of `purpose`.
@@ -62,7 +63,7 @@ fn stripped(b: &IssuedBatch, index: usize, purpose: StatusPurpose) -> Vec<u8> {
     let before = bundle.status.len();
     bundle.status.retain(|l| purpose_of(l) != purpose);
     assert_eq!(bundle.status.len(), before - 1);
-    bundle.to_bytes()
+    bundle.to_vec()
 }
 
 // ------------------------------------------------- 1. a stripped status list
@@ -81,7 +82,7 @@ fn stripping_the_revocation_list_is_not_valid() {
             TTL,
         )
         .unwrap();
-    let full = b.bundle(4, None).unwrap().to_bytes();
+    let full = b.bundle(4, None).unwrap().to_vec();
     let bytes = stripped(&b, 4, StatusPurpose::Revocation);
     let r = verifier_with(status_doc()).verify(&bytes, NOW);
     assert_check(
@@ -151,7 +152,7 @@ fn stripping_the_suspension_list_is_not_valid() {
     let r = verifier_with(d).verify(&bytes, NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);
     // the full bundle is suspended under either policy
-    let r = verifier_with(status_doc()).verify(&b.bundle(3, None).unwrap().to_bytes(), NOW);
+    let r = verifier_with(status_doc()).verify(&b.bundle(3, None).unwrap().to_vec(), NOW);
     assert_check(&r, CheckCode::Status, Outcome::Failed, "suspended");
 }
 
@@ -238,13 +239,13 @@ fn list(
     for i in set {
         body.set(*i, true).unwrap();
     }
-    StatusList::sign(&body, key).unwrap().to_bytes().to_vec()
+    StatusList::sign(&body, key).unwrap().as_bytes().to_vec()
 }
 
 fn with_lists(b: &IssuedBatch, index: usize, lists: &[Vec<u8>]) -> Vec<u8> {
     let mut bundle = b.bundle(index, None).unwrap();
     bundle.status = lists.to_vec();
-    bundle.to_bytes()
+    bundle.to_vec()
 }
 
 /// Defect 3: a key revoked at T signs a clean list dated before T with the
@@ -505,7 +506,7 @@ fn an_endorsement_by_a_revoked_key_does_not_count() {
     for at in [today, ISSUED + 60] {
         let mut late = b.clone();
         late.endorse(&tax, at).unwrap();
-        let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_bytes(), today);
+        let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_vec(), today);
         assert_check(
             &r,
             CheckCode::Endorsements,
@@ -517,7 +518,7 @@ fn an_endorsement_by_a_revoked_key_does_not_count() {
     // dated after the revocation, it does not count even before it was known
     let mut late = b.clone();
     late.endorse(&tax, today).unwrap();
-    let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_bytes(), today);
+    let r = verifier_with(d.clone()).verify(&late.bundle(0, None).unwrap().to_vec(), today);
     assert!(
         r.check(CheckCode::Endorsements)
             .unwrap()
@@ -526,7 +527,7 @@ fn an_endorsement_by_a_revoked_key_does_not_count() {
     );
     // an endorsement made in time counts until the revocation
     b.endorse(&tax, ISSUED + 60).unwrap();
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     let v = verifier_with(d);
     assert_check(
         &v.verify(&bytes, revoked_at - 1),
@@ -557,7 +558,7 @@ fn an_endorsement_from_the_future_does_not_count_yet() {
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), NOW + 86_400)
         .unwrap();
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     let v = verifier_with(demo_trust_doc(None));
     let r = v.verify(&bytes, NOW);
     assert_check(
@@ -626,7 +627,7 @@ fn junk_status_lists_cost_their_bytes_only() {
         })
         .collect();
     // each is a well-formed list that inflates to 2 MiB
-    let one = StatusList::from_bytes(&Bundle::from_bytes(&inputs[0]).unwrap().status[0]).unwrap();
+    let one = StatusList::from_slice(&Bundle::from_slice(&inputs[0]).unwrap().status[0]).unwrap();
     assert_eq!(one.body().bits.len(), MAX_STATUS_BITS);
     let v = verifier_with(status_doc());
     for r in v.verify_many(&inputs, NOW) {
@@ -656,7 +657,7 @@ fn junk_status_lists_cost_their_bytes_only() {
 #[test]
 fn verdicts_do_not_depend_on_order_or_threads() {
     let mut b = batch("order", 8);
-    let old3 = b.bundle(3, None).unwrap().to_bytes();
+    let old3 = b.bundle(3, None).unwrap().to_vec();
     scjgj()
         .update_status(
             &mut b,
@@ -666,7 +667,7 @@ fn verdicts_do_not_depend_on_order_or_threads() {
             TTL,
         )
         .unwrap();
-    let new5 = b.bundle(5, None).unwrap().to_bytes();
+    let new5 = b.bundle(5, None).unwrap().to_vec();
     let n = 1500;
     let mut inputs = vec![old3.clone(); 2 * n];
     inputs.insert(n, new5.clone());
@@ -712,7 +713,7 @@ fn an_anchor_from_the_future_is_refused() {
         .issue("future-anchor", &certs, &IssueOptions::at(NOW + 3600))
         .unwrap();
     b.endorse(&authority("cn.beijing.tax"), NOW + 3600).unwrap();
-    let bytes = b.bundle(0, None).unwrap().to_bytes();
+    let bytes = b.bundle(0, None).unwrap().to_vec();
     let r = verifier_with(demo_trust_doc(None)).verify(&bytes, NOW);
     assert_check(
         &r,
@@ -730,14 +731,14 @@ fn an_anchor_from_the_future_is_refused() {
 fn issuer_name_only_for_a_verified_signature() {
     let b = batch("name", 2);
     let genuine =
-        verifier_with(demo_trust_doc(None)).verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+        verifier_with(demo_trust_doc(None)).verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     assert!(genuine.issuer.as_ref().unwrap().name.is_some());
     // the same anchor payload signed by an impostor who claims the id
     let impostor = SigningKey::from_seed(&[0x42; 32]);
     let forged = Anchor::sign(b.anchor().body(), &impostor).unwrap();
     let mut bundle: Bundle = b.bundle(0, None).unwrap();
-    bundle.anchor = forged.to_bytes().to_vec();
-    let r = verifier_with(demo_trust_doc(None)).verify(&bundle.to_bytes(), NOW);
+    bundle.anchor = forged.as_bytes().to_vec();
+    let r = verifier_with(demo_trust_doc(None)).verify(&bundle.to_vec(), NOW);
     assert_check(
         &r,
         CheckCode::IssuerSignature,
@@ -785,7 +786,7 @@ fn status_lists_export_and_rebuild() {
     let v = verifier_with(status_doc());
     v.add_status_list(&revokes, NOW).unwrap();
     v.add_status_list(&clean_later, NOW).unwrap();
-    let _ = v.verify(&b.bundle(0, None).unwrap().to_bytes(), NOW);
+    let _ = v.verify(&b.bundle(0, None).unwrap().to_vec(), NOW);
     let exported = v.status_lists();
     // the newest revocation list, the older one whose revocation it lacks,
     // and the newest suspension list
@@ -862,7 +863,7 @@ fn equal_order_lists_are_a_conflict_settled_the_same_in_any_order() {
 #[test]
 fn public_lists_cannot_fill_the_status_memory() {
     let mut b = batch("target", 8);
-    let old3 = b.bundle(3, None).unwrap().to_bytes();
+    let old3 = b.bundle(3, None).unwrap().to_vec();
     scjgj()
         .update_status(
             &mut b,
@@ -872,7 +873,7 @@ fn public_lists_cannot_fill_the_status_memory() {
             TTL,
         )
         .unwrap();
-    let new5 = b.bundle(5, None).unwrap().to_bytes();
+    let new5 = b.bundle(5, None).unwrap().to_vec();
     // control: without filler, old3 is revoked
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -902,7 +903,7 @@ fn public_lists_cannot_fill_the_status_memory() {
                 TTL,
                 *leaves,
             );
-            StatusList::sign(&body, &key).unwrap().to_bytes().to_vec()
+            StatusList::sign(&body, &key).unwrap().as_bytes().to_vec()
         })
         .collect();
     let mut inputs: Vec<Vec<u8>> = filler.chunks(4).map(|c| with_lists(&b, 0, c)).collect();

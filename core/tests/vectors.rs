@@ -81,7 +81,7 @@ fn endorsements_sign_their_time_except_in_the_undated_file() {
     for (file, dated) in [(FILES[0], true), (FILES[1], false)] {
         for a in vectors_in(file)["anchors"].as_array().unwrap() {
             let anchor =
-                Anchor::from_bytes(&B64.decode(a["cose"].as_str().unwrap()).unwrap()).unwrap();
+                Anchor::from_slice(&B64.decode(a["cose"].as_str().unwrap()).unwrap()).unwrap();
             let times = anchor.signature_times();
             assert_eq!(times[0], None, "the issuer's signature has no time");
             assert!(
@@ -105,7 +105,7 @@ fn signers_in(v: &J, file: &str) {
         })
         .collect();
     for a in v["anchors"].as_array().unwrap() {
-        let anchor = Anchor::from_bytes(&B64.decode(a["cose"].as_str().unwrap()).unwrap()).unwrap();
+        let anchor = Anchor::from_slice(&B64.decode(a["cose"].as_str().unwrap()).unwrap()).unwrap();
         for (i, signer) in a["signers"].as_array().unwrap().iter().enumerate() {
             let key = &keys
                 .iter()

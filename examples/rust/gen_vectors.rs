@@ -10,6 +10,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use certanchor::Document;
 use certanchor::keys::SigningKey;
 use certanchor::sample::{self, JAN_1_2024};
 use certanchor::status::StatusPurpose;
@@ -88,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         |name: &str, b: &Bundle, now: u64, verdict: &str, check: Option<(&str, &str)>| {
             cases.push(json!({
                 "name": name,
-                "bundle": B64.encode(b.to_bytes()),
+                "bundle": B64.encode(b.to_vec()),
                 "text": b.to_text(),
                 "now": now,
                 "verdict": verdict,
@@ -218,7 +219,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut raw_cases = Vec::new();
-    let good = lic.bundle(0, None)?.to_bytes();
+    let good = lic.bundle(0, None)?.to_vec();
     let mut trailing = good.clone();
     trailing.push(0);
     raw_cases.push(json!({"name": "trailing_bytes", "bundle": B64.encode(&trailing), "verdict": "invalid", "check": "format", "code": "trailing_bytes"}));
@@ -236,11 +237,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "demo_private_key_pem": a.key.to_pkcs8_pem().as_str(),
         })).collect::<Vec<_>>(),
         "anchors": [
-            {"name": "titles_endorsed", "cose": B64.encode(tit.anchor().to_bytes()), "signers": ["cn.beijing.ghzrzyw", "cn.beijing.zjw"]},
-            {"name": "licenses_endorsed_twice", "cose": B64.encode(lic.anchor().to_bytes()), "signers": ["cn.beijing.scjgj", "cn.beijing.tax", "cn.beijing.gaj"]},
+            {"name": "titles_endorsed", "cose": B64.encode(tit.anchor().as_bytes()), "signers": ["cn.beijing.ghzrzyw", "cn.beijing.zjw"]},
+            {"name": "licenses_endorsed_twice", "cose": B64.encode(lic.anchor().as_bytes()), "signers": ["cn.beijing.scjgj", "cn.beijing.tax", "cn.beijing.gaj"]},
         ],
         "status_lists": tit.status_lists().iter().map(|s| json!({
-            "purpose": s.body().purpose.as_str(), "epoch": s.body().epoch, "cose": B64.encode(s.to_bytes()),
+            "purpose": s.body().purpose.as_str(), "epoch": s.body().epoch, "cose": B64.encode(s.as_bytes()),
         })).collect::<Vec<_>>(),
         "cases": cases,
         "malformed": raw_cases,

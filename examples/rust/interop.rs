@@ -35,7 +35,7 @@ fn check_status(b64: &str) -> Result<String, String> {
     verifier
         .add_status_list(&bytes, now_unix())
         .map_err(|e| format!("{} ({})", e, e.code()))?;
-    let list = StatusList::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let list = StatusList::from_slice(&bytes).map_err(|e| e.to_string())?;
     let b = list.body();
     Ok(serde_json::json!({
         "issuer": b.issuer, "batch": b.batch, "purpose": b.purpose.as_str(),
@@ -70,7 +70,7 @@ fn ledger_vectors() -> Result<String, String> {
             kinds: vec!["business_license".into()],
         };
         let a = Anchor::sign(&body, &issuer).map_err(|e| e.to_string())?;
-        let r = ledger.append(a.to_bytes()).map_err(|e| e.to_string())?;
+        let r = ledger.append(a.as_bytes()).map_err(|e| e.to_string())?;
         leaves.push(r.anchor_id.to_hex());
         notes.push(serde_json::json!({"tree_size": r.tree_size, "note": r.checkpoint}));
     }

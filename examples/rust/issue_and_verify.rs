@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo run -p certanchor --example issue_and_verify`
 
+use certanchor::Document;
 use certanchor::sample::{self, JAN_1_2024};
 use certanchor::{IssueOptions, Issuer, TrustStore, Verdict, Verifier};
 
@@ -31,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let qr_text = bundle.to_text();
     println!(
         "bundle: {} bytes binary, {} chars as CA1 text",
-        bundle.to_bytes().len(),
+        bundle.to_vec().len(),
         qr_text.len()
     );
 

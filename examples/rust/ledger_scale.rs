@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     issued_at: 1_704_067_200,
                     kinds: vec!["business_license".into()],
                 };
-                Anchor::sign(&body, &issuer).map(|a| a.to_bytes().to_vec())
+                Anchor::sign(&body, &issuer).map(|a| a.as_bytes().to_vec())
             })
             .collect::<Result<_, _>>()?;
         sign_s += t.elapsed().as_secs_f64();

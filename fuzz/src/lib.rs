@@ -16,6 +16,7 @@
     clippy::indexing_slicing
 )]
 
+use certanchor::Document;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -161,7 +162,7 @@ pub fn ledger_anchors() -> &'static [Vec<u8>] {
                     )
                     .expect("issue")
                     .anchor()
-                    .to_bytes()
+                    .as_bytes()
                     .to_vec()
             })
             .collect()
@@ -245,7 +246,7 @@ pub fn ledger_recovery(data: &[u8]) {
 
 fn fresh_anchor() -> &'static [u8] {
     static A: OnceLock<Vec<u8>> = OnceLock::new();
-    A.get_or_init(|| batch().anchor().to_bytes().to_vec())
+    A.get_or_init(|| batch().anchor().as_bytes().to_vec())
 }
 
 /// Every fuzz target, by name.
@@ -305,9 +306,9 @@ pub fn cbor_value(data: &[u8]) {
 
 /// Bundle binary form: accepted input re-encodes byte-identically.
 pub fn bundle_binary(data: &[u8]) {
-    if let Ok(b) = Bundle::from_bytes(data) {
-        assert_eq!(b.to_bytes(), data, "decode -> encode changed the bytes");
-        assert_eq!(Bundle::from_bytes(&b.to_bytes()).as_ref(), Ok(&b));
+    if let Ok(b) = Bundle::from_slice(data) {
+        assert_eq!(b.to_vec(), data, "decode -> encode changed the bytes");
+        assert_eq!(Bundle::from_slice(&b.to_vec()).as_ref(), Ok(&b));
         let _ = b.decoded_header();
         let _ = b.to_json();
     }
@@ -331,15 +332,15 @@ pub fn bundle_text(data: &[u8]) {
         && let Ok(b) = Bundle::from_text(s)
     {
         assert_eq!(Bundle::from_text(&b.to_text()).as_ref(), Ok(&b));
-        assert_eq!(Bundle::decode_any(&b.to_bytes()).as_ref(), Ok(&b));
+        assert_eq!(Bundle::decode_any(&b.to_vec()).as_ref(), Ok(&b));
     }
 }
 
 /// Anchors (COSE_Sign, tag 98): decode, body round trip, and verification of
 /// the fixture bundle with its anchor replaced by the input.
 pub fn anchor(data: &[u8]) {
-    if let Ok(a) = Anchor::from_bytes(data) {
-        assert_eq!(a.to_bytes(), data);
+    if let Ok(a) = Anchor::from_slice(data) {
+        assert_eq!(a.as_bytes(), data);
         let body = a.body().to_vec();
         assert_eq!(AnchorBody::from_slice(&body).as_ref(), Ok(a.body()));
         let _ = a.id();
@@ -358,10 +359,10 @@ pub fn anchor(data: &[u8]) {
         // A different anchor can only be valid if it is a genuine anchor of
         // the same tree (e.g. re-endorsed); it must at least decode.
         if r.verdict == Verdict::Valid {
-            let a = Anchor::from_bytes(data).unwrap();
+            let a = Anchor::from_slice(data).unwrap();
             assert_eq!(
                 a.body(),
-                Anchor::from_bytes(&bundle().anchor).unwrap().body()
+                Anchor::from_slice(&bundle().anchor).unwrap().body()
             );
         }
     }
@@ -371,7 +372,7 @@ pub fn anchor(data: &[u8]) {
 /// trip (decode(encode(x)) == x), handing it to a verifier out of band, and
 /// verifying the fixture bundle with the input as its status list.
 pub fn status_list(data: &[u8]) {
-    if let Ok(l) = StatusList::from_bytes(data) {
+    if let Ok(l) = StatusList::from_slice(data) {
         let body = l.body();
         assert_eq!(
             StatusListBody::from_slice(&body.to_vec()).as_ref(),
@@ -440,8 +441,8 @@ pub fn header(data: &[u8]) {
 /// Issued-batch record (the issuer's private store): strict decode,
 /// byte-identical re-encoding, and every bundle of it can be derived.
 pub fn batch_record(data: &[u8]) {
-    if let Ok(b) = IssuedBatch::from_bytes(data) {
-        assert_eq!(b.to_bytes(), data, "decode -> encode changed the bytes");
+    if let Ok(b) = IssuedBatch::from_slice(data) {
+        assert_eq!(b.to_vec(), data, "decode -> encode changed the bytes");
         for i in 0..b.len().min(8) {
             let _ = b.bundle(i, None);
         }
@@ -463,7 +464,7 @@ pub fn verify_bytes(data: &[u8]) {
     }
     let _ = r.to_json();
     // a bulk call's verdicts do not depend on the order of its inputs
-    let fixture = bundle().to_bytes();
+    let fixture = bundle().to_vec();
     let forward = verifier().verify_map(&[data, &fixture[..]], NOW, |r| r.verdict);
     let backward = verifier().verify_map(&[&fixture[..], data], NOW, |r| r.verdict);
     assert_eq!(
@@ -541,7 +542,7 @@ pub fn certificate_input(data: &[u8]) {
     ) {
         Ok(b) => {
             let bundle = b.bundle(0, None).expect("bundle of an issued batch");
-            let report = verifier().verify(&bundle.to_bytes(), NOW);
+            let report = verifier().verify(&bundle.to_vec(), NOW);
             let _ = report.verdict;
         }
         Err(e) => {

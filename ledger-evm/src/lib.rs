@@ -385,7 +385,7 @@ struct Entry {
 
 impl Entry {
     fn parse(anchor: &[u8]) -> Result<Self, LedgerError> {
-        let a = Anchor::from_bytes(anchor)?;
+        let a = Anchor::from_slice(anchor)?;
         let b = a.body();
         if b.batch.len() > MAX_BATCH_LEN {
             return Err(LedgerError::Rejected {

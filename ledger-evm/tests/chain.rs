@@ -22,6 +22,7 @@
     missing_docs
 )]
 
+use certanchor::Document;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -241,7 +242,7 @@ fn anchor_a_batch_and_verify_online() {
 
     let b = batch("2024-06-evm-1", 4);
     let t0 = Instant::now();
-    let rc = ledger.append(b.anchor().to_bytes()).unwrap();
+    let rc = ledger.append(b.anchor().as_bytes()).unwrap();
     eprintln!("append confirmed in {:?}", t0.elapsed());
     let chain = rc.chain.unwrap();
     assert_eq!((chain.chain_id, chain.contract), (CHAIN_ID, contract));
@@ -274,7 +275,7 @@ fn anchor_a_batch_and_verify_online() {
     let mut bundle = b.bundle(2, Some(&["name", "uscc"])).unwrap();
     rc.attach_to(&mut bundle);
     assert_eq!(bundle.chain, Some(chain));
-    let bytes = bundle.to_bytes();
+    let bytes = bundle.to_vec();
 
     // online: valid (oracle from the trust store's rpc_url)
     let v = Verifier::new(trust(contract, Some(&e.rpc)));
@@ -309,7 +310,7 @@ fn anchor_a_batch_and_verify_online() {
         block: chain.block + 1,
         ..chain
     });
-    let r = v.verify_online(&forged.to_bytes(), NOW, &oracle);
+    let r = v.verify_online(&forged.to_vec(), NOW, &oracle);
     assert_eq!(
         r.check(CheckCode::Ledger).unwrap().code,
         "chain_receipt_mismatch"
@@ -317,7 +318,7 @@ fn anchor_a_batch_and_verify_online() {
     let other = batch("2024-06-evm-never", 2);
     let mut unrecorded = other.bundle(0, None).unwrap();
     unrecorded.chain = Some(chain);
-    let r = v.verify_online(&unrecorded.to_bytes(), NOW, &oracle);
+    let r = v.verify_online(&unrecorded.to_vec(), NOW, &oracle);
     assert_eq!(r.check(CheckCode::Ledger).unwrap().code, "not_on_chain");
     assert_eq!(r.verdict, Verdict::Invalid);
 
@@ -332,7 +333,7 @@ fn anchor_a_batch_and_verify_online() {
     d.chains[0].chain_id = 5;
     let wrong = Verifier::new(TrustStore::from_doc(d).unwrap());
     let oracle_plain = EvmOracle::new(&e.rpc, 1).unwrap();
-    let r = wrong.verify_online(&odd.to_bytes(), NOW, &oracle_plain);
+    let r = wrong.verify_online(&odd.to_vec(), NOW, &oracle_plain);
     let c = r.check(CheckCode::Ledger).unwrap();
     assert_eq!(
         (c.outcome, c.code.as_str()),
@@ -357,7 +358,7 @@ fn an_unauthorized_issuer_gets_a_typed_revert() {
     let mut intruder = EvmLedger::connect(cfg(&e.rpc, contract), KEYS[4]).unwrap();
     assert!(!intruder.is_authorized().unwrap());
     let b = batch("2024-06-evm-intruder", 2);
-    let err = intruder.append(b.anchor().to_bytes()).unwrap_err();
+    let err = intruder.append(b.anchor().as_bytes()).unwrap_err();
     let want = format!("0x{}", hex::encode(address_of(KEYS[4])));
     match &err {
         LedgerError::Unauthorized { account } => assert_eq!(account.to_lowercase(), want),
@@ -367,14 +368,14 @@ fn an_unauthorized_issuer_gets_a_typed_revert() {
     // nothing recorded; the authorized issuer records it fine afterwards
     assert_eq!(intruder.lookup(&b.anchor().id()).unwrap(), None);
     let mut issuer = EvmLedger::connect(cfg(&e.rpc, contract), KEYS[3]).unwrap();
-    issuer.append(b.anchor().to_bytes()).unwrap();
+    issuer.append(b.anchor().as_bytes()).unwrap();
     // a non-owner cannot authorize itself
     let err = set_issuer(&cfg(&e.rpc, contract), KEYS[4], address_of(KEYS[4]), true).unwrap_err();
     assert_eq!(err.code(), "rejected", "{err}");
     // deauthorized: refused again, with the earlier record untouched
     set_issuer(&cfg(&e.rpc, contract), KEYS[2], address_of(KEYS[3]), false).unwrap();
     let err = issuer
-        .append(batch("2024-06-evm-late", 2).anchor().to_bytes())
+        .append(batch("2024-06-evm-late", 2).anchor().as_bytes())
         .unwrap_err();
     assert_eq!(err.code(), "unauthorized");
     assert!(issuer.lookup(&b.anchor().id()).unwrap().is_some());
@@ -413,8 +414,8 @@ fn the_same_anchor_twice_is_refused() {
     let a = batch("2024-06-evm-dup-a", 3);
     let b = batch("2024-06-evm-dup-b", 3);
     let c = batch("2024-06-evm-dup-c", 3);
-    let first = ledger.append(a.anchor().to_bytes()).unwrap();
-    let err = ledger.append(a.anchor().to_bytes()).unwrap_err();
+    let first = ledger.append(a.anchor().as_bytes()).unwrap();
+    let err = ledger.append(a.anchor().as_bytes()).unwrap_err();
     assert_eq!(
         err,
         LedgerError::Duplicate {
@@ -433,24 +434,24 @@ fn the_same_anchor_twice_is_refused() {
         a2.anchor().body().issued_at,
     )
     .unwrap();
-    assert_ne!(a2.anchor().to_bytes(), a.anchor().to_bytes());
+    assert_ne!(a2.anchor().as_bytes(), a.anchor().as_bytes());
     assert_eq!(
-        ledger.append(a2.anchor().to_bytes()).unwrap_err().code(),
+        ledger.append(a2.anchor().as_bytes()).unwrap_err().code(),
         "duplicate"
     );
     // append_many: a refusal anywhere appends nothing
     let err = ledger
-        .append_many(&[b.anchor().to_bytes(), a.anchor().to_bytes()])
+        .append_many(&[b.anchor().as_bytes(), a.anchor().as_bytes()])
         .unwrap_err();
     assert_eq!(err.code(), "duplicate");
     let err = ledger
-        .append_many(&[b.anchor().to_bytes(), b.anchor().to_bytes()])
+        .append_many(&[b.anchor().as_bytes(), b.anchor().as_bytes()])
         .unwrap_err();
     assert_eq!(err.code(), "duplicate");
     assert_eq!(ledger.lookup(&b.anchor().id()).unwrap(), None);
     assert_eq!(ledger.size(), 1);
     let rs = ledger
-        .append_many(&[b.anchor().to_bytes(), c.anchor().to_bytes()])
+        .append_many(&[b.anchor().as_bytes(), c.anchor().as_bytes()])
         .unwrap();
     assert_eq!(rs.iter().map(|r| r.index).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(ledger.size(), 3);
@@ -482,7 +483,7 @@ fn append_waits_for_the_confirmation_depth() {
             mined
         })
     };
-    let rc = ledger.append(b.anchor().to_bytes()).unwrap();
+    let rc = ledger.append(b.anchor().as_bytes()).unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mined = miner.join().unwrap();
     let head = u64::from_str_radix(
@@ -610,7 +611,7 @@ fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
         .collect();
     let mut acknowledged = Vec::new();
     for b in &batches[..3] {
-        acknowledged.push(ledger.append(b.anchor().to_bytes()).unwrap());
+        acknowledged.push(ledger.append(b.anchor().as_bytes()).unwrap());
     }
 
     // The fourth append needs 3 confirmations: on an instamine node that
@@ -618,7 +619,7 @@ fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
     let mut deep = cfg(&url, contract);
     deep.confirmations = 3;
     let mut waiting = EvmLedger::connect(deep, KEYS[1]).unwrap();
-    let fourth = batches[3].anchor().to_bytes().to_vec();
+    let fourth = batches[3].anchor().as_bytes().to_vec();
     let handle = std::thread::spawn(move || {
         let t0 = Instant::now();
         let r = waiting.append(&fourth);
@@ -648,7 +649,7 @@ fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
     // while it is down: typed errors, no panic
     assert_eq!(
         ledger
-            .append(batch("2024-06-kill-down", 2).anchor().to_bytes())
+            .append(batch("2024-06-kill-down", 2).anchor().as_bytes())
             .unwrap_err()
             .code(),
         "unavailable"
@@ -676,7 +677,7 @@ fn killing_the_node_mid_append_loses_no_acknowledged_anchor() {
     assert_eq!(recovered.index, 3);
     assert_eq!(
         ledger
-            .append(batches[3].anchor().to_bytes())
+            .append(batches[3].anchor().as_bytes())
             .unwrap_err()
             .code(),
         "duplicate"

@@ -659,7 +659,7 @@ impl Ledger for FileLedger {
         let mut entries: Vec<(Hash, &[u8])> = Vec::with_capacity(anchors.len());
         let mut batch_ids: HashMap<Hash, u64> = HashMap::new();
         for a in anchors {
-            let id = Anchor::from_bytes(a)?.id();
+            let id = Anchor::from_slice(a)?.id();
             if let Some(index) = self
                 .ids
                 .get(&id)

@@ -16,11 +16,11 @@ pub(super) trait FromBytes {
 
 impl FromBytes for AnchorEval {
     fn source(&self) -> &[u8] {
-        self.anchor.to_bytes()
+        self.anchor.as_bytes()
     }
     fn heap_size(&self) -> usize {
         // the encoding, coset's decoded copy, the body and the checks' text
-        self.anchor.to_bytes().len().saturating_mul(3) + 2048
+        self.anchor.as_bytes().len().saturating_mul(3) + 2048
     }
 }
 
