@@ -23,6 +23,7 @@
 // A generator over fixed, known-size data: indexing is checked by construction.
 #![allow(clippy::indexing_slicing)]
 
+use certanchor::Document;
 use std::collections::BTreeSet;
 use std::io::Write as _;
 
@@ -209,7 +210,7 @@ fn fixed_batch(
     w.text("v");
     w.uint(1);
     w.text("anchor");
-    w.bytes(anchor.to_bytes());
+    w.bytes(anchor.as_bytes());
     w.text("status");
     w.array(0);
     w.text("records");
@@ -220,7 +221,7 @@ fn fixed_batch(
         w.array(*n);
         w.raw(fields);
     }
-    Ok(IssuedBatch::from_bytes(&w.into_bytes())?)
+    Ok(IssuedBatch::from_slice(&w.into_bytes())?)
 }
 
 /// A bundle's top-level map entries, as raw encodings of key and value.
@@ -367,7 +368,7 @@ impl Case {
 }
 
 fn bin(b: &Bundle) -> Input {
-    Input::Binary(b.to_bytes())
+    Input::Binary(b.to_vec())
 }
 
 /// Expectations: `[verdict, check, outcome, code]`.
@@ -415,12 +416,12 @@ pub fn generate() -> Res<String> {
         TTL,
     )?;
     let good = lic.bundle(0, Some(&["name"]))?;
-    let good_bytes = good.to_bytes();
+    let good_bytes = good.to_vec();
     let lic_body = lic.anchor().body().clone();
     let revocation = lic
         .status_list(StatusPurpose::Revocation)
         .ok_or("no revocation list")?
-        .to_bytes()
+        .as_bytes()
         .to_vec();
     let list = |purpose, epoch, issued_at, size: u64, key: &SigningKey| -> Res<Vec<u8>> {
         let body = StatusListBody::new(
@@ -433,7 +434,7 @@ pub fn generate() -> Res<String> {
             TTL,
             size,
         );
-        Ok(StatusList::sign(&body, key)?.to_bytes().to_vec())
+        Ok(StatusList::sign(&body, key)?.as_bytes().to_vec())
     };
     let carrying = |lists: Vec<Vec<u8>>| {
         let mut t = good.clone();
@@ -471,7 +472,7 @@ pub fn generate() -> Res<String> {
         market.update_status(&mut b, StatusPurpose::Revocation, &[], ISSUED + 10, TTL)?;
         b.status_list(StatusPurpose::Revocation)
             .ok_or("no list")?
-            .to_bytes()
+            .as_bytes()
             .to_vec()
     };
 
@@ -513,7 +514,7 @@ pub fn generate() -> Res<String> {
         body.kinds = kinds.iter().map(|k| (*k).to_owned()).collect();
         let anchor = Anchor::sign(&body, key)?.endorse(&tax, ISSUED + 600)?;
         let mut t = good.clone();
-        t.anchor = anchor.to_bytes().to_vec();
+        t.anchor = anchor.as_bytes().to_vec();
         t.status.clear();
         Ok(t)
     };
