@@ -3,7 +3,6 @@
 //! schema's field types only decide which Python type shows a value.
 
 use certanchor::Document;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use certanchor::Value;
 use certanchor::schema::FieldType;
@@ -231,24 +230,17 @@ pub(crate) fn json_text(v: &serde_json::Value, indent: Option<usize>) -> String 
     }
 }
 
-/// The current time, Unix seconds.
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// A time argument → Unix seconds: `None` (now), a non-negative `int`, an
 /// aware `datetime` or a naive one taken as UTC, or a `date` (its midnight UTC).
 pub(crate) fn time_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
     let Some(obj) = obj.filter(|o| !o.is_none()) else {
-        return Ok(now_secs());
+        return Ok(certanchor::time::now());
     };
     time_value(obj, false)
 }
 
 /// Like [`time_arg`], for a value that must be present. A plain `date` is
-/// read by the core's [`certanchor::input::parse_time_text`]: its midnight
+/// read by the core's [`certanchor::time::parse`]: its midnight
 /// UTC, or its last second when `end_of_day` (an inclusive `valid_until`).
 pub(crate) fn time_value(obj: &Bound<'_, PyAny>, end_of_day: bool) -> PyResult<u64> {
     let py = obj.py();
@@ -266,7 +258,7 @@ pub(crate) fn time_value(obj: &Bound<'_, PyAny>, end_of_day: bool) -> PyResult<u
         obj.clone()
     } else if obj.is_instance(date_type(py)?)? {
         let iso: String = obj.call_method0("isoformat")?.extract()?;
-        return certanchor::input::parse_time_text(&iso, end_of_day).map_err(PyValueError::new_err);
+        return certanchor::time::parse(&iso, end_of_day).map_err(PyValueError::new_err);
     } else {
         return Err(PyTypeError::new_err(format!(
             "a time must be an int, datetime or date, not {}",

@@ -30,6 +30,7 @@
 //!   `bench_fixture`'s `bundles.bin`.
 
 use certanchor::Document;
+use certanchor::time;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
 use certanchor::status::{
     MAX_STATUS_BITS, STATUS_CONTENT_TYPE, StatusList, StatusListBody, StatusPurpose,
 };
-use certanchor::trust::{KeyEntry, TrustStoreDoc, format_time};
+use certanchor::trust::{KeyEntry, TrustStoreDoc};
 use certanchor::{Anchor, IssueOptions, IssuedBatch, Issuer};
 use serde_json::json;
 
@@ -90,10 +91,10 @@ fn rotated_doc(revoked_at: u64) -> Res<(TrustStoreDoc, SigningKey)> {
         .iter_mut()
         .find(|i| i.id == "cn.beijing.scjgj")
         .ok_or("no market regulator")?;
-    iss.keys.first_mut().ok_or("no key")?.revoked_at = Some(format_time(revoked_at));
+    iss.keys.first_mut().ok_or("no key")?.revoked_at = Some(time::format(revoked_at));
     iss.keys.push(KeyEntry {
         public_key: second.public_key().to_base64(),
-        not_before: format_time(ISSUED),
+        not_before: time::format(ISSUED),
         not_after: None,
         revoked_at: None,
     });

@@ -124,7 +124,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     };
     say(format!(
         "certanchor demo — Beijing, {}\nfiles: {}\n",
-        certanchor::trust::format_time(now),
+        certanchor::time::format(now),
         dir.display()
     ));
 
@@ -148,7 +148,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
                 kinds: o.kinds.iter().map(|k| (*k).to_owned()).collect(),
                 keys: vec![KeyEntry {
                     public_key: o.key.public_key().to_base64(),
-                    not_before: certanchor::trust::format_time(now - 3600),
+                    not_before: certanchor::time::format(now - 3600),
                     not_after: None,
                     revoked_at: None,
                 }],

@@ -10,12 +10,13 @@
 //! * `deploy --bytecode AnchorRegistry.bin` and `authorize ADDRESS` are the
 //!   registry owner's commands (`--key`: the owner's key).
 
+use certanchor::time;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use certanchor::bundle::ChainReceipt;
 use certanchor::ledger::Ledger as _;
-use certanchor::trust::{format_time, parse_evm_address};
+use certanchor::trust::parse_evm_address;
 use certanchor::{Anchor, ChainOracle as _, Hash};
 use certanchor_ledger_evm::{EvmConfig, EvmLedger, EvmOracle, deploy_registry, set_issuer};
 use clap::Args;
@@ -202,7 +203,7 @@ pub fn run(e: &EvmArgs, url: &str, cmd: LedgerCommand, json: bool) -> Result<i32
                             "{}: {state} in block {} at {} by 0x{}",
                             p.display(),
                             r.block,
-                            format_time(r.timestamp),
+                            time::format(r.timestamp),
                             hex::encode(r.issuer)
                         ),
                         None => println!("{}: {state}", p.display()),

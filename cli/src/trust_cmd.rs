@@ -1,13 +1,14 @@
 //! `trust …`: edit a trust store without hand-editing JSON. Every change is
 //! checked by the library before the file is (atomically) replaced.
 
+use certanchor::time;
 use std::path::{Path, PathBuf};
 
 use certanchor::TrustStore;
 use certanchor::keys::{KeyId, PublicKey, SigningKey};
 use certanchor::note::NoteVerifier;
 use certanchor::trust::{
-    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc, format_time,
+    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc,
 };
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -155,10 +156,6 @@ fn save(path: &Path, doc: TrustStoreDoc, json: bool, what: &str) -> Result<i32, 
     Ok(0)
 }
 
-fn iso_now() -> String {
-    certanchor::trust::format_time(util::now_or(None).unwrap_or(0))
-}
-
 /// A public key from a file: PKCS#8 private key PEM, SPKI PEM or base64 raw bytes.
 fn read_public_key(path: &Path) -> Result<PublicKey, CliError> {
     let text = util::read_text(path)?;
@@ -224,7 +221,7 @@ fn revoke_key(a: RevokeKeyArgs, json: bool) -> Result<i32, CliError> {
             format!(
                 "{place}: key {kid} of `{}` is already revoked at {}; a revocation can only move earlier",
                 a.issuer,
-                format_time(was)
+                time::format(was)
             ),
         ));
     }
@@ -233,8 +230,8 @@ fn revoke_key(a: RevokeKeyArgs, json: bool) -> Result<i32, CliError> {
             "invalid_time",
             format!(
                 "--at {} is before the key's not_before {}",
-                format_time(at),
-                format_time(key.not_before)
+                time::format(at),
+                time::format(key.not_before)
             ),
         ));
     }
@@ -244,10 +241,10 @@ fn revoke_key(a: RevokeKeyArgs, json: bool) -> Result<i32, CliError> {
         .get_mut(ii)
         .and_then(|i| i.keys.get_mut(ki))
         .ok_or_else(|| CliError::new("internal", "trust store changed while editing"))?;
-    entry.revoked_at = Some(format_time(at));
+    entry.revoked_at = Some(time::format(at));
     let moved = key
         .revoked_at
-        .map(|was| format!(" (was {})", format_time(was)))
+        .map(|was| format!(" (was {})", time::format(was)))
         .unwrap_or_default();
     save(
         &a.trust,
@@ -256,7 +253,7 @@ fn revoke_key(a: RevokeKeyArgs, json: bool) -> Result<i32, CliError> {
         &format!(
             "issuer `{}` key {kid} revoked at {}{moved}",
             a.issuer,
-            format_time(at)
+            time::format(at)
         ),
     )
 }
@@ -319,8 +316,8 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 }
             };
             let not_before = match not_before {
-                Some(s) => certanchor::trust::format_time(util::parse_at(&s)?),
-                None => iso_now(),
+                Some(s) => certanchor::time::format(util::parse_at(&s)?),
+                None => time::format(time::now()),
             };
             let mut doc = load(&trust)?;
             let entry = KeyEntry {

@@ -119,7 +119,7 @@ pub fn load_key(path: &Path) -> Result<SigningKey, CliError> {
 
 /// Parses `--at`: RFC 3339, a date or Unix seconds.
 pub fn parse_at(s: &str) -> Result<u64, CliError> {
-    certanchor::input::parse_time_text(s, false)
+    certanchor::time::parse(s, false)
         .map_err(|e| CliError::new("invalid_time", format!("--at: {e}")))
 }
 
@@ -127,10 +127,7 @@ pub fn parse_at(s: &str) -> Result<u64, CliError> {
 pub fn now_or(at: Option<&str>) -> Result<u64, CliError> {
     match at {
         Some(s) => parse_at(s),
-        None => Ok(std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)),
+        None => Ok(certanchor::time::now()),
     }
 }
 

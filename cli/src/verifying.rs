@@ -267,7 +267,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
         (
             "anchor",
             json!({"id": a.id().to_hex(), "issuer": b.issuer, "batch": b.batch, "tree_size": b.tree_size,
-            "root": b.root.to_hex(), "issued_at": certanchor::trust::format_time(b.issued_at), "kinds": b.kinds,
+            "root": b.root.to_hex(), "issued_at": certanchor::time::format(b.issued_at), "kinds": b.kinds,
             "signer_key_ids": a.signer_key_ids().iter().map(|k| k.to_hex()).collect::<Vec<_>>()}),
         )
     } else if let Ok(s) = StatusList::from_slice(&bytes) {
@@ -275,7 +275,7 @@ pub fn inspect(path: &Path, json: bool) -> Result<i32, CliError> {
         (
             "status list",
             json!({"issuer": b.issuer, "batch": b.batch, "purpose": b.purpose.as_str(), "epoch": b.epoch,
-            "issued_at": certanchor::trust::format_time(b.issued_at), "ttl": b.ttl, "root": b.root.to_hex(),
+            "issued_at": certanchor::time::format(b.issued_at), "ttl": b.ttl, "root": b.root.to_hex(),
             "set": b.set_indices().collect::<Vec<_>>(), "signer_key_id": s.signer_key_id().to_hex()}),
         )
     } else if let Ok(batch) = IssuedBatch::from_slice(&bytes) {

@@ -212,8 +212,8 @@ impl Anchor {
             return Err(IssueError::Batch {
                 reason: format!(
                     "an endorsement at {} would predate the anchor, issued at {}",
-                    crate::trust::format_time(at),
-                    crate::trust::format_time(self.body.issued_at)
+                    crate::time::format(at),
+                    crate::time::format(self.body.issued_at)
                 ),
             });
         }

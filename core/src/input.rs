@@ -89,28 +89,6 @@ fn problem(line: usize, field: Option<&str>, reason: impl Into<String>) -> Input
     }
 }
 
-/// Parses a time: Unix seconds, RFC 3339, or a `YYYY-MM-DD` date
-/// (start of day UTC, or end of day when `end_of_day`).
-///
-/// # Errors
-/// A reason when the text is none of these.
-pub fn parse_time_text(s: &str, end_of_day: bool) -> Result<u64, String> {
-    let s = s.trim();
-    if let Ok(n) = s.parse::<u64>() {
-        return Ok(n);
-    }
-    if let Some(t) = crate::trust::parse_time(s) {
-        return Ok(t);
-    }
-    let not_a_date =
-        || format!("`{s}` is not a date (YYYY-MM-DD), an RFC 3339 time or Unix seconds");
-    let (y, m, d) = crate::civil::parse_full_date(s).ok_or_else(not_a_date)?;
-    crate::civil::check_date(y, m, d).map_err(|_| not_a_date())?;
-    let secs = crate::civil::days_from_civil(y, m, d) * 86_400;
-    let secs = u64::try_from(secs).map_err(|_| format!("`{s}` is before 1970"))?;
-    Ok(if end_of_day { secs + 86_399 } else { secs })
-}
-
 fn json_time(v: &serde_json::Value, end_of_day: bool) -> Result<Option<u64>, String> {
     match v {
         serde_json::Value::Null => Ok(None),
@@ -118,7 +96,7 @@ fn json_time(v: &serde_json::Value, end_of_day: bool) -> Result<Option<u64>, Str
             .as_u64()
             .map(Some)
             .ok_or_else(|| format!("{n} is not a non-negative integer")),
-        serde_json::Value::String(s) => parse_time_text(s, end_of_day).map(Some),
+        serde_json::Value::String(s) => crate::time::parse(s, end_of_day).map(Some),
         other => Err(format!(
             "expected a date, time or Unix seconds, found {other}"
         )),
@@ -554,7 +532,7 @@ fn read_csv<R: BufRead>(
             bad("id", "empty".into());
             continue;
         }
-        let valid_from = match parse_time_text(cell(1), false) {
+        let valid_from = match crate::time::parse(cell(1), false) {
             Ok(t) => t,
             Err(e) => {
                 bad("valid_from", e);
@@ -564,7 +542,7 @@ fn read_csv<R: BufRead>(
         let valid_until = if cell(2).trim().is_empty() || cell(2).trim() == "null" {
             None
         } else {
-            match parse_time_text(cell(2), true) {
+            match crate::time::parse(cell(2), true) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     bad("valid_until", e);
@@ -612,18 +590,18 @@ mod tests {
 
     #[test]
     fn dates_and_times() {
-        assert_eq!(parse_time_text("2024-01-01", false), Ok(1_704_067_200));
+        assert_eq!(crate::time::parse("2024-01-01", false), Ok(1_704_067_200));
         assert_eq!(
-            parse_time_text("2024-01-01", true),
+            crate::time::parse("2024-01-01", true),
             Ok(1_704_067_200 + 86_399)
         );
-        assert_eq!(parse_time_text("1704067200", false), Ok(1_704_067_200));
+        assert_eq!(crate::time::parse("1704067200", false), Ok(1_704_067_200));
         assert_eq!(
-            parse_time_text("2024-01-01T08:00:00+08:00", false),
+            crate::time::parse("2024-01-01T08:00:00+08:00", false),
             Ok(1_704_067_200)
         );
-        assert!(parse_time_text("2024-02-30", false).is_err());
-        assert!(parse_time_text("yesterday", false).is_err());
+        assert!(crate::time::parse("2024-02-30", false).is_err());
+        assert!(crate::time::parse("yesterday", false).is_err());
     }
 
     #[test]

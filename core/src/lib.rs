@@ -13,7 +13,6 @@ pub mod bundle;
 #[doc(hidden)]
 pub mod cbor;
 pub mod certificate;
-mod civil;
 mod cose;
 pub mod display;
 pub mod document;
@@ -37,6 +36,7 @@ pub mod note;
 pub mod sample;
 pub mod schema;
 pub mod status;
+pub mod time;
 pub mod trust;
 pub mod verify;
 

@@ -224,7 +224,7 @@ impl TrustedKey {
             return Err(format!(
                 "key {} not valid before {}",
                 self.key.key_id(),
-                format_time(self.not_before)
+                crate::time::format(self.not_before)
             ));
         }
         if let Some(na) = self.not_after
@@ -233,7 +233,7 @@ impl TrustedKey {
             return Err(format!(
                 "key {} expired at {}",
                 self.key.key_id(),
-                format_time(na)
+                crate::time::format(na)
             ));
         }
         if let Some(ra) = self.revoked_at
@@ -242,7 +242,7 @@ impl TrustedKey {
             return Err(format!(
                 "key {} revoked at {}",
                 self.key.key_id(),
-                format_time(ra)
+                crate::time::format(ra)
             ));
         }
         Ok(())
@@ -286,27 +286,6 @@ pub struct TrustStore {
     policies: HashMap<String, Policy>,
     ledgers: Vec<NoteVerifier>,
     chains: Vec<TrustedChain>,
-}
-
-/// Parses an RFC 3339 timestamp into Unix seconds (not before 1970).
-pub(crate) fn parse_time(s: &str) -> Option<u64> {
-    u64::try_from(crate::civil::parse_rfc3339(s)?).ok()
-}
-
-/// Formats Unix seconds as RFC 3339 UTC (`2024-01-01T00:00:00Z`); past
-/// year 9999, as the decimal number of seconds.
-#[must_use]
-pub fn format_time(t: u64) -> String {
-    let mut out = String::with_capacity(20);
-    push_time(&mut out, t);
-    out
-}
-
-/// Appends [`format_time`] to `out`.
-pub(crate) fn push_time(out: &mut String, t: u64) {
-    if !crate::civil::push_rfc3339(out, t) {
-        out.push_str(&t.to_string());
-    }
 }
 
 impl TrustStore {
@@ -382,7 +361,7 @@ impl TrustStore {
                 };
                 let key = PublicKey::parse(&k.public_key).map_err(|err| bad(err.to_string()))?;
                 let time = |field: &str, v: &str| {
-                    parse_time(v).ok_or_else(|| TrustError::BadTime {
+                    crate::time::parse_rfc3339_unix(v).ok_or_else(|| TrustError::BadTime {
                         field: format!("issuers[{ii}].keys[{ki}].{field}"),
                         value: v.to_owned(),
                     })
@@ -749,9 +728,18 @@ mod tests {
 
     #[test]
     fn times() {
-        assert_eq!(parse_time("1970-01-01T00:00:10Z"), Some(10));
-        assert_eq!(parse_time("2024-01-01T08:00:00+08:00"), Some(1_704_067_200));
-        assert_eq!(format_time(1_704_067_200), "2024-01-01T00:00:00Z");
-        assert_eq!(parse_time("1969-12-31T23:59:59Z"), None);
+        assert_eq!(
+            crate::time::parse_rfc3339_unix("1970-01-01T00:00:10Z"),
+            Some(10)
+        );
+        assert_eq!(
+            crate::time::parse_rfc3339_unix("2024-01-01T08:00:00+08:00"),
+            Some(1_704_067_200)
+        );
+        assert_eq!(crate::time::format(1_704_067_200), "2024-01-01T00:00:00Z");
+        assert_eq!(
+            crate::time::parse_rfc3339_unix("1969-12-31T23:59:59Z"),
+            None
+        );
     }
 }

@@ -44,6 +44,7 @@
 //! within [`MAX_VERIFIED_NODE_BYTES`].
 
 use crate::document::Document;
+use crate::time;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ use crate::error::VerifyError;
 use crate::merkle::{self, leaf_hash};
 use crate::note;
 use crate::schema::SchemaRegistry;
-use crate::trust::{TrustStore, format_time};
+use crate::trust::TrustStore;
 
 mod cache;
 mod checks;
@@ -149,14 +150,14 @@ impl Endorsement {
             return Err(format!(
                 "endorsement by {} is dated {}, in the future",
                 self.party.id,
-                format_time(self.signed_at.unwrap_or(self.from))
+                time::format(self.signed_at.unwrap_or(self.from))
             ));
         }
         if let Some(r) = self.until.filter(|r| now >= *r) {
             return Err(format!(
                 "endorsement by {}: its key was revoked at {}",
                 self.party.id,
-                format_time(r)
+                time::format(r)
             ));
         }
         Ok(())
@@ -277,7 +278,7 @@ impl Verifier {
                     known_status::Unusable::Untrusted(why)
                     | known_status::Unusable::KeyNotValidNow(why) => why,
                     known_status::Unusable::Future(t) => {
-                        format!("issued at {}, after {}", format_time(t), format_time(now))
+                        format!("issued at {}, after {}", time::format(t), time::format(now))
                     }
                 },
             };
@@ -606,7 +607,7 @@ impl Verifier {
                         ResultCode::KeyNotValid,
                         format!(
                             "{why}; the anchor was issued at {}",
-                            format_time(body.issued_at)
+                            time::format(body.issued_at)
                         ),
                     )
                 } else if !verified(0, &tk.key) {
@@ -654,7 +655,7 @@ impl Verifier {
                         notes.push(format!(
                             "endorsement by {} is dated {}, before the anchor",
                             ti.id,
-                            format_time(at)
+                            time::format(at)
                         ));
                     } else if let Err(why) = tk.valid_at(at) {
                         notes.push(format!("endorsement by {}: {why}", ti.id));

@@ -405,7 +405,7 @@ fn endorser_key_outside_window_or_revoked_does_not_count() {
     // revoked exactly at issuance counts as revoked
     let mut d = doc();
     set_key(&mut d, "cn.beijing.scjgj", |k| {
-        k.revoked_at = Some(certanchor::trust::format_time(ISSUED));
+        k.revoked_at = Some(certanchor::time::format(ISSUED));
     });
     assert_check(
         &verifier_with(d).verify(&bytes, NOW),
@@ -542,7 +542,7 @@ fn backdated_anchor_by_revoked_key_is_a_documented_limit() {
     let bytes = b.bundle(0, None).unwrap().to_vec();
     let mut d = doc();
     set_key(&mut d, "cn.beijing.scjgj", |k| {
-        k.revoked_at = Some(certanchor::trust::format_time(ISSUED + 1));
+        k.revoked_at = Some(certanchor::time::format(ISSUED + 1));
     });
     let r = verifier_with(d.clone()).verify(&bytes, NOW);
     assert_eq!(r.verdict, Verdict::Valid, "{:#?}", r.checks);

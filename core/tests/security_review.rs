@@ -13,13 +13,14 @@
 mod common;
 
 use certanchor::Document;
+use certanchor::time;
 use common::{assert_check, authority, cose_sign1, scjgj, verifier_with};
 
 use certanchor::cbor::Writer;
 use certanchor::keys::SigningKey;
 use certanchor::sample::{self, JAN_1_2024, demo_trust_doc};
 use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
-use certanchor::trust::{KeyEntry, TrustStoreDoc, format_time};
+use certanchor::trust::{KeyEntry, TrustStoreDoc};
 use certanchor::verify::{MAX_ANCHOR_CACHE_BYTES, MAX_STATUS_CACHE_BYTES, MAX_STATUS_TTL};
 use certanchor::{
     Anchor, Bundle, CheckCode, IssueOptions, IssuedBatch, Outcome, TrustStore, Verdict,
@@ -206,10 +207,10 @@ fn rotated_doc(revoked_at: u64) -> (TrustStoreDoc, SigningKey) {
         .iter_mut()
         .find(|i| i.id == "cn.beijing.scjgj")
         .unwrap();
-    iss.keys[0].revoked_at = Some(format_time(revoked_at));
+    iss.keys[0].revoked_at = Some(time::format(revoked_at));
     iss.keys.push(KeyEntry {
         public_key: second.public_key().to_base64(),
-        not_before: format_time(ISSUED),
+        not_before: time::format(ISSUED),
         not_after: None,
         revoked_at: None,
     });
@@ -501,7 +502,7 @@ fn an_endorsement_by_a_revoked_key_does_not_count() {
         .find(|i| i.id == "cn.beijing.tax")
         .unwrap()
         .keys[0]
-        .revoked_at = Some(format_time(revoked_at));
+        .revoked_at = Some(time::format(revoked_at));
     let today = revoked_at + 86_400 * 300;
     for at in [today, ISSUED + 60] {
         let mut late = b.clone();
@@ -933,10 +934,10 @@ fn an_older_list_is_not_used_when_the_newest_key_expired() {
         .iter_mut()
         .find(|i| i.id == "cn.beijing.scjgj")
         .unwrap();
-    iss.keys[0].not_after = Some(format_time(NOW - 60));
+    iss.keys[0].not_after = Some(time::format(NOW - 60));
     iss.keys.push(KeyEntry {
         public_key: second.public_key().to_base64(),
-        not_before: format_time(ISSUED),
+        not_before: time::format(ISSUED),
         not_after: None,
         revoked_at: None,
     });

@@ -24,6 +24,7 @@
 #![allow(clippy::indexing_slicing)]
 
 use certanchor::Document;
+use certanchor::time;
 use std::collections::BTreeSet;
 use std::io::Write as _;
 
@@ -38,9 +39,7 @@ use certanchor::merkle::{MerkleTree, leaf_hash};
 use certanchor::note::{self, Checkpoint, NoteVerifier};
 use certanchor::sample::{self, JAN_1_2024};
 use certanchor::status::{StatusList, StatusListBody, StatusPurpose};
-use certanchor::trust::{
-    ChainEntry, IssuerEntry, KeyEntry, LedgerEntry, TrustStoreDoc, format_time,
-};
+use certanchor::trust::{ChainEntry, IssuerEntry, KeyEntry, LedgerEntry, TrustStoreDoc};
 use certanchor::{
     Anchor, AnchorBody, Bundle, Certificate, ChainReceipt, Hash, IssuedBatch, Issuer,
     LedgerReceipt, Value, base45,
@@ -114,7 +113,7 @@ fn trust_doc() -> TrustStoreDoc {
                 public_key: old_scjgj_key().public_key().to_base64(),
                 not_before: "2024-01-01T00:00:00Z".into(),
                 not_after: None,
-                revoked_at: Some(format_time(OLD_KEY_REVOKED)),
+                revoked_at: Some(time::format(OLD_KEY_REVOKED)),
             });
         }
     }

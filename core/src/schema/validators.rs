@@ -99,7 +99,7 @@ fn digits_value(s: &str) -> Option<u32> {
 
 /// Checks that `(year, month, day)` is a real Gregorian calendar date.
 fn calendar_date(year: i32, month: u32, day: u32) -> Result<(), String> {
-    crate::civil::check_date(i64::from(year), month, day)
+    crate::time::check_date(i64::from(year), month, day)
 }
 
 /// Value of each ASCII character in [`USCC_CHARSET`] (`u8::MAX` = not in the set).
@@ -560,13 +560,13 @@ pub fn validate_decimal(s: &str) -> Result<(), String> {
 /// assert!(validate_date("2024-2-9").is_err());
 /// ```
 pub fn validate_date(s: &str) -> Result<(), String> {
-    let Some((y, m, d)) = crate::civil::parse_full_date(s) else {
+    let Some((y, m, d)) = crate::time::parse_full_date(s) else {
         return Err(format!("`{s}` is not a date of the form YYYY-MM-DD"));
     };
     if y == 0 {
         return Err("year 0000 is not allowed".to_owned());
     }
-    crate::civil::check_date(y, m, d)
+    crate::time::check_date(y, m, d)
 }
 
 /// Validates the shape of an ISO 4217 alphabetic currency code: exactly three

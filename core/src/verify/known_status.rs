@@ -26,6 +26,7 @@
 //! remembered is ever dropped, so no flood of lists can make a verifier
 //! forget a revocation.
 
+use crate::time;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -33,7 +34,7 @@ use crate::Hash;
 use crate::anchor::AnchorBody;
 use crate::error::DecodeError;
 use crate::status::{StatusEnvelope, StatusPurpose};
-use crate::trust::{Policy, TrustStore, TrustedKey, format_time};
+use crate::trust::{Policy, TrustStore, TrustedKey};
 
 use super::{Check, CheckCode, Outcome, ResultCode, StatusInfo};
 
@@ -535,8 +536,8 @@ pub(super) fn check_status(
                     format!(
                         "the {} list claims to be issued at {}, after the verification time {}",
                         h.purpose.as_str(),
-                        format_time(t),
-                        format_time(now)
+                        time::format(t),
+                        time::format(now)
                     ),
                 );
             }
@@ -593,7 +594,7 @@ pub(super) fn check_status(
                     any = true;
                     let why = match u {
                         Unusable::KeyNotValidNow(why) | Unusable::Untrusted(why) => why,
-                        Unusable::Future(t) => format!("it is dated {}", format_time(t)),
+                        Unusable::Future(t) => format!("it is dated {}", time::format(t)),
                     };
                     if set_by_remembered || set_by_carried {
                         out.fail(
@@ -671,7 +672,7 @@ pub(super) fn check_status(
                     verb(purpose),
                     purpose.as_str(),
                     head.epoch,
-                    format_time(head.issued_at)
+                    time::format(head.issued_at)
                 ),
             ),
             None => out.indeterminate(
@@ -684,14 +685,14 @@ pub(super) fn check_status(
                     "the {} list (epoch {}) was fresh until {} and is stale",
                     purpose.as_str(),
                     head.epoch,
-                    format_time(fresh_until)
+                    time::format(fresh_until)
                 ),
             ),
             Some(false) => out.notes.push(format!(
                 "not {} per list epoch {} (fresh until {})",
                 verb(purpose),
                 head.epoch,
-                format_time(fresh_until)
+                time::format(fresh_until)
             )),
         }
     }

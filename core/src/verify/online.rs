@@ -175,7 +175,7 @@ impl Verifier {
                 format!(
                     "anchor recorded on {chain_name} in block {} at {} by 0x{} (registry {})",
                     r.block,
-                    format_time(r.timestamp),
+                    crate::time::format(r.timestamp),
                     hex::encode(r.issuer),
                     c.contract_hex()
                 ),

@@ -3,7 +3,7 @@
 //! the anchor is not dated after the verification time.
 
 use super::{Ctx, Found};
-use crate::trust::format_time;
+use crate::time;
 use crate::verify::{Check, CheckCode, MAX_CLOCK_SKEW, Outcome, ResultCode};
 
 pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
@@ -14,8 +14,8 @@ pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
             ResultCode::IssuedInFuture,
             format!(
                 "the anchor claims to be issued at {}, after the verification time {}",
-                format_time(ctx.body.issued_at),
-                format_time(ctx.now)
+                time::format(ctx.body.issued_at),
+                time::format(ctx.now)
             ),
         );
     }

@@ -2,7 +2,8 @@
 //! validity (`valid_from` ≤ now ≤ `valid_until`).
 
 use super::{Ctx, Found};
-use crate::trust::{format_time, push_time};
+use crate::time;
+
 use crate::verify::{Check, CheckCode, Outcome, ResultCode};
 
 pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
@@ -12,7 +13,7 @@ pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
             CheckCode::Validity,
             Outcome::Failed,
             ResultCode::NotYetValid,
-            format!("not valid before {}", format_time(h.valid_from)),
+            format!("not valid before {}", time::format(h.valid_from)),
         );
     }
     if let Some(u) = h.valid_until.filter(|u| ctx.now > *u) {
@@ -20,17 +21,17 @@ pub(super) fn check(ctx: &Ctx<'_>, _: &mut Found) -> Check {
             CheckCode::Validity,
             Outcome::Failed,
             ResultCode::Expired,
-            format!("expired at {}", format_time(u)),
+            format!("expired at {}", time::format(u)),
         );
     }
     // written in place: this reason is in every valid report
     let mut reason = String::with_capacity(64);
     reason.push_str("valid from ");
-    push_time(&mut reason, h.valid_from);
+    time::push(&mut reason, h.valid_from);
     match h.valid_until {
         Some(u) => {
             reason.push_str(" until ");
-            push_time(&mut reason, u);
+            time::push(&mut reason, u);
         }
         None => reason.push_str(", no end date"),
     }

@@ -1,4 +1,17 @@
-//! Gregorian calendar dates and RFC 3339 timestamps, in whole Unix seconds.
+//! Time, in one place: the clock, the time texts the tools accept, and the
+//! RFC 3339 texts every report and file writes. Times are whole Unix
+//! seconds (`u64`) everywhere in the library.
+//!
+//! ```
+//! use certanchor::time;
+//! assert_eq!(time::parse("2024-01-01", false), Ok(1_704_067_200));
+//! assert_eq!(time::parse("2024-01-01", true), Ok(1_704_153_599));
+//! assert_eq!(time::parse("2024-01-01T08:00:00+08:00", false), Ok(1_704_067_200));
+//! assert_eq!(time::format(1_704_067_200), "2024-01-01T00:00:00Z");
+//! assert!(time::parse("yesterday", false).is_err());
+//! ```
+//!
+//! Below them, Gregorian calendar dates and RFC 3339 timestamps.
 //!
 //! The few date operations the library needs: is `(y, m, d)` a real date,
 //! days since 1970-01-01 and back (H. Hinnant's `days_from_civil` /
@@ -7,6 +20,61 @@
 //! rather than taken from the `time` crate, which cost the WebAssembly
 //! module ~11 KB for these four functions; the unit tests compare every
 //! function against `time` (a dev-dependency) over random inputs.
+
+/// Now, in Unix seconds (0 for a clock set before 1970). Not on
+/// `wasm32-unknown-unknown`, which has no clock: the page passes the
+/// browser's time in.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[must_use]
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Parses a time as the tools accept it: Unix seconds, RFC 3339, or a
+/// `YYYY-MM-DD` date (start of day UTC, or its last second when
+/// `end_of_day`).
+///
+/// # Errors
+/// A reason when the text is none of these, or a date before 1970.
+pub fn parse(s: &str, end_of_day: bool) -> Result<u64, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    if let Some(t) = parse_rfc3339_unix(s) {
+        return Ok(t);
+    }
+    let not_a_date =
+        || format!("`{s}` is not a date (YYYY-MM-DD), an RFC 3339 time or Unix seconds");
+    let (y, m, d) = parse_full_date(s).ok_or_else(not_a_date)?;
+    check_date(y, m, d).map_err(|_| not_a_date())?;
+    let secs = days_from_civil(y, m, d) * 86_400;
+    let secs = u64::try_from(secs).map_err(|_| format!("`{s}` is before 1970"))?;
+    Ok(if end_of_day { secs + 86_399 } else { secs })
+}
+
+/// Formats Unix seconds as RFC 3339 UTC (`2024-01-01T00:00:00Z`); past
+/// year 9999, as the decimal number of seconds.
+#[must_use]
+pub fn format(t: u64) -> String {
+    let mut out = String::with_capacity(20);
+    push(&mut out, t);
+    out
+}
+
+/// Appends [`format`] to `out`.
+pub(crate) fn push(out: &mut String, t: u64) {
+    if !push_rfc3339(out, t) {
+        out.push_str(&t.to_string());
+    }
+}
+
+/// Parses an RFC 3339 timestamp into Unix seconds (not before 1970).
+pub(crate) fn parse_rfc3339_unix(s: &str) -> Option<u64> {
+    u64::try_from(parse_rfc3339(s)?).ok()
+}
 
 /// Latest instant representable with a 4-digit year: 9999-12-31T23:59:59Z.
 pub(crate) const MAX_SECONDS: i64 = 253_402_300_799;
