@@ -8,192 +8,31 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use certanchor::keys::SigningKey;
 use certanchor::sample;
 use serde_json::Value as J;
 
-const AT: &str = "2024-06-01T00:00:00Z";
-const LATER: &str = "2024-06-01T01:00:00Z";
+mod common;
 
-fn ca() -> Command {
-    Command::cargo_bin("certanchor").unwrap()
-}
+use common::{AT, LAND, LATER, Office, Setup, ca, run_json, run_json_code, s, write_jsonl};
 
-fn run_json(args: &[&str]) -> J {
-    let out = ca().arg("--json").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn key_file(dir: &Path, name: &str, seed: u8) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(
-        &p,
-        SigningKey::from_seed(&[seed; 32]).to_pkcs8_pem().as_str(),
-    )
-    .unwrap();
-    p
-}
-
-fn write_jsonl(path: &Path, certs: &[certanchor::Certificate]) {
-    let lines: Vec<String> = certs
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "id": c.id, "valid_from": "2024-01-01", "valid_until": null,
-                "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>(),
-            })
-            .to_string()
-        })
-        .collect();
-    std::fs::write(path, lines.join("\n") + "\n").unwrap();
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Sets up an office: keys, trust store, ledger, an issued and endorsed title batch.
-struct Office {
-    dir: tempfile::TempDir,
-}
-
-impl Office {
-    fn new() -> Self {
-        let o = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let d = o.path();
-        let land = key_file(d, "land.pem", 0x11);
-        let tax = key_file(d, "tax.pem", 0x13);
-        let ledger_key = key_file(d, "ledger.pem", 0x42);
-        let trust = d.join("trust.json");
-        ca().args(["trust", "init", "--out", s(&trust)])
-            .assert()
-            .success();
-        ca().args([
-            "trust",
-            "add-issuer",
-            s(&trust),
-            "--id",
-            "cn.beijing.ghzrzyw",
-            "--kind",
-            "real_estate_title",
-            "--key",
-            s(&land),
-            "--name",
-            "北京市规划和自然资源委员会",
-            "--not-before",
-            "2024-01-01T00:00:00Z",
-        ])
-        .assert()
-        .success();
-        ca().args([
-            "trust",
-            "add-issuer",
-            s(&trust),
-            "--id",
-            "cn.beijing.tax",
-            "--key",
-            s(&tax),
-            "--name",
-            "国家税务总局北京市税务局",
-            "--not-before",
-            "2024-01-01T00:00:00Z",
-        ])
-        .assert()
-        .success();
-        ca().args([
-            "trust",
-            "add-policy",
-            s(&trust),
-            "--kind",
-            "real_estate_title",
-            "--endorsers",
-            "cn.beijing.tax",
-            "--at-least",
-            "1",
-        ])
-        .assert()
-        .success();
-        let ledger = d.join("ledger");
-        ca().args([
-            "ledger",
-            "init",
-            s(&ledger),
-            "--key",
-            s(&ledger_key),
-            "--origin",
-            "ledger.test/certanchor",
-        ])
-        .assert()
-        .success();
-        let vkey = run_json(&["ledger", "vkey", s(&ledger)])["vkey"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        ca().args(["trust", "add-ledger", s(&trust), "--vkey", &vkey])
-            .assert()
-            .success();
-        let input = d.join("titles.jsonl");
-        write_jsonl(
-            &input,
-            &(0..6).map(sample::real_estate_title).collect::<Vec<_>>(),
-        );
-        let batch = d.join("batch");
-        ca().args([
-            "issue",
-            "--key",
-            s(&land),
-            "--issuer",
-            "cn.beijing.ghzrzyw",
-            "--batch",
-            "2024-06-T1",
-            "--kind",
-            "real_estate_title",
-            "--input",
-            s(&input),
-            "--out",
-            s(&batch),
-            "--ledger",
-            s(&ledger),
-            "--at",
-            AT,
-        ])
-        .assert()
-        .success();
-        ca().args([
-            "endorse",
-            "--key",
-            s(&tax),
-            "--issuer",
-            "cn.beijing.tax",
-            "--at",
-            AT,
-            s(&batch.join("anchor.cose")),
-        ])
-        .assert()
-        .success();
-        o
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn p(&self, rel: &str) -> String {
-        self.path().join(rel).to_str().unwrap().to_owned()
-    }
+/// An office with a ledger: named issuers, six titles issued (appended to
+/// the ledger) and endorsed.
+fn office() -> Office {
+    Office::with(Setup {
+        titles: 6,
+        names: Some(("北京市规划和自然资源委员会", "国家税务总局北京市税务局")),
+        policy: Some(&["--at-least", "1"]),
+        ledger: true,
+        ..Setup::default()
+    })
 }
 
 #[test]
 fn issuing_office_and_verifying_department() {
-    let o = Office::new();
+    let o = office();
     let trust = o.p("trust.json");
     // bundles written at issue time carry only the issuer's signature: endorsement missing
     ca().args([
@@ -276,33 +115,13 @@ fn issuing_office_and_verifying_department() {
     ])
     .assert()
     .success();
-    ca().args([
-        "prove",
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "4",
-        "--out",
-        &o.p("b4r.cab"),
-    ])
-    .assert()
-    .success();
+    o.prove(4, "b4r.cab", false);
     let r = run_json_code(
         &["verify", "--trust", &trust, "--at", LATER, &o.p("b4r.cab")],
         1,
     );
     assert_eq!(r["checks"][6]["code"], "revoked");
-    ca().args([
-        "prove",
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "3",
-        "--out",
-        &o.p("b3.cab"),
-    ])
-    .assert()
-    .success();
+    o.prove(3, "b3.cab", false);
     ca().args([
         "verify",
         "--trust",
@@ -314,59 +133,13 @@ fn issuing_office_and_verifying_department() {
     .assert()
     .code(3);
     // suspend then reinstate 3
-    ca().args([
-        "status",
-        "suspend",
-        "--key",
-        &o.p("land.pem"),
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "3",
-        "--at",
-        AT,
-    ])
-    .assert()
-    .success();
-    ca().args([
-        "prove",
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "3",
-        "--out",
-        &o.p("b3s.cab"),
-    ])
-    .assert()
-    .success();
+    o.status("suspend", "land.pem", 3, AT);
+    o.prove(3, "b3s.cab", false);
     ca().args(["verify", "--trust", &trust, "--at", LATER, &o.p("b3s.cab")])
         .assert()
         .code(1);
-    ca().args([
-        "status",
-        "reinstate",
-        "--key",
-        &o.p("land.pem"),
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "3",
-        "--at",
-        AT,
-    ])
-    .assert()
-    .success();
-    ca().args([
-        "prove",
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "3",
-        "--out",
-        &o.p("b3r.cab"),
-    ])
-    .assert()
-    .success();
+    o.status("reinstate", "land.pem", 3, AT);
+    o.prove(3, "b3r.cab", false);
     ca().args(["verify", "--trust", &trust, "--at", LATER, &o.p("b3r.cab")])
         .assert()
         .code(0);
@@ -437,20 +210,9 @@ fn issuing_office_and_verifying_department() {
     .code(0);
 }
 
-fn run_json_code(args: &[&str], code: i32) -> J {
-    let out = ca().arg("--json").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn ledger_commands() {
-    let o = Office::new();
+    let o = office();
     let ledger = o.p("ledger");
     let anchor = o.p("batch/anchor.cose");
     let p = run_json(&["ledger", "prove", &ledger, "--anchor", &anchor]);
@@ -470,7 +232,7 @@ fn ledger_commands() {
         "--key",
         &land,
         "--issuer",
-        "cn.beijing.ghzrzyw",
+        LAND,
         "--batch",
         "other",
         "--kind",
@@ -564,24 +326,15 @@ fn keys_and_bad_input() {
     text.push_str("{not json\n");
     std::fs::write(&input, text).unwrap();
     let out_dir = d.path().join("out");
-    let out = ca()
-        .args([
-            "issue",
-            "--key",
-            s(&ossl),
-            "--issuer",
-            "x",
-            "--batch",
-            "b",
-            "--kind",
-            "business_license",
-            "--input",
-            s(&input),
-            "--out",
-            s(&out_dir),
-        ])
-        .output()
-        .unwrap();
+    let issue = |input: &Path| {
+        let mut args = vec!["issue", "--key", s(&ossl), "--issuer", "x", "--batch", "b"];
+        args.extend(["--kind", "business_license", "--input", s(input)]);
+        ca().args(&args)
+            .args(["--out", s(&out_dir)])
+            .output()
+            .unwrap()
+    };
+    let out = issue(&input);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl:5"), "{err}");
@@ -594,24 +347,7 @@ fn keys_and_bad_input() {
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&input, fixed).unwrap();
-    let out = ca()
-        .args([
-            "issue",
-            "--key",
-            s(&ossl),
-            "--issuer",
-            "x",
-            "--batch",
-            "b",
-            "--kind",
-            "business_license",
-            "--input",
-            s(&input),
-            "--out",
-            s(&out_dir),
-        ])
-        .output()
-        .unwrap();
+    let out = issue(&input);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.jsonl:2: field `uscc`"), "{err}");
     assert!(err.contains("bad.jsonl:4: field `name`"), "{err}");
@@ -623,24 +359,7 @@ fn keys_and_bad_input() {
         "id,valid_from,valid_until,name\nL-1,2024-01-01,,张三\n",
     )
     .unwrap();
-    let out = ca()
-        .args([
-            "issue",
-            "--key",
-            s(&ossl),
-            "--issuer",
-            "x",
-            "--batch",
-            "b",
-            "--kind",
-            "business_license",
-            "--input",
-            s(&csv),
-            "--out",
-            s(&out_dir),
-        ])
-        .output()
-        .unwrap();
+    let out = issue(&csv);
     assert!(String::from_utf8_lossy(&out.stderr).contains("in.csv:2: field `uscc`"));
     // usage errors exit 2, unreadable files too
     ca().args(["verify", "--trust", "/nonexistent.json", "x.cab"])
@@ -651,7 +370,7 @@ fn keys_and_bad_input() {
 
 #[test]
 fn inspect_and_verify_human_output_snapshots() {
-    let o = Office::new();
+    let o = office();
     ca().args([
         "prove",
         "--batch",

@@ -11,58 +11,19 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use certanchor::keys::SigningKey;
-use certanchor::sample;
 use serde_json::Value as J;
 
-const AT: &str = "2024-06-01T00:00:00Z";
-const LATER: &str = "2024-06-01T01:00:00Z";
+mod common;
+
+use common::{
+    LAND, LATER, Office, Setup, TAX, check, run_json as ok_json, run_json_code as json_code, s,
+};
+
 /// Ganache deterministic accounts 8 and 9 (public test keys); the
 /// ledger-evm tests use 0..=7, so nonces never collide.
 const OWNER: &str = "0x829e924fdf021ba3dbbc4225edfece9aca04b929d6e75613329ca6f1d31c0bb4";
 const ISSUER: &str = "0xb0057716d5917badaf911b193b12b910811c1497b5bada8d7711f758981c3773";
 const ISSUER_ADDR: &str = "0x1df62f291b2e969fb0849d99d9ce41e2f137006e";
-
-fn ca() -> Command {
-    Command::cargo_bin("certanchor").unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn ok_json(args: &[&str]) -> J {
-    let out = ca().arg("--json").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn json_code(args: &[&str], code: i32) -> J {
-    let out = ca().arg("--json").args(args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn ledger_check(report: &J) -> &J {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == "ledger")
-        .unwrap()
-}
 
 #[test]
 #[ignore = "needs a local chain (Ganache): run scripts/test-evm.sh"]
@@ -73,8 +34,17 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
     ) else {
         panic!("CERTANCHOR_EVM_RPC / CERTANCHOR_EVM_ARTIFACTS not set: run scripts/test-evm.sh");
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
+    // an office: trust store, keys, a batch of titles (no policy, no
+    // endorsement, no file ledger)
+    let o = Office::with(Setup {
+        names: Some((LAND, TAX)),
+        policy: None,
+        batch: "2024-06-EVM",
+        endorse: false,
+        ..Setup::default()
+    });
+    let d = o.path();
+    let (trust, batch) = (d.join("trust.json"), d.join("batch"));
     let owner = d.join("owner.hex");
     let issuer = d.join("issuer.hex");
     std::fs::write(&owner, OWNER).unwrap();
@@ -101,69 +71,6 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
         ]
         .concat(),
     );
-
-    // an office: trust store, keys, a batch of titles (no file ledger)
-    let land = d.join("land.pem");
-    let tax = d.join("tax.pem");
-    std::fs::write(
-        &land,
-        SigningKey::from_seed(&[0x11; 32]).to_pkcs8_pem().as_str(),
-    )
-    .unwrap();
-    std::fs::write(
-        &tax,
-        SigningKey::from_seed(&[0x13; 32]).to_pkcs8_pem().as_str(),
-    )
-    .unwrap();
-    let trust = d.join("trust.json");
-    ok_json(&["trust", "init", "--out", s(&trust)]);
-    for (id, key, kind) in [
-        ("cn.beijing.ghzrzyw", &land, Some("real_estate_title")),
-        ("cn.beijing.tax", &tax, None),
-    ] {
-        let mut a = vec![
-            "trust",
-            "add-issuer",
-            s(&trust),
-            "--id",
-            id,
-            "--key",
-            s(key),
-        ];
-        a.extend(["--name", id, "--not-before", "2024-01-01T00:00:00Z"]);
-        if let Some(k) = kind {
-            a.extend(["--kind", k]);
-        }
-        ok_json(&a);
-    }
-    let input = d.join("titles.jsonl");
-    let lines: Vec<String> = (0..3)
-        .map(sample::real_estate_title)
-        .map(|c| {
-            serde_json::json!({"id": c.id, "valid_from": "2024-01-01", "valid_until": null,
-                "fields": c.fields.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let batch = d.join("batch");
-    ok_json(&[
-        "issue",
-        "--key",
-        s(&land),
-        "--issuer",
-        "cn.beijing.ghzrzyw",
-        "--batch",
-        "2024-06-EVM",
-        "--kind",
-        "real_estate_title",
-        "--input",
-        s(&input),
-        "--out",
-        s(&batch),
-        "--at",
-        AT,
-    ]);
 
     // not recorded yet: check exits 1
     let c = json_code(&[&reg[..], &["check", s(&batch)]].concat(), 1);
@@ -225,7 +132,7 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
         &["verify", "--trust", s(&trust), "--at", LATER, s(&bundle)],
         1,
     );
-    assert_eq!(ledger_check(&r)["code"], "unknown_chain");
+    assert_eq!(check(&r, "ledger")["code"], "unknown_chain");
     ok_json(&[
         "trust",
         "add-chain",
@@ -243,7 +150,7 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
         &["verify", "--trust", s(&trust), "--at", LATER, s(&bundle)],
         3,
     );
-    let l = ledger_check(&r);
+    let l = check(&r, "ledger");
     assert_eq!(l["outcome"], "indeterminate");
     assert!(
         l["reason"]
@@ -266,7 +173,7 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
         0,
     );
     assert_eq!(r["verdict"], "valid");
-    assert_eq!(ledger_check(&r)["outcome"], "passed");
+    assert_eq!(check(&r, "ledger")["outcome"], "passed");
     // online against a dead endpoint given with --rpc and none in the store: indeterminate
     let mut doc: J = serde_json::from_slice(&std::fs::read(&trust).unwrap()).unwrap();
     doc["chains"][0].as_object_mut().unwrap().remove("rpc_url");
@@ -286,7 +193,7 @@ fn anchor_on_chain_and_verify_online_from_the_command_line() {
         ],
         3,
     );
-    assert_eq!(ledger_check(&r)["code"], "chain_unreachable");
+    assert_eq!(check(&r, "ledger")["code"], "chain_unreachable");
     let r = json_code(
         &[
             "verify",

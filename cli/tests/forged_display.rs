@@ -13,12 +13,13 @@
 use certanchor::Document;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use certanchor::keys::SigningKey;
 use certanchor::{IssueOptions, Issuer, TrustStore, sample};
 use serde_json::Value as J;
 
-const AT: &str = "2024-06-01T00:00:00Z";
+mod common;
+
+use common::{AT, LAND, ca, key_file, s};
 
 const CHECKS: [&str; 10] = [
     "format",
@@ -32,14 +33,6 @@ const CHECKS: [&str; 10] = [
     "schema",
     "ledger",
 ];
-
-fn ca() -> Command {
-    Command::cargo_bin("certanchor").unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// The adversarial review's certificate id: 182 bytes that clear the screen,
 /// move the cursor up, return to the line start, reverse the text, end the
@@ -60,7 +53,7 @@ fn forged_id() -> String {
 fn forged_bundle(dir: &Path) -> PathBuf {
     let mut cert = sample::real_estate_title(3);
     cert.id = forged_id();
-    let batch = Issuer::new(SigningKey::from_seed(&[0x77; 32]), "cn.beijing.ghzrzyw")
+    let batch = Issuer::new(SigningKey::from_seed(&[0x77; 32]), LAND)
         .issue(
             "2024-06-X",
             &[cert],
@@ -208,12 +201,7 @@ fn inspect_shows_the_forged_bundle_escaped() {
 fn trust_store_names_and_error_messages_are_escaped() {
     let d = tempfile::tempdir().unwrap();
     let trust = d.path().join("trust.json");
-    let land = d.path().join("land.pem");
-    std::fs::write(
-        &land,
-        SigningKey::from_seed(&[0x11; 32]).to_pkcs8_pem().as_str(),
-    )
-    .unwrap();
+    let land = key_file(d.path(), "land.pem", 0x11);
     let name = "北京市规划和自然资源委员会\u{1b}[2K\r\u{202e}VALID 有效\n";
     ca().args(["trust", "init", "--out", s(&trust)])
         .assert()

@@ -11,17 +11,15 @@
 )]
 
 use certanchor::Document;
-use std::path::{Path, PathBuf};
 
 use certanchor::keys::SigningKey;
-use certanchor::sample;
 use certanchor::status::{StatusList, StatusListBody, StatusPurpose};
 use certanchor::{Bundle, IssuedBatch};
 use serde_json::Value as J;
 
 mod common;
 
-use common::{AT, LATER, ca, check, run_json_code as run, s, write_jsonl};
+use common::{AT, LAND, LATER, Office, Setup, TAX, ca, check, key_file, run_json_code as run, s};
 
 const AT_UNIX: u64 = 1_717_200_000;
 
@@ -29,172 +27,36 @@ fn status_code(report: &J) -> &str {
     check(report, "status")["code"].as_str().unwrap()
 }
 
-fn key_file(dir: &Path, name: &str, seed: u8) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(
-        &p,
-        SigningKey::from_seed(&[seed; 32]).to_pkcs8_pem().as_str(),
-    )
-    .unwrap();
-    p
-}
-
 /// A land registry that requires fresh status lists (both purposes) for
 /// titles, a tax bureau that endorses, and six titles issued, endorsed,
 /// with both status lists published.
-struct Office {
-    dir: tempfile::TempDir,
+fn office() -> Office {
+    let o = Office::with(Setup {
+        titles: 6,
+        policy: Some(&["--at-least", "1", "--require-status"]),
+        ..Setup::default()
+    });
+    // publish both lists: reinstate on a clear bit publishes the suspension list
+    for action in ["revoke", "suspend", "reinstate"] {
+        o.status(action, "land.pem", 0, AT);
+    }
+    o
 }
 
-impl Office {
-    fn new() -> Self {
-        let o = Self {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        let d = o.path();
-        let land = key_file(d, "land.pem", 0x11);
-        let tax = key_file(d, "tax.pem", 0x13);
-        let trust = d.join("trust.json");
-        ca().args(["trust", "init", "--out", s(&trust)])
-            .assert()
-            .success();
-        for (id, key, kind) in [
-            ("cn.beijing.ghzrzyw", &land, Some("real_estate_title")),
-            ("cn.beijing.tax", &tax, None),
-        ] {
-            let mut args = vec![
-                "trust",
-                "add-issuer",
-                s(&trust),
-                "--id",
-                id,
-                "--key",
-                s(key),
-                "--not-before",
-                "2024-01-01T00:00:00Z",
-            ];
-            if let Some(k) = kind {
-                args.extend(["--kind", k]);
-            }
-            ca().args(&args).assert().success();
-        }
-        ca().args([
-            "trust",
-            "add-policy",
-            s(&trust),
-            "--kind",
-            "real_estate_title",
-            "--endorsers",
-            "cn.beijing.tax",
-            "--at-least",
-            "1",
-            "--require-status",
-        ])
-        .assert()
-        .success();
-        let input = d.join("titles.jsonl");
-        write_jsonl(
-            &input,
-            &(0..6).map(sample::real_estate_title).collect::<Vec<_>>(),
-        );
-        let batch = d.join("batch");
-        ca().args([
-            "issue",
-            "--key",
-            s(&land),
-            "--issuer",
-            "cn.beijing.ghzrzyw",
-            "--batch",
-            "2024-06-T1",
-            "--kind",
-            "real_estate_title",
-            "--input",
-            s(&input),
-            "--out",
-            s(&batch),
-            "--at",
-            AT,
-        ])
-        .assert()
-        .success();
-        ca().args([
-            "endorse",
-            "--key",
-            s(&tax),
-            "--issuer",
-            "cn.beijing.tax",
-            "--at",
-            AT,
-            s(&batch.join("anchor.cose")),
-        ])
-        .assert()
-        .success();
-        // publish both lists: reinstate on a clear bit publishes the suspension list
-        for action in ["revoke", "suspend"] {
-            ca().args([
-                "status",
-                action,
-                "--key",
-                s(&land),
-                "--batch",
-                s(&batch),
-                "--index",
-                "0",
-                "--at",
-                AT,
-            ])
-            .assert()
-            .success();
-        }
-        ca().args([
-            "status",
-            "reinstate",
-            "--key",
-            s(&land),
-            "--batch",
-            s(&batch),
-            "--index",
-            "0",
-            "--at",
-            AT,
-        ])
-        .assert()
-        .success();
-        o
-    }
+/// Proves title `index` into `out` and reads the bundle.
+fn prove(o: &Office, index: usize, out: &str) -> Bundle {
+    Bundle::from_slice(&std::fs::read(o.prove(index, out, false)).unwrap()).unwrap()
+}
 
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
+/// Writes `b` to `name`, returns its path.
+fn write(o: &Office, name: &str, b: &Bundle) -> String {
+    std::fs::write(o.file(name), b.to_vec()).unwrap();
+    o.p(name)
+}
 
-    fn p(&self, rel: &str) -> String {
-        s(&self.path().join(rel)).to_owned()
-    }
-
-    fn prove(&self, index: usize, out: &str) -> Bundle {
-        ca().args([
-            "prove",
-            "--batch",
-            &self.p("batch"),
-            "--index",
-            &index.to_string(),
-            "--out",
-            &self.p(out),
-        ])
-        .assert()
-        .success();
-        Bundle::from_slice(&std::fs::read(self.path().join(out)).unwrap()).unwrap()
-    }
-
-    fn write(&self, name: &str, b: &Bundle) -> String {
-        std::fs::write(self.path().join(name), b.to_vec()).unwrap();
-        self.p(name)
-    }
-
-    fn batch(&self) -> IssuedBatch {
-        IssuedBatch::from_slice(&std::fs::read(self.path().join("batch/batch.cbor")).unwrap())
-            .unwrap()
-    }
+/// The issued batch as `issue` wrote it.
+fn batch(o: &Office) -> IssuedBatch {
+    IssuedBatch::from_slice(&std::fs::read(o.file("batch/batch.cbor")).unwrap()).unwrap()
 }
 
 fn purpose(list: &[u8]) -> StatusPurpose {
@@ -205,26 +67,13 @@ fn purpose(list: &[u8]) -> StatusPurpose {
 /// revocation list cut out of the bundle.
 #[test]
 fn stripped_revocation_list_is_not_valid() {
-    let o = Office::new();
-    ca().args([
-        "status",
-        "revoke",
-        "--key",
-        &o.p("land.pem"),
-        "--batch",
-        &o.p("batch"),
-        "--index",
-        "4",
-        "--at",
-        AT,
-    ])
-    .assert()
-    .success();
-    let mut b = o.prove(4, "t4.cab");
-    let full = o.write("full.cab", &b);
+    let o = office();
+    o.status("revoke", "land.pem", 4, AT);
+    let mut b = prove(&o, 4, "t4.cab");
+    let full = write(&o, "full.cab", &b);
     b.status.retain(|l| purpose(l) != StatusPurpose::Revocation);
     assert_eq!(b.status.len(), 1);
-    let stripped = o.write("stripped.cab", &b);
+    let stripped = write(&o, "stripped.cab", &b);
     let trust = o.p("trust.json");
     let r = run(&["verify", "--trust", &trust, "--at", LATER, &stripped], 3);
     assert_eq!(r["verdict"], "indeterminate");
@@ -255,7 +104,7 @@ fn stripped_revocation_list_is_not_valid() {
 /// in a bulk run; the forged list alone makes nothing valid.
 #[test]
 fn a_revoked_keys_backdated_list_does_not_stick() {
-    let o = Office::new();
+    let o = office();
     let trust = o.p("trust.json");
     // rotation: a second key, and the first revoked an hour after issue
     let second = key_file(o.path(), "land2.pem", 0x21);
@@ -264,7 +113,7 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
         "add-issuer",
         &trust,
         "--id",
-        "cn.beijing.ghzrzyw",
+        LAND,
         "--key",
         s(&second),
         "--not-before",
@@ -277,26 +126,13 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
     std::fs::write(&trust, doc.to_string()).unwrap();
     // the genuine lists, with the second key: title 1 revoked, none suspended
     for action in ["revoke", "reinstate"] {
-        ca().args([
-            "status",
-            action,
-            "--key",
-            s(&second),
-            "--batch",
-            &o.p("batch"),
-            "--index",
-            "1",
-            "--at",
-            "2024-06-01T00:40:00Z",
-        ])
-        .assert()
-        .success();
+        o.status(action, "land2.pem", 1, "2024-06-01T00:40:00Z");
     }
     let genuine = o.p("batch/status-revocation.cose");
-    let honest = o.prove(2, "honest.cab");
+    let honest = prove(&o, 2, "honest.cab");
     // the forged lists, signed with the leaked first key
     let leaked = SigningKey::from_seed(&[0x11; 32]);
-    let a = o.batch().anchor().body().clone();
+    let a = batch(&o).anchor().body().clone();
     let forged: Vec<Vec<u8>> = [StatusPurpose::Revocation, StatusPurpose::Suspension]
         .into_iter()
         .map(|p| {
@@ -316,9 +152,9 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
                 .to_vec()
         })
         .collect();
-    let mut attack = o.prove(1, "t1.cab");
+    let mut attack = prove(&o, 1, "t1.cab");
     attack.status.clone_from(&forged);
-    let attack_path = o.write("attack.cab", &attack);
+    let attack_path = write(&o, "attack.cab", &attack);
     let r = run(
         &["verify", "--trust", &trust, "--at", LATER, &attack_path],
         3,
@@ -365,14 +201,14 @@ fn a_revoked_keys_backdated_list_does_not_stick() {
 /// it adds an endorsement that does not count, whatever time it claims.
 #[test]
 fn a_late_endorsement_by_a_revoked_key_does_not_count() {
-    let o = Office::new();
+    let o = office();
     let trust = o.p("trust.json");
     let mut doc: J = serde_json::from_str(&std::fs::read_to_string(&trust).unwrap()).unwrap();
     let tax = doc["issuers"]
         .as_array_mut()
         .unwrap()
         .iter_mut()
-        .find(|i| i["id"] == "cn.beijing.tax")
+        .find(|i| i["id"] == TAX)
         .unwrap();
     tax["keys"][0]["revoked_at"] = J::from("2024-07-01T00:00:00Z");
     std::fs::write(&trust, doc.to_string()).unwrap();
@@ -384,7 +220,7 @@ fn a_late_endorsement_by_a_revoked_key_does_not_count() {
         // the anchor as issued, before the tax bureau's timely endorsement
         // (Ed25519 signing is deterministic: the issuer's signature again)
         let land = SigningKey::from_seed(&[0x11; 32]);
-        let issued = certanchor::Anchor::sign(o.batch().anchor().body(), &land).unwrap();
+        let issued = certanchor::Anchor::sign(batch(&o).anchor().body(), &land).unwrap();
         let anchor = o.path().join(format!("anchor-{n}.cose"));
         std::fs::write(&anchor, issued.as_bytes()).unwrap();
         ca().args([
@@ -392,16 +228,16 @@ fn a_late_endorsement_by_a_revoked_key_does_not_count() {
             "--key",
             &o.p("tax.pem"),
             "--issuer",
-            "cn.beijing.tax",
+            TAX,
             "--at",
             at,
             s(&anchor),
         ])
         .assert()
         .success();
-        let mut b = o.prove(3, "t3.cab");
+        let mut b = prove(&o, 3, "t3.cab");
         b.anchor = std::fs::read(&anchor).unwrap();
-        let path = o.write("late.cab", &b);
+        let path = write(&o, "late.cab", &b);
         let r = run(
             &[
                 "verify",
@@ -424,10 +260,10 @@ fn a_late_endorsement_by_a_revoked_key_does_not_count() {
 /// bytes.
 #[test]
 fn junk_lists_do_not_exhaust_memory() {
-    let o = Office::new();
+    let o = office();
     let junk = SigningKey::from_seed(&[0x99; 32]);
-    let a = o.batch().anchor().body().clone();
-    let base = o.prove(0, "t0.cab");
+    let a = batch(&o).anchor().body().clone();
+    let base = prove(&o, 0, "t0.cab");
     let dir = o.path().join("junk");
     std::fs::create_dir(&dir).unwrap();
     let mut body = StatusListBody::new(

@@ -9,33 +9,20 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use certanchor::Document;
 use std::io::Write as _;
 use std::sync::OnceLock;
 
 use certanchor::bundle::{MAX_BUNDLE_LEN, TEXT_PREFIX};
-use certanchor::keys::SigningKey;
-use certanchor::sample::{self, JAN_1_2024, demo_authorities, demo_trust_doc};
-use certanchor::{
-    Bundle, CheckCode, DecodeError, IssueOptions, Issuer, Outcome, TrustStore, Verdict, Verifier,
-    base45,
-};
+use certanchor::sample::{self, JAN_1_2024};
+use certanchor::{Bundle, CheckCode, DecodeError, IssueOptions, Issuer, Outcome, Verdict, base45};
+use common::{authority, demo_verifier as verifier};
 use proptest::prelude::*;
 
 const ISSUED: u64 = JAN_1_2024 + 86_400 * 150;
 const NOW: u64 = ISSUED + 3600;
-
-fn authority(id: &str) -> SigningKey {
-    demo_authorities()
-        .into_iter()
-        .find(|a| a.id == id)
-        .unwrap()
-        .key
-}
-
-fn verifier() -> Verifier {
-    Verifier::new(TrustStore::from_doc(demo_trust_doc(None)).unwrap())
-}
 
 /// A valid, endorsed business-license bundle (made once).
 fn bundle() -> &'static Bundle {

@@ -72,88 +72,133 @@ pub fn write_jsonl(path: &Path, certs: &[certanchor::Certificate]) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
+/// Writes the Ed25519 key of seed `[seed; 32]` as PKCS#8 PEM to `dir/name`.
+pub fn key_file(dir: &Path, name: &str, seed: u8) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(
+        &p,
+        SigningKey::from_seed(&[seed; 32]).to_pkcs8_pem().as_str(),
+    )
+    .unwrap();
+    p
+}
+
+/// Runs with `--json`, expects success, returns stdout as JSON.
+pub fn run_json(args: &[&str]) -> J {
+    run_json_code(args, 0)
+}
+
+/// How an [`Office`] is set up; [`Setup::default`] is what [`Office::new`] does.
+#[derive(Clone, Copy, Debug)]
+pub struct Setup {
+    /// Titles `0..titles` are issued.
+    pub titles: u64,
+    /// The display names (`--name`) of the land registry and the tax bureau.
+    pub names: Option<(&'static str, &'static str)>,
+    /// The title policy (tax endorses) with these extra `add-policy` flags;
+    /// `None`: no policy.
+    pub policy: Option<&'static [&'static str]>,
+    /// A file ledger `ledger/` (key `ledger.pem`) in the trust store, the
+    /// batch appended to it.
+    pub ledger: bool,
+    /// The batch name.
+    pub batch: &'static str,
+    /// The tax bureau endorses the batch at [`AT`].
+    pub endorse: bool,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            titles: 3,
+            names: None,
+            policy: Some(&[]),
+            ledger: false,
+            batch: "2024-06-T1",
+            endorse: true,
+        }
+    }
+}
+
 /// Keys `land.pem` and `tax.pem`, `trust.json` (both valid from 2024-01-01,
 /// titles endorsed by tax), and `batch/`: three titles issued at [`AT`] and
-/// endorsed.
+/// endorsed; [`Office::with`] varies it.
 pub struct Office {
     dir: tempfile::TempDir,
 }
 
 impl Office {
     pub fn new() -> Self {
+        Self::with(Setup::default())
+    }
+
+    pub fn with(setup: Setup) -> Self {
         let o = Self {
             dir: tempfile::tempdir().unwrap(),
         };
-        let key = |name: &str, seed: u8| {
-            let p = o.path().join(name);
-            std::fs::write(
-                &p,
-                SigningKey::from_seed(&[seed; 32]).to_pkcs8_pem().as_str(),
-            )
-            .unwrap();
-            p
-        };
-        let land = key("land.pem", 0x11);
-        let tax = key("tax.pem", 0x13);
+        let land = key_file(o.path(), "land.pem", 0x11);
+        let tax = key_file(o.path(), "tax.pem", 0x13);
         let trust = o.p("trust.json");
         ca().args(["trust", "init", "--out", &trust])
             .assert()
             .success();
-        for (id, k, kind) in [(LAND, &land, Some("real_estate_title")), (TAX, &tax, None)] {
+        let (land_name, tax_name) = setup.names.unzip();
+        for (id, k, kind, name) in [
+            (LAND, &land, Some("real_estate_title"), land_name),
+            (TAX, &tax, None, tax_name),
+        ] {
             let mut args = vec!["trust", "add-issuer", &trust, "--id", id, "--key", s(k)];
             args.extend(["--not-before", "2024-01-01T00:00:00Z"]);
             if let Some(kind) = kind {
                 args.extend(["--kind", kind]);
             }
+            if let Some(name) = name {
+                args.extend(["--name", name]);
+            }
             ca().args(&args).assert().success();
         }
-        ca().args([
-            "trust",
-            "add-policy",
-            &trust,
-            "--kind",
-            "real_estate_title",
-            "--endorsers",
-            TAX,
-        ])
-        .assert()
-        .success();
+        if let Some(flags) = setup.policy {
+            let mut args = vec!["trust", "add-policy", &trust];
+            args.extend(["--kind", "real_estate_title", "--endorsers", TAX]);
+            args.extend(flags);
+            ca().args(&args).assert().success();
+        }
+        let ledger = o.p("ledger");
+        if setup.ledger {
+            let ledger_key = key_file(o.path(), "ledger.pem", 0x42);
+            ca().args(["ledger", "init", &ledger, "--key", s(&ledger_key)])
+                .args(["--origin", "ledger.test/certanchor"])
+                .assert()
+                .success();
+            let vkey = run_json(&["ledger", "vkey", &ledger])["vkey"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            ca().args(["trust", "add-ledger", &trust, "--vkey", &vkey])
+                .assert()
+                .success();
+        }
         let input = o.path().join("titles.jsonl");
         write_jsonl(
             &input,
-            &(0..3).map(sample::real_estate_title).collect::<Vec<_>>(),
+            &(0..setup.titles)
+                .map(sample::real_estate_title)
+                .collect::<Vec<_>>(),
         );
-        ca().args([
-            "issue",
-            "--key",
-            s(&land),
-            "--issuer",
-            LAND,
-            "--batch",
-            "2024-06-T1",
-            "--kind",
-            "real_estate_title",
-            "--input",
-            s(&input),
-            "--out",
-            &o.p("batch"),
-            "--at",
-            AT,
-        ])
-        .assert()
-        .success();
-        ca().args([
-            "endorse",
-            "--key",
-            s(&tax),
-            "--issuer",
-            TAX,
-            "--at",
-            AT,
-            &o.p("batch/anchor.cose"),
-        ])
-        .assert()
-        .success();
+        let mut issue = vec!["issue", "--key", s(&land), "--issuer", LAND];
+        issue.extend(["--batch", setup.batch, "--kind", "real_estate_title"]);
+        let batch = o.p("batch");
+        issue.extend(["--input", s(&input), "--out", &batch, "--at", AT]);
+        if setup.ledger {
+            issue.extend(["--ledger", &ledger]);
+        }
+        ca().args(&issue).assert().success();
+        if setup.endorse {
+            ca().args(["endorse", "--key", s(&tax), "--issuer", TAX, "--at", AT])
+                .arg(o.p("batch/anchor.cose"))
+                .assert()
+                .success();
+        }
         o
     }
 
@@ -178,5 +223,14 @@ impl Office {
         }
         ca().args(&args).assert().success();
         out
+    }
+
+    /// `status <action>` of title `index` at `at`, signed with the key file `key`.
+    pub fn status(&self, action: &str, key: &str, index: usize, at: &str) {
+        let (key, batch) = (self.p(key), self.p("batch"));
+        ca().args(["status", action, "--key", &key, "--batch", &batch])
+            .args(["--index", &index.to_string(), "--at", at])
+            .assert()
+            .success();
     }
 }

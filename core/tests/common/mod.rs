@@ -7,9 +7,9 @@
 
 use certanchor::cbor::Writer;
 use certanchor::keys::SigningKey;
-use certanchor::sample::demo_authorities;
+use certanchor::sample::{demo_authorities, demo_trust_doc};
 use certanchor::trust::TrustStoreDoc;
-use certanchor::{CheckCode, Issuer, Outcome, Report, TrustStore, Verifier};
+use certanchor::{CheckCode, IssuedBatch, Issuer, Outcome, Report, TrustStore, Verifier};
 
 /// The demo authority `id`'s signing key.
 pub fn authority(id: &str) -> SigningKey {
@@ -41,6 +41,25 @@ pub fn assert_check(r: &Report, c: CheckCode, o: Outcome, code: &str) {
         c.as_str(),
         ch.reason
     );
+}
+
+/// Asserts check `c` came out `o` with `code` and a reason containing `part`.
+#[track_caller]
+pub fn assert_check_reason(r: &Report, c: CheckCode, o: Outcome, code: &str, part: &str) {
+    assert_check(r, c, o, code);
+    let reason = &r.check(c).unwrap().reason;
+    assert!(reason.contains(part), "{}: {reason}", c.as_str());
+}
+
+/// Endorses `b` by the demo authority `id` at the anchor's issue time.
+pub fn endorse_at_issue(b: &mut IssuedBatch, id: &str) {
+    let at = b.anchor().body().issued_at;
+    b.endorse(&authority(id), at).unwrap();
+}
+
+/// A verifier for the demo store without a ledger.
+pub fn demo_verifier() -> Verifier {
+    verifier_with(demo_trust_doc(None))
 }
 
 /// A COSE_Sign1 status list over `payload` signed by `key`, built by hand
