@@ -3,7 +3,6 @@
 //! The CA1 alphabet is base45, which QR codes carry in their compact
 //! alphanumeric mode (as the EU Digital COVID Certificate's `HC1:` does).
 
-use std::io::Write as _;
 use std::path::Path;
 
 use qrcode::{Color, EcLevel, QrCode};
@@ -50,11 +49,7 @@ fn png(code: &QrCode, scale: usize) -> Vec<u8> {
             raw.push(if dark { 0 } else { 255 });
         }
     }
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    let idat = z
-        .write_all(&raw)
-        .and_then(|()| z.finish())
-        .unwrap_or_default();
+    let idat = certanchor::deflate::compress(&raw);
     let side32 = u32::try_from(side).unwrap_or(0).to_be_bytes();
     let mut ihdr = Vec::with_capacity(13);
     ihdr.extend_from_slice(&side32);

@@ -147,6 +147,25 @@ fn bundles(c: &mut Criterion) {
     c.bench_function("bundle_from_text", |b| {
         b.iter(|| Bundle::from_text(black_box(&text)).unwrap())
     });
+    // The CA1 zlib stream two ways, and the limit: SHA-256 over the same
+    // bytes. Ratios: `sha256_limit / x`.
+    let mut g = c.benchmark_group("ca1_zlib");
+    g.bench_function("small_encoder", |b| {
+        b.iter(|| certanchor::deflate::compress(black_box(&bytes)))
+    });
+    g.bench_function("miniz_oxide_9", |b| {
+        b.iter(|| certanchor::deflate::best(black_box(&bytes)))
+    });
+    g.bench_function("sha256_limit", |b| {
+        b.iter(|| Sha256::digest(black_box(&bytes)))
+    });
+    g.finish();
+    eprintln!(
+        "ca1_zlib: {} bundle bytes; small encoder {} B, miniz_oxide level 9 {} B",
+        bytes.len(),
+        certanchor::deflate::compress(&bytes).len(),
+        certanchor::deflate::best(&bytes).len()
+    );
     let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
     let now = JAN_1_2024 + 60;
     let warm = Verifier::new(trust.clone());
