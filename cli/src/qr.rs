@@ -30,11 +30,11 @@ fn pixels(code: &QrCode, scale: usize) -> (usize, Vec<u8>) {
 /// A black-and-white PNG (8-bit greyscale) of the code, `scale` pixels per
 /// module, 4-module quiet zone.
 ///
-/// The `png` crate rather than a writer of our own: for a demo bundle's QR
-/// code (149 modules, scale 4) it encoded in 0.50–0.62 of the time of our
-/// stored-filter writer over the core's small zlib encoder, into 0.85 of
-/// its bytes (10,326 vs 12,114 B), for 59.6 KB more CLI binary (6.63 vs
-/// 6.58 MB, 0.9 %).
+/// The `png` crate rather than a writer of our own: for the QR code of the
+/// first bundle in `tests/vectors/bundles.json` (149 modules, scale 4) it
+/// encoded in 0.50–0.62 of the time of our stored-filter writer over the
+/// core's small zlib encoder, into 0.85 of its bytes (10,326 vs 12,114 B),
+/// for 59.6 KB more CLI binary (6.63 vs 6.58 MB, 0.9 %).
 fn png(code: &QrCode, scale: usize) -> Result<Vec<u8>, CliError> {
     let (side, raw) = pixels(code, scale);
     let side = u32::try_from(side).map_err(|_| CliError::new("internal", "QR image too large"))?;
