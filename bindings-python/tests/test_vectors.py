@@ -64,7 +64,11 @@ def test_case_text_and_binary_are_one_bundle(case: dict[str, Any]) -> None:
     data = base64.b64decode(case["bundle"])
     b = certanchor.Bundle.from_text(case["text"])
     assert b.to_bytes() == data
-    assert certanchor.Bundle.from_bytes(data).to_text() == case["text"]
+    # the vectors' texts were written by miniz_oxide level 9, the core's
+    # texts now by its own small encoder: one bundle, two zlib streams
+    again = certanchor.Bundle.from_bytes(data).to_text()
+    assert again.startswith("CA1:")
+    assert certanchor.Bundle.from_text(again).to_bytes() == data
     assert certanchor.Bundle.decode(case["text"]) == certanchor.Bundle.decode(data)
 
 

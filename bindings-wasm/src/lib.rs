@@ -32,8 +32,6 @@ use certanchor::{Bundle, DecodeError, IssueError, TrustError, TrustStore, Verify
 use js_sys::{Array, Date, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-mod zlib;
-
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** Overall result of a verification (SPEC §8). */
@@ -574,12 +572,9 @@ pub fn bundle_from_text(text: &str) -> Result<Vec<u8>, JsValue> {
         .map_err(|e| decode_err(&e))
 }
 
-/// The `CA1:` text form of a bundle (for a QR code).
-///
-/// The zlib stream inside comes from this package's small encoder
-/// (`src/zlib.rs`), not the core's: the text can differ from the CLI's
-/// `CA1:` text for the same bundle (typically by a few percent in length)
-/// but decodes to the same bytes everywhere.
+/// The `CA1:` text form of a bundle (for a QR code): the core's
+/// `Bundle::to_text`, so the text is byte for byte the CLI's for the same
+/// bundle.
 ///
 /// # Errors
 /// Throws a `DecodeError` when the bundle does not decode, or a `TypeError`.
@@ -587,12 +582,7 @@ pub fn bundle_from_text(text: &str) -> Result<Vec<u8>, JsValue> {
 pub fn bundle_to_text(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] bundle: JsValue,
 ) -> Result<String, JsValue> {
-    let bytes = decode(&bundle)?.to_vec();
-    Ok(format!(
-        "{}{}",
-        certanchor::bundle::TEXT_PREFIX,
-        certanchor::base45::encode(zlib::compress(&bytes))
-    ))
+    Ok(decode(&bundle)?.to_text())
 }
 
 /// A smaller bundle (binary form) disclosing only the fields `names`: a

@@ -11,10 +11,11 @@ use certanchor::Document;
 use std::hint::black_box;
 
 use certanchor::ledger::{FileLedger, Ledger};
-use certanchor::merkle::{MerkleTree, leaf_hash};
+use certanchor::merkle::{MerkleTree, leaf_hash, node_hash};
 use certanchor::sample::{self, JAN_1_2024};
 use certanchor::{Bundle, Disclosure, Hash, IssueOptions, Issuer, TrustStore, Value, Verifier};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sha2::{Digest as _, Sha256};
 
 fn primitives(c: &mut Criterion) {
     let d = Disclosure::new([7; 16], "registered_capital", Value::from("5000000.00"));
@@ -32,6 +33,79 @@ fn primitives(c: &mut Criterion) {
                 for i in 0..t.size() {
                     black_box(t.inclusion_proof(i).unwrap());
                 }
+            })
+        });
+    }
+    g.finish();
+    tree_levels(c);
+}
+
+/// RFC 9162 node hashing for rs_merkle (a last odd node is promoted).
+#[derive(Clone)]
+struct NodeHasher;
+
+impl rs_merkle::Hasher for NodeHasher {
+    type Hash = [u8; 32];
+    fn hash(data: &[u8]) -> [u8; 32] {
+        leaf_hash(data).0
+    }
+    fn concat_and_hash(left: &[u8; 32], right: Option<&[u8; 32]>) -> [u8; 32] {
+        right.map_or(*left, |r| node_hash(&Hash(*left), &Hash(*r)).0)
+    }
+}
+
+/// The levels above the leaves, pairing left to right (`merkle.rs`).
+fn paired(leaves: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
+    let mut levels: Vec<Vec<[u8; 32]>> = Vec::new();
+    let mut below = leaves;
+    while below.len() > 1 {
+        levels.push(
+            below
+                .chunks(2)
+                .map(|p| match p {
+                    [l, r] => node_hash(&Hash(*l), &Hash(*r)).0,
+                    _ => p[0],
+                })
+                .collect(),
+        );
+        below = levels.last().unwrap();
+    }
+    levels
+}
+
+/// Tree levels over one subtree's worth of leaves (one core) two ways, and
+/// the limit: SHA-256 of the n - 1 node messages (0x01, left, right) a tree
+/// of n leaves hashes. Ratios: `sha256_limit / x`.
+fn tree_levels(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tree_levels");
+    for n in [1_000u64, 16_384] {
+        let leaves: Vec<[u8; 32]> = (0..n).map(|i| leaf_hash(&i.to_be_bytes()).0).collect();
+        g.throughput(Throughput::Elements(n));
+        g.bench_with_input(BenchmarkId::new("paired", n), &leaves, |b, l| {
+            b.iter(|| paired(black_box(l)))
+        });
+        g.bench_with_input(BenchmarkId::new("rs_merkle", n), &leaves, |b, l| {
+            b.iter(|| rs_merkle::PartialTree::<NodeHasher>::from_leaves(black_box(l)).unwrap())
+        });
+        let hashes: Vec<Hash> = leaves.iter().map(|l| Hash(*l)).collect();
+        g.bench_with_input(BenchmarkId::new("MerkleTree", n), &hashes, |b, l| {
+            b.iter(|| MerkleTree::from_leaf_hashes(black_box(l).clone()))
+        });
+        let messages: Vec<[u8; 65]> = leaves
+            .windows(2)
+            .map(|w| {
+                let mut m = [1u8; 65];
+                m[1..33].copy_from_slice(&w[0]);
+                m[33..].copy_from_slice(&w[1]);
+                m
+            })
+            .collect();
+        g.bench_with_input(BenchmarkId::new("sha256_limit", n), &messages, |b, m| {
+            b.iter(|| {
+                black_box(m)
+                    .iter()
+                    .map(|x| Sha256::digest(x)[0])
+                    .fold(0u8, |a, x| a ^ x)
             })
         });
     }
@@ -72,6 +146,25 @@ fn bundles(c: &mut Criterion) {
     c.bench_function("bundle_from_text", |b| {
         b.iter(|| Bundle::from_text(black_box(&text)).unwrap())
     });
+    // The CA1 zlib stream two ways, and the limit: SHA-256 over the same
+    // bytes. Ratios: `sha256_limit / x`.
+    let mut g = c.benchmark_group("ca1_zlib");
+    g.bench_function("small_encoder", |b| {
+        b.iter(|| certanchor::deflate::compress(black_box(&bytes)))
+    });
+    g.bench_function("miniz_oxide_9", |b| {
+        b.iter(|| certanchor::deflate::best(black_box(&bytes)))
+    });
+    g.bench_function("sha256_limit", |b| {
+        b.iter(|| Sha256::digest(black_box(&bytes)))
+    });
+    g.finish();
+    eprintln!(
+        "ca1_zlib: {} bundle bytes; small encoder {} B, miniz_oxide level 9 {} B",
+        bytes.len(),
+        certanchor::deflate::compress(&bytes).len(),
+        certanchor::deflate::best(&bytes).len()
+    );
     let trust = TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap();
     let now = JAN_1_2024 + 60;
     let warm = Verifier::new(trust.clone());

@@ -36,8 +36,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::io::Write as _;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
@@ -304,11 +302,7 @@ impl Bundle {
     /// Text form: `CA1:` + base45(zlib(binary)).
     #[must_use]
     pub fn to_text(&self) -> String {
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        let compressed = z
-            .write_all(&self.to_vec())
-            .and_then(|()| z.finish())
-            .unwrap_or_default();
+        let compressed = crate::deflate::compress(&self.to_vec());
         format!("{TEXT_PREFIX}{}", crate::base45::encode(&compressed))
     }
 

@@ -1044,6 +1044,10 @@ mod tests {
         );
     }
 
+    /// `ciborium` is this module's test reference (a dev-dependency): no
+    /// production code in the core uses it, since every format is read and
+    /// written here (a grep of `core/src` finds it in this test module
+    /// only); coset, which does use it, still brings it into every build.
     #[test]
     fn agrees_with_ciborium() {
         let v = Value::Map(BTreeMap::from([

@@ -95,14 +95,10 @@ fn failure_reason(status: TINFLStatus) -> &'static str {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
-    use std::io::Write as _;
-
     use super::*;
 
-    fn zlib(data: &[u8], level: u32) -> Vec<u8> {
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-        z.write_all(data).unwrap();
-        z.finish().unwrap()
+    fn zlib(data: &[u8], level: u8) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, level)
     }
 
     #[test]

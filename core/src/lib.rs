@@ -17,6 +17,10 @@ mod cose;
 pub mod display;
 pub mod document;
 pub mod error;
+// Not part of the API (the zlib writers behind `Bundle::to_text` and status
+// lists); public for the CLI, the bindings and the benches.
+#[doc(hidden)]
+pub mod deflate;
 mod hash;
 mod inflate;
 pub mod input;

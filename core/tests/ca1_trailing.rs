@@ -12,7 +12,6 @@
 mod common;
 
 use certanchor::Document;
-use std::io::Write as _;
 use std::sync::OnceLock;
 
 use certanchor::bundle::{MAX_BUNDLE_LEN, TEXT_PREFIX};
@@ -38,9 +37,7 @@ fn bundle() -> &'static Bundle {
 }
 
 fn zlib(data: &[u8], level: u32) -> Vec<u8> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(level));
-    z.write_all(data).unwrap();
-    z.finish().unwrap()
+    miniz_oxide::deflate::compress_to_vec_zlib(data, u8::try_from(level).unwrap())
 }
 
 fn ca1(compressed: &[u8]) -> String {
@@ -52,10 +49,11 @@ fn ca1_text_with_bytes_after_the_zlib_stream_is_refused() {
     let b = bundle();
     let v = verifier();
     let z = zlib(&b.to_vec(), 9);
-    // without junk: the text is the bundle's own, and it verifies
+    // without junk: a text of miniz_oxide's best level (the CLI's encoder
+    // until the core's small encoder replaced it) decodes and verifies
     let good = ca1(&z);
-    assert_eq!(good, b.to_text());
     assert_eq!(Bundle::from_text(&good).as_ref(), Ok(b));
+    assert_eq!(Bundle::from_text(&b.to_text()).as_ref(), Ok(b));
     assert_eq!(v.verify(good.as_bytes(), NOW).verdict, Verdict::Valid);
     for junk in [&b"\0"[..], b"junk", &z] {
         let text = ca1(&[&z[..], junk].concat());
@@ -116,10 +114,10 @@ fn ca1_inflation_cap_still_holds() {
 }
 
 /// zlib has many streams for one input, so a bundle has many accepted texts
-/// (one per compression level, at least): the rule that holds, as in the
-/// `bundle_text` fuzz target, is that an accepted text decodes to a bundle
-/// whose own text decodes to it again. Byte identity holds for texts
-/// [`Bundle::to_text`] writes.
+/// (one per compression level and encoder, at least): the rule that holds,
+/// as in the `bundle_text` fuzz target, is that an accepted text decodes to
+/// a bundle whose own text decodes to it again. Byte identity holds for
+/// texts [`Bundle::to_text`] writes.
 #[test]
 fn another_zlib_stream_of_the_same_bundle_is_accepted_but_not_byte_identical() {
     let b = bundle();
@@ -158,7 +156,6 @@ proptest! {
                 let again = back.to_text();
                 prop_assert_eq!(Bundle::from_text(&again), Ok(back.clone()));
                 prop_assert_eq!(&again, &b.to_text());
-                prop_assert_eq!(again == text, level == 9);
             }
             Err(e) => prop_assert_eq!(
                 e,

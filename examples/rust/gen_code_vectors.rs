@@ -274,9 +274,7 @@ fn encoded(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
 }
 
 fn zlib(data: &[u8]) -> Res<Vec<u8>> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(data)?;
-    Ok(z.finish()?)
+    Ok(certanchor::deflate::best(data))
 }
 
 /// A checkpoint note: `text` signed by `key` under the key name `name`.

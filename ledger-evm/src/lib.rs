@@ -240,6 +240,14 @@ impl Rpc {
     }
 
     /// Runs one RPC request, retrying transient failures with backoff.
+    ///
+    /// Our own loop rather than alloy's `RetryBackoffLayer`: in alloy 2.5.0
+    /// its default policy retries HTTP 429 and 503 and rate-limit error
+    /// payloads only (not a refused connection, a timeout or a 500/502/504,
+    /// which `classify` calls transient), waits a fixed backoff rather than
+    /// a doubling one, and honours server hints of up to 5 minutes, where
+    /// this loop sleeps at most 0.25 + 0.5 + 1 + 2 + 4 = 7.75 s over the
+    /// default 5 retries.
     fn run<T, F, Fut>(&self, what: &str, f: F) -> Result<T, Failure>
     where
         F: Fn(RootProvider) -> Fut,
