@@ -78,6 +78,47 @@ pub fn write_value(out: &mut String, v: &serde_json::Value) {
     }
 }
 
+/// `value` serialized by serde_json in this module's format: compact, and
+/// control characters as `\u00XX` (serde_json's own formatter writes `\n`,
+/// `\t`, … as two-character escapes).
+pub fn to_text<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    let mut buf = Vec::with_capacity(2048);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Compact);
+    if value.serialize(&mut ser).is_err() {
+        return String::new();
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+/// serde_json's compact formatter, escaping control characters as
+/// [`write_str`] does.
+struct Compact;
+
+impl serde_json::ser::Formatter for Compact {
+    fn write_char_escape<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: serde_json::ser::CharEscape,
+    ) -> std::io::Result<()> {
+        use serde_json::ser::CharEscape as E;
+        let c = match escape {
+            E::Quote => return w.write_all(b"\\\""),
+            E::ReverseSolidus => return w.write_all(b"\\\\"),
+            E::Solidus => return w.write_all(b"/"),
+            E::Backspace => 0x08,
+            E::FormFeed => 0x0c,
+            E::LineFeed => b'\n',
+            E::CarriageReturn => b'\r',
+            E::Tab => b'\t',
+            E::AsciiControl(c) => c,
+        };
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hi = HEX.get(usize::from(c >> 4)).copied().unwrap_or(b'0');
+        let lo = HEX.get(usize::from(c & 0xf)).copied().unwrap_or(b'0');
+        w.write_all(&[b'\\', b'u', b'0', b'0', hi, lo])
+    }
+}
+
 /// Reads back JSON text this module wrote, as a `serde_json::Value` (without
 /// serde_json's nesting limit of 128: a `Value` an embedder builds may be
 /// deeper). Our writer's output always parses; the tests check it.
