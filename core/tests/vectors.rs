@@ -26,15 +26,6 @@ fn verifier(v: &J) -> Verifier {
     Verifier::new(TrustStore::from_json(&v["trust_store"].to_string()).unwrap())
 }
 
-/// `#[derive(Serialize)]` gives the report's JSON text byte for byte.
-fn same_json_by_serde(r: &certanchor::Report) {
-    let text = r.to_json_text();
-    assert_eq!(certanchor::json::to_text(r), text);
-    if !text.contains("\\u00") {
-        assert_eq!(serde_json::to_string(r).unwrap(), text);
-    }
-}
-
 #[test]
 fn every_case_gives_its_verdict_and_failing_check() {
     for file in FILES {
@@ -54,7 +45,6 @@ fn every_case_in(v: &J) {
         ] {
             // a fresh verifier per case: status lists seen earlier must not leak in
             let r = verifier(v).verify(&input, now);
-            same_json_by_serde(&r);
             assert_eq!(
                 r.verdict.as_str(),
                 c["verdict"].as_str().unwrap(),
@@ -69,7 +59,6 @@ fn every_case_in(v: &J) {
     for c in v["malformed"].as_array().unwrap() {
         let input = B64.decode(c["bundle"].as_str().unwrap()).unwrap();
         let r = verifier(v).verify(&input, 0);
-        same_json_by_serde(&r);
         assert_eq!(r.verdict.as_str(), "invalid");
         assert_eq!(
             r.checks[0].code,
