@@ -25,9 +25,9 @@
 #![forbid(unsafe_code)]
 
 use certanchor::Document;
-use certanchor::json::write_str;
 use certanchor::schema::{FieldType, SchemaRegistry};
 use certanchor::trust::TrustStoreDoc;
+use certanchor::write_json_str as write_str;
 use certanchor::{Bundle, DecodeError, IssueError, TrustError, TrustStore, VerifyError};
 use js_sys::{Array, Date, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

@@ -25,10 +25,12 @@ mod hash;
 mod inflate;
 pub mod input;
 pub mod issue;
-// Not part of the API (the JSON text writer behind `Report::to_json_text` and the bindings); public for the CLI, the bindings, the
-// fuzz targets and the tests.
+// The JSON text writer behind the reports', bundles' and values' JSON views.
+mod json;
+// Not part of the API (the writer's string escaping); public for the WASM
+// binding's trust store view, so that the module carries one copy.
 #[doc(hidden)]
-pub mod json;
+pub use json::write_str as write_json_str;
 pub mod keys;
 #[cfg(feature = "ledger")]
 pub mod ledger;
