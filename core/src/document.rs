@@ -6,13 +6,13 @@
 //! writer and reads itself from the strict reader, and the trait provides
 //! [`Document::to_vec`] (owned bytes) and [`Document::from_slice`] (strict
 //! decoding, refusing bytes after the document). The signed envelopes around
-//! two of them ([`Anchor`](crate::Anchor), [`StatusList`](crate::StatusList))
+//! two of them ([`Anchor`](crate::Anchor), [`StatusList`](crate::status::StatusList))
 //! keep the exact bytes they were decoded from and lend them with
 //! `as_bytes`.
 //!
 //! The map-shaped documents whose fields are all required declare their
 //! fields once, in a table (`document_map!`): each row names the CBOR key,
-//! the struct field and its [`Codec`]; the writer, the reader and the
+//! the struct field and its codec; the writer, the reader and the
 //! missing-field errors all come from that one table.
 
 use std::ops::Range;
