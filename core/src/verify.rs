@@ -413,27 +413,7 @@ impl Verifier {
     }
 
     fn format_failure(reason: String, code: ResultCode, now: u64) -> Report {
-        let mut checks = vec![Check::new(CheckCode::Format, Outcome::Failed, code, reason)];
-        checks.extend(CheckCode::ALL.iter().skip(1).map(|c| {
-            Check::new(
-                *c,
-                Outcome::Skipped,
-                ResultCode::NotChecked,
-                "not checked: the bundle could not be decoded",
-            )
-        }));
-        Report {
-            verdict: Verdict::Invalid,
-            checks,
-            certificate: None,
-            disclosed: BTreeMap::new(),
-            issuer: None,
-            endorsers: Vec::new(),
-            anchor: None,
-            status: Vec::new(),
-            ledger: None,
-            verified_at: now,
-        }
+        Report::format_failure(reason, code, now)
     }
 
     fn anchor_eval(&self, bytes: &[u8]) -> Result<Arc<AnchorEval>, crate::DecodeError> {

@@ -76,10 +76,9 @@ def check(df: pd.DataFrame, verifier: certanchor.Verifier, now: int, progress: b
     reports = verifier.verify_many(df["bundle"], now=now, progress=progress)
     rows = []
     for customer, report in zip(df["customer"], reports):
-        failures = report.failures() or [
-            c for c in report.checks if c.outcome == certanchor.Outcome.INDETERMINATE
-        ]
-        first = failures[0] if failures else None
+        # a failed check first; an indeterminate report has only problems()
+        problems = report.failures() or report.problems()
+        first = problems[0] if problems else None
         d = report.disclosed
         capital = d.get("registered_capital") or {}
         rows.append(

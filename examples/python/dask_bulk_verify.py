@@ -84,7 +84,10 @@ def generate(directory: Path, count: int, fmt: str, partitions: int) -> str:
 def verify_partition(part: pd.DataFrame, verifier: certanchor.Verifier, now: int) -> pd.DataFrame:
     """Runs on a worker: verifies one partition's ``bundle`` column."""
     reports = verifier.verify_many(part["bundle"], now=now)
-    firsts: list[certanchor.Check | None] = [next(iter(r.failures()), None) for r in reports]
+    # the first failed check, else the first undecided one (indeterminate)
+    firsts: list[certanchor.Check | None] = [
+        next(iter(r.failures() or r.problems()), None) for r in reports
+    ]
     return pd.DataFrame(
         {
             "id": part["id"].to_numpy(),

@@ -3,7 +3,7 @@
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Optional, Union, final
+from typing import Any, Literal, Optional, Union, final
 
 from ._enums import Outcome, ResultCode, Verdict
 
@@ -124,7 +124,8 @@ class TrustStore:
 
 @final
 class Check:
-    """One check of a report."""
+    """One check of a report. Picklable; equal when check, outcome, code and
+    reason are."""
 
     @property
     def check(self) -> str:
@@ -141,10 +142,18 @@ class Check:
     @property
     def passed(self) -> bool:
         """True when the check passed."""
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickles as ``(check, outcome, code, reason)``."""
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when check, outcome, code and reason are."""
+    def __ne__(self, other: object, /) -> bool:
+        """Not equal."""
+    __hash__: None  # type: ignore[assignment]
 
 @final
 class Report:
-    """The result of verifying one bundle."""
+    """The result of verifying one bundle. Picklable (every field travels);
+    equal when the reports are."""
 
     @property
     def verdict(self) -> Verdict:
@@ -158,7 +167,10 @@ class Report:
     def check(self, name: str) -> Optional[Check]:
         """The check named ``name``, or ``None``."""
     def failures(self) -> list[Check]:
-        """The checks that failed."""
+        """The checks that failed (the reasons of an invalid verdict)."""
+    def problems(self) -> list[Check]:
+        """The checks that failed or could not be decided: the reasons of any
+        verdict but valid."""
     @property
     def disclosed(self) -> dict[str, Any]:
         """Verified disclosed fields, typed by the kind's schema."""
@@ -187,6 +199,13 @@ class Report:
         """The JSON view as Python objects."""
     def to_json(self, indent: Optional[int] = None) -> str:
         """The JSON view as text."""
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickles as plain values (every field of the core report)."""
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when the reports are."""
+    def __ne__(self, other: object, /) -> bool:
+        """Not equal."""
+    __hash__: None  # type: ignore[assignment]
 
 @final
 class Verifier:
@@ -205,8 +224,16 @@ class Verifier:
         bundles: Iterable[_BundleInput],
         now: _TimeInput = None,
         progress: bool = False,
+        errors: Literal["raise", "report"] = "raise",
+        threads: Optional[int] = None,
     ) -> list[Report]:
-        """Verifies many bundles in parallel with the GIL released."""
+        """Verifies many bundles in parallel with the GIL released, one report
+        per input in order; a single ``str`` or ``bytes`` raises ``TypeError``.
+        ``progress=True`` shows a tqdm bar (warns if tqdm is missing).
+        ``errors="raise"``: an input that is not a bundle raises ``TypeError``
+        naming its row; ``"report"``: its report is invalid (``format`` check
+        failed, code ``unexpected_type``). ``threads``: threads for this call
+        (default: rayon's global pool, ``RAYON_NUM_THREADS`` or all cores)."""
     def add_status_list(self, data: bytes, now: _TimeInput = None) -> None:
         """Adds a status list obtained out of band, as of ``now`` (default: the
         current time); raises ``VerifyError`` if it is not usable then."""

@@ -1,4 +1,8 @@
-"""Enumerations shown by reports (their values are the core's stable names)."""
+"""Enumerations shown by reports (their values are the core's stable names).
+
+``Verdict`` and ``Outcome`` members are ``str`` s too (as ``enum.StrEnum``'s
+are, which Python 3.9 lacks): ``report.verdict == "valid"`` is true, they
+hash as their value, and ``.value``, ``.name`` and ``is`` work as before."""
 
 from __future__ import annotations
 
@@ -89,7 +93,7 @@ ResultCode = Literal[
 ``certanchor.RESULT_CODES`` is the core's own list (a test keeps them equal)."""
 
 
-class Verdict(enum.Enum):
+class Verdict(str, enum.Enum):
     """The overall result of verifying a bundle."""
 
     VALID = "valid"
@@ -101,10 +105,14 @@ class Verdict(enum.Enum):
 
     def __str__(self) -> str:
         """The stable name, e.g. ``"valid"``."""
-        return self.value
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        """Formats the stable name (``f"{verdict}"`` is ``"valid"``)."""
+        return format(str(self.value), spec)
 
 
-class Outcome(enum.Enum):
+class Outcome(str, enum.Enum):
     """The outcome of one check."""
 
     PASSED = "passed"
@@ -118,4 +126,8 @@ class Outcome(enum.Enum):
 
     def __str__(self) -> str:
         """The stable name, e.g. ``"passed"``."""
-        return self.value
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        """Formats the stable name (``f"{outcome}"`` is ``"passed"``)."""
+        return format(str(self.value), spec)

@@ -31,6 +31,14 @@ impl Verdict {
             Self::Indeterminate => "indeterminate",
         }
     }
+
+    /// The verdict of a name [`Self::as_str`] gives; `None` for any other.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Valid, Self::Invalid, Self::Indeterminate]
+            .into_iter()
+            .find(|v| v.as_str() == name)
+    }
 }
 
 /// The ten checks of SPEC §8.3–§8.12 (`docs/SPEC.md`).
@@ -89,6 +97,12 @@ impl CheckCode {
             Self::Ledger => "ledger",
         }
     }
+
+    /// The check of a name [`Self::as_str`] gives; `None` for any other.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
 }
 
 /// The outcome of one check.
@@ -114,6 +128,19 @@ impl Outcome {
             Self::Indeterminate => "indeterminate",
             Self::Skipped => "skipped",
         }
+    }
+
+    /// The outcome of a name [`Self::as_str`] gives; `None` for any other.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::Passed,
+            Self::Failed,
+            Self::Indeterminate,
+            Self::Skipped,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == name)
     }
 }
 
@@ -264,9 +291,49 @@ impl Report {
         .all(|&c| self.check(c).is_some_and(|c| c.outcome == Outcome::Passed))
     }
 
-    /// Checks that failed.
+    /// Checks that failed (the reasons of an invalid verdict).
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| c.outcome == Outcome::Failed)
+    }
+
+    /// Checks that failed or could not be decided, in report order: the
+    /// reasons of any verdict but valid (an indeterminate report has no
+    /// [`Self::failures`], only indeterminate checks).
+    pub fn problems(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Indeterminate))
+    }
+
+    /// The report of an input that is not a bundle: verdict invalid, the
+    /// `format` check failed with `code` and `reason`, every other check
+    /// skipped (`not_checked`), nothing else known. What the verifier
+    /// returns for bytes that do not decode; bindings use it for an input
+    /// of the wrong type in a batch they were told to report rather than
+    /// raise on.
+    #[must_use]
+    pub fn format_failure(reason: String, code: ResultCode, verified_at: u64) -> Self {
+        let mut checks = vec![Check::new(CheckCode::Format, Outcome::Failed, code, reason)];
+        checks.extend(CheckCode::ALL.iter().skip(1).map(|c| {
+            Check::new(
+                *c,
+                Outcome::Skipped,
+                ResultCode::NotChecked,
+                "not checked: the bundle could not be decoded",
+            )
+        }));
+        Self {
+            verdict: Verdict::Invalid,
+            checks,
+            certificate: None,
+            disclosed: BTreeMap::new(),
+            issuer: None,
+            endorsers: Vec::new(),
+            anchor: None,
+            status: Vec::new(),
+            ledger: None,
+            verified_at,
+        }
     }
 
     /// A JSON view with stable keys (used by the CLI and the bindings): the
@@ -392,5 +459,48 @@ impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "verdict: {}", self.verdict.as_str().to_uppercase())?;
         crate::display::write_report_body(f, self, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_read_back() {
+        for v in [Verdict::Valid, Verdict::Invalid, Verdict::Indeterminate] {
+            assert_eq!(Verdict::from_name(v.as_str()), Some(v));
+        }
+        for c in CheckCode::ALL {
+            assert_eq!(CheckCode::from_name(c.as_str()), Some(c));
+        }
+        for o in [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::Indeterminate,
+            Outcome::Skipped,
+        ] {
+            assert_eq!(Outcome::from_name(o.as_str()), Some(o));
+        }
+        assert_eq!(Verdict::from_name("VALID"), None);
+        assert_eq!(CheckCode::from_name(""), None);
+        assert_eq!(Outcome::from_name("fail"), None);
+    }
+
+    #[test]
+    fn problems_are_failed_and_indeterminate_checks() {
+        let mut r = Report::format_failure("bundle: x".into(), ResultCode::Truncated, 7);
+        assert_eq!(r.verified_at, 7);
+        assert_eq!(r.verdict, Verdict::Invalid);
+        assert_eq!(r.failures().count(), 1);
+        assert_eq!(r.problems().count(), 1);
+        r.checks[0].outcome = Outcome::Passed;
+        r.checks[6].outcome = Outcome::Indeterminate;
+        r.checks[6].code = ResultCode::StaleStatus;
+        r.checks[9].outcome = Outcome::Failed;
+        r.checks[9].code = ResultCode::NotInLedger;
+        assert_eq!(r.failures().count(), 1);
+        let problems: Vec<_> = r.problems().map(|c| c.check).collect();
+        assert_eq!(problems, [CheckCode::Status, CheckCode::Ledger]);
     }
 }
