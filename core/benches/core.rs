@@ -183,6 +183,7 @@ fn bundles(c: &mut Criterion) {
         b.iter(|| warm.verify_many(black_box(&all), now))
     });
     g.finish();
+    receipts(c, &batch, &all, now);
     let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
     issuer
         .update_status(
@@ -201,6 +202,67 @@ fn bundles(c: &mut Criterion) {
     c.bench_function("status_lookup", |b| {
         b.iter(|| black_box(&list).get(black_box(3)))
     });
+}
+
+/// Warm verification of the same bundles without and with a ledger receipt
+/// (the batch's anchor appended to a `FileLedger` between two others), by a
+/// verifier that trusts the ledger. Ratio: `without / with`.
+fn receipts(c: &mut Criterion, batch: &certanchor::IssuedBatch, plain: &[Vec<u8>], now: u64) {
+    const ORIGIN: &str = "bench.example/receipts";
+    let ledger_key = certanchor::keys::SigningKey::from_seed(&[0x42; 32]);
+    let dir =
+        std::env::temp_dir().join(format!("certanchor-bench-receipts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut l = FileLedger::create(&dir, ORIGIN, ledger_key.clone()).unwrap();
+    let earlier = certanchor::AnchorBody {
+        issuer: "cn.beijing.scjgj".into(),
+        batch: "earlier".into(),
+        tree_size: 1,
+        root: Hash::digest(b"earlier"),
+        issued_at: JAN_1_2024,
+        kinds: vec!["business_license".into()],
+    };
+    let key = certanchor::keys::SigningKey::from_seed(&[1; 32]);
+    l.append(certanchor::Anchor::sign(&earlier, &key).unwrap().as_bytes())
+        .unwrap();
+    let receipt = l
+        .append(batch.anchor().as_bytes())
+        .unwrap()
+        .to_bundle_receipt();
+    drop(l);
+    let _ = std::fs::remove_dir_all(&dir);
+    let with: Vec<Vec<u8>> = (0..batch.len())
+        .map(|i| {
+            let mut b = batch.bundle(i, None).unwrap();
+            b.receipt = Some(receipt.clone());
+            b.to_vec()
+        })
+        .collect();
+    let trust = TrustStore::from_doc(sample::demo_trust_doc(Some((
+        ORIGIN,
+        &ledger_key.public_key(),
+    ))))
+    .unwrap();
+    let v = Verifier::new(trust);
+    assert_eq!(v.verify(&plain[5], now).verdict, certanchor::Verdict::Valid);
+    let r = v.verify(&with[5], now);
+    assert_eq!(r.verdict, certanchor::Verdict::Valid, "{r}");
+    assert!(r.ledger.is_some());
+    let mut g = c.benchmark_group("verify_receipt");
+    g.bench_function("warm_without", |b| {
+        b.iter(|| v.verify(black_box(&plain[5]), now))
+    });
+    g.bench_function("warm_with", |b| {
+        b.iter(|| v.verify(black_box(&with[5]), now))
+    });
+    g.throughput(Throughput::Elements(plain.len() as u64));
+    g.bench_function("many_1000_without", |b| {
+        b.iter(|| v.verify_many(black_box(plain), now))
+    });
+    g.bench_function("many_1000_with", |b| {
+        b.iter(|| v.verify_many(black_box(&with), now))
+    });
+    g.finish();
 }
 
 fn ledger(c: &mut Criterion) {

@@ -1146,3 +1146,106 @@ fn a_warm_verifier_reports_exactly_what_a_cold_one_does() {
         .count();
     assert_eq!(valid, 300_usize.div_ceil(7));
 }
+
+// -------------------------------------------------- checkpoint-note cache
+
+/// A verifier that has opened a genuine checkpoint note (and cached it)
+/// still fails every forgery of it with the same checkpoint body: another
+/// key, the tree size or root altered under the genuine signature (the same
+/// length and last bytes as the genuine note, so the cache's locator
+/// collides), extra signature lines. Each report is exactly a fresh
+/// verifier's, and the genuine note still verifies after each forgery.
+#[test]
+#[cfg(feature = "ledger")]
+fn a_forged_note_after_the_genuine_one_still_fails() {
+    let bundles = common::receipt_bundles("forged-after", 3, ISSUED, ORIGIN, &ledger_key());
+    let (genuine, other) = (&bundles[0], &bundles[3]);
+    let note = &genuine.receipt.as_ref().unwrap().checkpoint;
+    let other_note = &other.receipt.as_ref().unwrap().checkpoint;
+    let warm = verifier();
+    let r = warm.verify_bundle(genuine, NOW);
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    assert_check(&r, CheckCode::Ledger, Outcome::Passed, "ok");
+    let forged = common::forged_notes(note, other_note, ORIGIN, &ledger_key());
+    for round in 0..2 {
+        for (what, forgery, code) in &forged {
+            let mut t = genuine.clone();
+            t.receipt.as_mut().unwrap().checkpoint.clone_from(forgery);
+            let r = warm.verify_bundle(&t, NOW);
+            assert_eq!(r.verdict, Verdict::Invalid, "{what}: {r}");
+            assert_check(&r, CheckCode::Ledger, Outcome::Failed, code);
+            assert_eq!(r, verifier().verify_bundle(&t, NOW), "{what}");
+            let r = warm.verify_bundle(genuine, NOW);
+            assert_eq!(r.verdict, Verdict::Valid, "round {round}, after {what}");
+        }
+    }
+    // a witness the store does not know cosigned: a distinct note, genuine
+    let mut t = genuine.clone();
+    t.receipt.as_mut().unwrap().checkpoint = common::witnessed(note);
+    assert_eq!(warm.verify_bundle(&t, NOW).verdict, Verdict::Valid);
+    assert_eq!(warm.verify_bundle(other, NOW).verdict, Verdict::Valid);
+}
+
+/// Thousands of distinct junk notes (each about 7.5 KB, under the genuine
+/// ledger's name and key id, so each costs a signature check and is cached
+/// as failed) keep the note cache within `MAX_CHECKPOINT_CACHE_BYTES`, as
+/// `Verifier::memory_bytes` counts it; the cache is cleared when full and
+/// the genuine note and a forgery, checked all along, keep their verdicts.
+#[test]
+#[cfg(feature = "ledger")]
+fn junk_notes_stay_within_the_note_cache_bound() {
+    use certanchor::note::{self, Checkpoint};
+    use certanchor::verify::MAX_CHECKPOINT_CACHE_BYTES;
+    let bundles = common::receipt_bundles("junk-notes", 2, ISSUED, ORIGIN, &ledger_key());
+    let genuine = &bundles[0];
+    let note = &genuine.receipt.as_ref().unwrap().checkpoint;
+    let mut forged = genuine.clone();
+    forged.receipt.as_mut().unwrap().checkpoint = common::forged_notes(
+        note,
+        &bundles[2].receipt.as_ref().unwrap().checkpoint,
+        ORIGIN,
+        &ledger_key(),
+    )[1]
+    .1
+    .clone();
+    let v = verifier();
+    assert_eq!(v.verify_bundle(genuine, NOW).verdict, Verdict::Valid);
+    let base = v.memory_bytes();
+    let cp = Checkpoint::from_text(&note::parse_note(note).unwrap().text).unwrap();
+    let pad = "x".repeat(7_500);
+    let key_id = note::key_id(ORIGIN, &ledger_key().public_key());
+    let (mut junk_bytes, mut peak) = (0usize, 0usize);
+    for i in 0..2_600u32 {
+        let text = Checkpoint {
+            extensions: vec![format!("{i} {pad}")],
+            ..cp.clone()
+        }
+        .to_text();
+        // a distinct signature each: notes sharing their last bytes and
+        // length would only replace one another in the cache
+        let h = Hash::digest(&i.to_be_bytes());
+        let sig = note::NoteSignature {
+            name: ORIGIN.into(),
+            key_id,
+            signature: [h.as_bytes().as_slice(), h.as_bytes()].concat(),
+        };
+        let junk = format!("{text}\n{}", sig.to_line());
+        junk_bytes += junk.len();
+        let mut t = genuine.clone();
+        t.receipt.as_mut().unwrap().checkpoint = junk;
+        let r = v.verify(&t.to_vec(), NOW);
+        assert_check(&r, CheckCode::Ledger, Outcome::Failed, "bad_signature");
+        let held = v.memory_bytes().saturating_sub(base);
+        assert!(held <= MAX_CHECKPOINT_CACHE_BYTES, "junk {i}: {held} bytes");
+        peak = peak.max(held);
+        if i % 97 == 0 {
+            assert_eq!(v.verify_bundle(genuine, NOW).verdict, Verdict::Valid);
+            let r = v.verify_bundle(&forged, NOW);
+            assert_check(&r, CheckCode::Ledger, Outcome::Failed, "bad_signature");
+        }
+    }
+    // the junk was more than the bound, and the cache held most of a bound
+    assert!(junk_bytes > MAX_CHECKPOINT_CACHE_BYTES, "{junk_bytes}");
+    assert!(peak > MAX_CHECKPOINT_CACHE_BYTES / 2, "{peak}");
+    assert_eq!(v.verify_bundle(genuine, NOW).verdict, Verdict::Valid);
+}

@@ -669,6 +669,80 @@ fn verdicts_do_not_depend_on_order_or_threads() {
     }
 }
 
+/// Receipts: the same bundles, with genuine checkpoint notes and forged
+/// ones (another key, altered tree size or root, extra signature lines)
+/// mixed, in several orders and on 1, 2 and 4 threads, through
+/// `verify_many` and one by one, give every bundle the report a fresh
+/// verifier gives it alone: the checkpoint-note cache changes no verdict.
+#[test]
+#[cfg(feature = "ledger")]
+fn receipt_verdicts_do_not_depend_on_order_or_threads() {
+    const ORIGIN: &str = "ledger.example.gov.cn/review";
+    let key = SigningKey::from_seed(&[0x51; 32]);
+    let doc = || demo_trust_doc(Some((ORIGIN, &key.public_key())));
+    let genuine = common::receipt_bundles("order-receipts", 4, ISSUED, ORIGIN, &key);
+    let notes: Vec<String> = [0, 4]
+        .iter()
+        .map(|&i| genuine[i].receipt.as_ref().unwrap().checkpoint.clone())
+        .collect();
+    let mut distinct: Vec<Bundle> = genuine.clone();
+    for (n, other) in [(0, 1), (1, 0)] {
+        let mut variants = common::forged_notes(&notes[n], &notes[other], ORIGIN, &key);
+        variants.push(("witnessed", common::witnessed(&notes[n]), "ok"));
+        for (_, note, _) in variants {
+            for b in &genuine[n * 4..n * 4 + 4] {
+                let mut t = b.clone();
+                t.receipt.as_mut().unwrap().checkpoint.clone_from(&note);
+                distinct.push(t);
+            }
+        }
+    }
+    let distinct: Vec<Vec<u8>> = distinct.iter().map(Bundle::to_vec).collect();
+    let expected: Vec<_> = distinct
+        .iter()
+        .map(|b| verifier_with(doc()).verify(b, NOW))
+        .collect();
+    let valid = expected
+        .iter()
+        .filter(|r| r.verdict == Verdict::Valid)
+        .count();
+    assert_eq!(valid, 16, "8 genuine, 8 witnessed");
+    // 9 copies of each: 576 inputs, three chunks of `verify_many`
+    let indices: Vec<usize> = (0..9).flat_map(|_| 0..distinct.len()).collect();
+    let mut shuffled = indices.clone();
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    for i in (1..shuffled.len()).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    let orders = [
+        indices.clone(),
+        indices.iter().rev().copied().collect(),
+        shuffled.clone(),
+        shuffled.iter().rev().copied().collect(),
+    ];
+    for threads in [1, 2, 4] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        for (o, order) in orders.iter().enumerate() {
+            let inputs: Vec<&[u8]> = order.iter().map(|&i| distinct[i].as_slice()).collect();
+            let v = verifier_with(doc());
+            let reports = pool.install(|| v.verify_many(&inputs, NOW));
+            for (&i, r) in order.iter().zip(&reports) {
+                assert_eq!(*r, expected[i], "{threads} threads, order {o}, bundle {i}");
+            }
+            // the same verifier, warm, one by one in this order
+            for &i in order.iter().take(distinct.len()) {
+                assert_eq!(v.verify(&distinct[i], NOW), expected[i], "order {o}");
+            }
+        }
+    }
+}
+
 // ------------------------------------------------- also refused
 
 /// An anchor that claims to be issued in the future fails its signature check.

@@ -1,11 +1,11 @@
-//! The verifier's caches of evaluated documents (anchors, status lists),
-//! bounded in bytes and looked up by their exact bytes.
+//! The verifier's caches of evaluated documents (anchors, status lists,
+//! checkpoint notes), bounded in bytes and looked up by their exact bytes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::AnchorEval;
 use super::known_status::StatusEval;
+use super::{AnchorEval, CheckpointEval};
 
 /// Something cached by the exact bytes it was decoded from.
 pub(super) trait FromBytes {
@@ -30,6 +30,15 @@ impl FromBytes for StatusEval {
     }
     fn heap_size(&self) -> usize {
         StatusEval::heap_size(self)
+    }
+}
+
+impl FromBytes for CheckpointEval {
+    fn source(&self) -> &[u8] {
+        self.note.as_bytes()
+    }
+    fn heap_size(&self) -> usize {
+        CheckpointEval::heap_size(self)
     }
 }
 

@@ -90,3 +90,132 @@ pub fn cose_sign1(payload: &[u8], key: &SigningKey) -> Vec<u8> {
     w.bytes(&sig);
     w.into_bytes()
 }
+
+/// Bundles of the `n` licenses of a batch `tag` by the market regulator,
+/// issued `at` and endorsed by the tax bureau, whose anchor is entry 1 of a
+/// new file ledger `origin` signed with `key` (between two other anchors):
+/// every bundle with the receipt at tree size 2, then every bundle with the
+/// receipt at tree size 3 (two genuine checkpoints).
+#[cfg(feature = "ledger")]
+pub fn receipt_bundles(
+    tag: &str,
+    n: u64,
+    at: u64,
+    origin: &str,
+    key: &SigningKey,
+) -> Vec<certanchor::Bundle> {
+    use certanchor::ledger::{FileLedger, Ledger};
+    let certs: Vec<_> = (0..n).map(certanchor::sample::business_license).collect();
+    let mut b = scjgj()
+        .issue(tag, &certs, &certanchor::IssueOptions::at(at))
+        .unwrap();
+    endorse_at_issue(&mut b, "cn.beijing.tax");
+    let dir =
+        std::env::temp_dir().join(format!("certanchor-receipts-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut l = FileLedger::create(&dir, origin, key.clone()).unwrap();
+    let other = |name: &str| {
+        let mut o = scjgj()
+            .issue(name, &certs[..1], &certanchor::IssueOptions::at(at))
+            .unwrap();
+        endorse_at_issue(&mut o, "cn.beijing.tax");
+        o.anchor().as_bytes().to_vec()
+    };
+    l.append(&other(&format!("{tag}-before"))).unwrap();
+    let at2 = l.append(b.anchor().as_bytes()).unwrap().to_bundle_receipt();
+    l.append(&other(&format!("{tag}-after"))).unwrap();
+    let at3 = certanchor::LedgerReceipt {
+        checkpoint: l.checkpoint().unwrap(),
+        index: 1,
+        path: l.inclusion_proof(&b.anchor().id(), 3).unwrap().path,
+    };
+    drop(l);
+    let _ = std::fs::remove_dir_all(&dir);
+    [at2, at3]
+        .into_iter()
+        .flat_map(|rc| (0..b.len()).map(move |i| (i, rc.clone())))
+        .map(|(i, rc)| {
+            let mut bundle = b.bundle(i, None).unwrap();
+            bundle.receipt = Some(rc);
+            bundle
+        })
+        .collect()
+}
+
+/// Forgeries of the genuine checkpoint note `note` of ledger `origin`
+/// (whose key is `ledger`), each with what it forges and the code the
+/// ledger check must fail with: the same checkpoint signed with another
+/// key, the tree size or root altered under the genuine signature, an extra
+/// signature line claiming the ledger's key, and `other` (another genuine
+/// note of the ledger) mixed in.
+pub fn forged_notes(
+    note: &str,
+    other: &str,
+    origin: &str,
+    ledger: &SigningKey,
+) -> Vec<(&'static str, String, &'static str)> {
+    use certanchor::note::{self, Checkpoint, NoteSignature};
+    let text = note::parse_note(note).unwrap().text;
+    let sigs = &note[text.len() + 1..];
+    let other_text = note::parse_note(other).unwrap().text;
+    let other_sigs = &other[other_text.len() + 1..];
+    let cp = Checkpoint::from_text(&text).unwrap();
+    let resigned = |c: &Checkpoint| format!("{}\n{sigs}", c.to_text());
+    let bad_line = NoteSignature {
+        name: origin.to_owned(),
+        key_id: note::key_id(origin, &ledger.public_key()),
+        signature: vec![0x5a; 64],
+    }
+    .to_line();
+    vec![
+        (
+            "the checkpoint signed with another key",
+            note::sign_checkpoint(&cp, &SigningKey::from_seed(&[0xee; 32])).unwrap(),
+            "unknown_signer",
+        ),
+        (
+            "tree size + 1 under the genuine signature",
+            resigned(&Checkpoint {
+                tree_size: cp.tree_size + 1,
+                ..cp.clone()
+            }),
+            "bad_signature",
+        ),
+        (
+            "another root under the genuine signature",
+            resigned(&Checkpoint {
+                root: certanchor::Hash::digest(b"another root"),
+                ..cp.clone()
+            }),
+            "bad_signature",
+        ),
+        (
+            "an extra signature line claiming the ledger's key",
+            format!("{note}{bad_line}"),
+            "bad_signature",
+        ),
+        (
+            "the other checkpoint's signature line added",
+            format!("{note}{other_sigs}"),
+            "bad_signature",
+        ),
+        (
+            "the other checkpoint's text under this signature",
+            format!("{other_text}\n{sigs}"),
+            "bad_signature",
+        ),
+    ]
+}
+
+/// `note` cosigned by a witness the trust store does not know: still
+/// genuine (an unknown signer's line is ignored).
+pub fn witnessed(note: &str) -> String {
+    let text = certanchor::note::parse_note(note).unwrap().text;
+    let signed = certanchor::note::sign_note(
+        &text,
+        "witness.example",
+        &SigningKey::from_seed(&[0x77; 32]),
+    )
+    .unwrap();
+    format!("{note}{}", &signed[text.len() + 1..])
+}
