@@ -152,6 +152,34 @@ pub fn load_bundle(path: &Path) -> Result<Bundle, CliError> {
     Bundle::decode_any(&read(path)?).map_err(|e: DecodeError| CliError::from(e).at(path.display()))
 }
 
+/// Exit status when stdout was closed early: 128 + SIGPIPE, as a shell
+/// reports for a program the signal killed.
+pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(EXIT_BROKEN_PIPE);
+    }
+    eprintln!("error: cannot write to stdout: {e}");
+    std::process::exit(2);
+}
+
+/// Writes to stdout (what the CLI's `print!`/`println!` expand to): a
+/// closed stdout ends the process quietly with [`EXIT_BROKEN_PIPE`], any
+/// other write error with status 2, instead of std's panic.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        stdout_failed(&e);
+    }
+}
+
+/// Flushes stdout before exiting, with [`write_stdout`]'s handling of errors.
+pub fn flush_stdout() {
+    if let Err(e) = std::io::stdout().lock().flush() {
+        stdout_failed(&e);
+    }
+}
+
 /// Prints JSON.
 pub fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
