@@ -125,7 +125,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     say(format!(
         "certanchor demo — Beijing, {}\nfiles: {}\n",
         certanchor::time::format(now),
-        dir.display()
+        util::show_path(&dir)
     ));
 
     // 1. Keys and the trust store every department shares.
@@ -237,7 +237,19 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     say("3. Tax and public security co-signed the license anchor; tax and housing co-signed the title anchor.".into());
 
     // 4. Anchor in the ledger.
-    let mut ledger = FileLedger::create(dir.join("ledger"), ORIGIN, ledger_key)?;
+    let mut ledger = FileLedger::create(dir.join("ledger"), ORIGIN, ledger_key.clone())?;
+    // as `ledger init` leaves it: `ledger vkey`, `ledger append` and
+    // `issue --ledger` work on it in a follow-up job
+    util::write_atomic(
+        &dir.join("ledger").join(crate::ledger_cmd::KEY_FILE),
+        ledger_key.to_pkcs8_pem().as_bytes(),
+        true,
+    )?;
+    util::write_atomic(
+        &dir.join("ledger.vkey"),
+        format!("{}\n", ledger.verifier_key()).as_bytes(),
+        false,
+    )?;
     let receipts = ledger.append_many(&[lic.anchor().as_bytes(), tit.anchor().as_bytes()])?;
     let (lic_rc, tit_rc) = match receipts.as_slice() {
         [a, b] => (a.to_bundle_receipt(), b.to_bundle_receipt()),
@@ -382,17 +394,24 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     for i in 0..tit.len() {
         all.push(bundle(&tit, &tit_rc, i, None)?.to_vec());
     }
-    for (i, b) in all.iter().take(5).enumerate() {
-        util::write_atomic(&util::bundle_path(&dir.join("licenses"), i), b, false).or_else(
-            |_| {
-                std::fs::create_dir_all(dir.join("licenses").join("bundles"))
-                    .map_err(util::io_err("create", &dir))?;
-                util::write_atomic(&util::bundle_path(&dir.join("licenses"), i), b, false)
-            },
-        )?;
+    // every bundle of both batches, with its ledger receipt, as `issue` and
+    // `prove --all` write them; and receipt.json, so `prove` adds it too
+    let (lic_bundles, tit_bundles) = all.split_at(lic.len());
+    for (name, batch, rc, bundles) in [
+        ("licenses", &lic, &lic_rc, lic_bundles),
+        ("titles", &tit, &tit_rc, tit_bundles),
+    ] {
+        let d = dir.join(name);
+        write_batch(&d, batch)?;
+        crate::issuing::save_receipt(&d, rc)?;
+        let paths: Vec<PathBuf> = (0..bundles.len())
+            .map(|i| util::bundle_path(&d, i))
+            .collect();
+        for (p, b) in paths.iter().zip(bundles) {
+            util::write_unsynced(p, b)?;
+        }
+        util::sync_written(&d.join("bundles"), &paths)?;
     }
-    write_batch(&dir.join("licenses"), &lic)?;
-    write_batch(&dir.join("titles"), &tit)?;
     let t = Instant::now();
     let reports = Verifier::new(trust).verify_many(&all, now + 300);
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
@@ -415,11 +434,9 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         certanchor::TrustStore::short_fingerprint(&fp)
     ));
     summary.push(json!({"case": "clerk_page", "trust_fingerprint": fp}));
+    let shown_dir = util::show_path(&dir);
     say(format!(
-        "\nFiles: {}\n  keys/*.pem (0600), trust.json, ledger/, licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {}/trust.json {}/title-17-for-bank.txt",
-        dir.display(),
-        dir.display(),
-        dir.display()
+        "\nFiles: {shown_dir}\n  keys/*.pem (0600), trust.json, ledger/ (with its key, 0600), ledger.vkey (the ledger's verifier key),\n  licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose, receipt.json, bundles/*.cab: every bundle),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {shown_dir}/trust.json {shown_dir}/title-17-for-bank.txt\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/licenses/bundles",
     ));
     if json {
         util::print_json(&json!({"dir": dir, "cases": summary}));

@@ -308,7 +308,8 @@ fn report_problems(
     )
 }
 
-fn save_receipt(dir: &Path, r: &LedgerReceipt) -> Result<(), CliError> {
+/// Writes `DIR/receipt.json`, which `prove` puts into every bundle.
+pub fn save_receipt(dir: &Path, r: &LedgerReceipt) -> Result<(), CliError> {
     let j = json!({"checkpoint": r.checkpoint, "index": r.index, "path": r.path.iter().map(Hash::to_hex).collect::<Vec<_>>()});
     util::write_atomic(&dir.join("receipt.json"), j.to_string().as_bytes(), false)
 }
@@ -369,19 +370,82 @@ pub fn endorse(
         .map_err(|e| CliError::from(e).at(anchor_path.display()))?;
     let endorsed = anchor.endorse(&key, util::now_or(at)?)?;
     util::write_atomic(anchor_path, endorsed.as_bytes(), false)?;
+    let refreshed = refresh_bundles(anchor_path, &endorsed)?;
     if json {
-        util::print_json(
-            &json!({"anchor": anchor_path, "endorser": issuer, "signatures": endorsed.signer_key_ids().len()}),
-        );
+        util::print_json(&json!({
+            "anchor": anchor_path, "endorser": issuer,
+            "signatures": endorsed.signer_key_ids().len(),
+            "bundles_refreshed": refreshed,
+        }));
     } else {
         println!(
             "{} endorsed {} ({} signatures)",
-            issuer,
-            anchor_path.display(),
+            escape(issuer),
+            util::show_path(anchor_path),
             endorsed.signer_key_ids().len()
         );
+        if refreshed > 0 {
+            println!("  refreshed {refreshed} bundle(s) in bundles/ with the endorsed anchor");
+        }
     }
     Ok(0)
+}
+
+/// A bundle carries its anchor's bytes, so the bundles `issue` wrote into
+/// `bundles/` beside the anchor would keep the anchor without the new
+/// endorsement. Each bundle there of the same anchor (same id) gets the
+/// endorsed anchor, in its own form (binary or CA1 text), keeping its
+/// disclosed fields and receipts; other files are left alone. Bundles
+/// elsewhere (`prove --out`, a holder's copy) are not touched: `prove` again.
+/// Returns how many were refreshed.
+fn refresh_bundles(anchor_path: &Path, endorsed: &Anchor) -> Result<usize, CliError> {
+    use rayon::prelude::*;
+    let dir = anchor_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("bundles");
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(util::io_err("list", &dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."))
+        })
+        .collect();
+    paths.sort();
+    let refreshed: Vec<Option<PathBuf>> = paths
+        .par_iter()
+        .map(|p| -> Result<Option<PathBuf>, CliError> {
+            let bytes = util::read(p)?;
+            let Ok(mut b) = Bundle::decode_any(&bytes) else {
+                return Ok(None);
+            };
+            if b.anchor == endorsed.as_bytes()
+                || Anchor::from_slice(&b.anchor).map(|a| a.id()).ok() != Some(endorsed.id())
+            {
+                return Ok(None);
+            }
+            endorsed.as_bytes().clone_into(&mut b.anchor);
+            let out = if bytes.starts_with(certanchor::bundle::TEXT_PREFIX.as_bytes()) {
+                b.to_text().into_bytes()
+            } else {
+                b.to_vec()
+            };
+            util::write_unsynced(p, &out)?;
+            Ok(Some(p.clone()))
+        })
+        .collect::<Result<_, _>>()?;
+    let refreshed: Vec<PathBuf> = refreshed.into_iter().flatten().collect();
+    if !refreshed.is_empty() {
+        util::sync_written(&dir, &refreshed)?;
+    }
+    Ok(refreshed.len())
 }
 
 fn write_bundle(b: &Bundle, text: bool, out: &Path) -> Result<(), CliError> {
@@ -416,11 +480,25 @@ pub fn prove(a: &ProveArgs, json: bool) -> Result<i32, CliError> {
         })?]
     };
     if a.all {
+        use rayon::prelude::*;
         std::fs::create_dir_all(&a.out).map_err(util::io_err("create", &a.out))?;
-        for &i in &indices {
-            let ext = if a.text { "txt" } else { "cab" };
-            write_bundle(&make(i)?, a.text, &a.out.join(format!("{i}.{ext}")))?;
-        }
+        let ext = if a.text { "txt" } else { "cab" };
+        let paths: Vec<PathBuf> = indices
+            .iter()
+            .map(|i| a.out.join(format!("{i}.{ext}")))
+            .collect();
+        // every file written, then all made durable at once: one fsync per
+        // file at the end and one of the directory, not one per write
+        indices.par_iter().zip(&paths).try_for_each(|(&i, path)| {
+            let b = make(i)?;
+            let bytes = if a.text {
+                b.to_text().into_bytes()
+            } else {
+                b.to_vec()
+            };
+            util::write_unsynced(path, &bytes)
+        })?;
+        util::sync_written(&a.out, &paths)?;
     } else if let Some(&i) = indices.first() {
         write_bundle(&make(i)?, a.text, &a.out)?;
     }

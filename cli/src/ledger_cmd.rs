@@ -16,7 +16,8 @@ use serde_json::json;
 
 use crate::util::{self, CliError};
 
-const KEY_FILE: &str = "ledger-key.pem";
+/// The ledger's private key in its directory (`ledger init` and `demo` write it).
+pub const KEY_FILE: &str = "ledger-key.pem";
 
 /// Ledger subcommands.
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,29 @@
 //! error. Every command takes `--json` for scripts; errors are then printed as
 //! `{"error": {"code": …, "message": …}}` with the same stable codes as the
 //! library and the bindings.
+//!
+//! When stdout is closed early (`certanchor inspect x | head`), a command
+//! stops quietly at its next write with exit status 141 (128 + SIGPIPE, what
+//! a shell reports for a program killed by SIGPIPE), never 0: a reader that
+//! stopped early has not seen a verdict, so a pipeline under `pipefail` must
+//! not take it for a valid one.
+
+/// Every `println!`/`print!` of the CLI goes through [`util::write_stdout`],
+/// which turns a closed stdout into a quiet exit 141 instead of std's panic.
+/// (A `macro_rules!` defined here shadows std's in every module below.)
+macro_rules! println {
+    () => {
+        $crate::util::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::util::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::util::write_stdout(format_args!($($arg)*))
+    };
+}
 
 mod bench;
 mod demo;
@@ -190,5 +213,6 @@ fn main() {
             2
         }
     };
+    util::flush_stdout();
     std::process::exit(code);
 }

@@ -51,7 +51,10 @@ pub enum TrustCommand {
         /// Display name.
         #[arg(long)]
         name: Option<String>,
-        /// Start of the key's validity (RFC 3339); default now.
+        /// Start of the key's validity (RFC 3339, date or Unix seconds).
+        /// Default: no lower bound (1970-01-01T00:00:00Z, the earliest time
+        /// a trust store holds), so certificates the key signed before the
+        /// key was added still verify; give it to refuse older signatures.
         #[arg(long)]
         not_before: Option<String>,
     },
@@ -317,7 +320,9 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             };
             let not_before = match not_before {
                 Some(s) => certanchor::time::format(util::parse_at(&s)?),
-                None => time::format(time::now()),
+                // no lower bound: a key added today must still verify what
+                // it signed before today (SPEC §7.4: times start at 1970)
+                None => time::format(0),
             };
             let mut doc = load(&trust)?;
             let entry = KeyEntry {

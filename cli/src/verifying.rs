@@ -49,7 +49,10 @@ pub struct VerifyManyArgs {
     #[arg(long)]
     at: Option<String>,
     /// A directory of bundle files, or a JSONL file (each line a JSON string
-    /// or `{"bundle": …}` holding CA1 text or base64 binary).
+    /// or `{"bundle": …}` holding CA1 text or base64 binary), `-` for JSONL
+    /// on stdin. The text output names every input that is not valid (its
+    /// path, or `FILE:LINE` / `stdin:LINE`) with its verdict and the check
+    /// that decided it.
     input: PathBuf,
 }
 
@@ -125,13 +128,20 @@ fn collect_inputs(input: &Path) -> Result<Vec<(String, Vec<u8>)>, CliError> {
             .map(|p| Ok((p.display().to_string(), util::read(&p)?)))
             .collect();
     }
-    let text = util::read_text(input)?;
+    let (text, source) = if input.as_os_str() == "-" {
+        let mut buf = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+            .map_err(|e| CliError::new("io_error", format!("cannot read stdin: {e}")))?;
+        (buf, "stdin".to_owned())
+    } else {
+        (util::read_text(input)?, input.display().to_string())
+    };
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let place = format!("{}:{}", input.display(), i + 1);
+        let place = format!("{source}:{}", i + 1);
         let v: serde_json::Value = serde_json::from_str(line)
             .map_err(|e| CliError::new("invalid_input", format!("{place}: not JSON: {e}")))?;
         let s = match &v {
@@ -166,7 +176,10 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
     // Per input only its verdict and failed checks are kept, taken from
     // each report on the thread that verified it (`verify_map`): a full
     // report is about 4 KB, which a bank's whole portfolio would not fit in.
-    let mut results: Vec<(Verdict, Vec<String>)> = Vec::with_capacity(inputs.len());
+    // (verdict, failed checks, the deciding `check/code`: the first failed
+    // check, else the first indeterminate one)
+    type Summary = (Verdict, Vec<String>, Option<String>);
+    let mut results: Vec<Summary> = Vec::with_capacity(inputs.len());
     let mut by_verdict: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     // Every status list any input carries is taken in first, so each
@@ -194,13 +207,17 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
         for (verdict, problems) in summaries {
             *by_verdict.entry(verdict.as_str()).or_default() += 1;
             let mut failed = Vec::new();
+            let mut undecided = None;
             for (is_failure, code) in problems {
                 *by_code.entry(code.clone()).or_default() += 1;
                 if is_failure {
                     failed.push(code);
+                } else if undecided.is_none() {
+                    undecided = Some(code);
                 }
             }
-            results.push((verdict, failed));
+            let deciding = failed.first().cloned().or(undecided);
+            results.push((verdict, failed, deciding));
         }
         pb.inc(chunk.len() as u64);
     }
@@ -219,8 +236,8 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
             "problems": by_code,
             "verifier_memory_bytes": verifier.memory_bytes(),
             "peak_rss_bytes": util::peak_rss(),
-            "results": inputs.iter().zip(&results).map(|((name, _), (verdict, failed))| json!({
-                "input": name, "verdict": verdict.as_str(), "failed": failed,
+            "results": inputs.iter().zip(&results).map(|((name, _), (verdict, failed, deciding))| json!({
+                "input": name, "verdict": verdict.as_str(), "failed": failed, "decided_by": deciding,
             })).collect::<Vec<_>>(),
         }));
     } else {
@@ -235,6 +252,22 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
                 let code = display::escape(code);
                 println!("{code:<40} {n:>10}");
             }
+        }
+        let mut not_valid = inputs
+            .iter()
+            .zip(&results)
+            .filter(|(_, (v, _, _))| *v != Verdict::Valid)
+            .peekable();
+        if not_valid.peek().is_some() {
+            println!("\nnot valid (input: verdict, deciding check/code)");
+        }
+        for ((name, _), (verdict, _, deciding)) in not_valid {
+            println!(
+                "{}: {} {}",
+                display::escape_text(name),
+                verdict.as_str(),
+                display::escape(deciding.as_deref().unwrap_or("-"))
+            );
         }
     }
     Ok(exit_code(worst))

@@ -34,7 +34,7 @@ fn office() -> Office {
 fn issuing_office_and_verifying_department() {
     let o = office();
     let trust = o.p("trust.json");
-    // bundles written at issue time carry only the issuer's signature: endorsement missing
+    // bundles written at issue time were refreshed by `endorse`: valid
     ca().args([
         "verify",
         "--trust",
@@ -44,7 +44,7 @@ fn issuing_office_and_verifying_department() {
         &o.p("batch/bundles/0.cab"),
     ])
     .assert()
-    .code(1);
+    .code(0);
     // prove after the endorsement: valid, with a ledger receipt
     ca().args([
         "prove",
@@ -456,6 +456,43 @@ fn demo_runs() {
     ])
     .assert()
     .code(0);
+    // what a follow-up job needs: the ledger's key and verifier key, the
+    // receipts, every bundle
+    for f in [
+        "ledger.vkey",
+        "ledger/ledger-key.pem",
+        "licenses/receipt.json",
+        "titles/receipt.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let vkey = run_json(&["ledger", "vkey", s(&out.join("ledger"))])["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = std::fs::read_to_string(out.join("ledger.vkey")).unwrap();
+    assert_eq!(saved.trim_end(), vkey);
+    let trust = out.join("trust.json");
+    for (batch, n, code) in [("licenses", 1000, 0), ("titles", 200, 1)] {
+        let dir = out.join(batch).join("bundles");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), n, "{batch}");
+        let j = run_json_code(&["verify-many", "--trust", s(&trust), s(&dir)], code);
+        if batch == "licenses" {
+            assert_eq!(j["verdicts"]["valid"], n, "{j:#}");
+        } else {
+            // title 42 revoked, title 17 suspended
+            assert_eq!(j["verdicts"]["invalid"], 2, "{j:#}");
+        }
+    }
+    // prove puts receipt.json's receipt into the bundle: the ledger check passes
+    let b7 = out.join("license-7.cab");
+    ca().args(["prove", "--batch", s(&out.join("licenses")), "--index", "7"])
+        .args(["--out", s(&b7)])
+        .assert()
+        .success();
+    let r = run_json(&["verify", "--trust", s(&trust), s(&b7)]);
+    assert_eq!(r["verdict"], "valid", "{r:#}");
+    assert_eq!(common::check(&r, "ledger")["outcome"], "passed", "{r:#}");
 }
 
 #[test]
