@@ -83,15 +83,21 @@ pub fn read_text(path: &Path) -> Result<String, CliError> {
     })
 }
 
-/// Writes a file atomically (temp file in the same directory, fsync, rename).
-/// `private` files get mode 0600.
-pub fn write_atomic(path: &Path, data: &[u8], private: bool) -> Result<(), CliError> {
+/// The temporary file `path` is first written as, in the same directory (a
+/// rename within one file system is atomic): `.NAME.tmp-PID`.
+fn temp_beside(path: &Path) -> std::path::PathBuf {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    dir.join(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Writes a file atomically (temp file in the same directory, fsync, rename).
+/// `private` files get mode 0600.
+pub fn write_atomic(path: &Path, data: &[u8], private: bool) -> Result<(), CliError> {
+    let tmp = temp_beside(path);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -117,12 +123,7 @@ pub fn write_atomic(path: &Path, data: &[u8], private: bool) -> Result<(), CliEr
 /// crash leaves each file whole, old or new, or absent, never cut short;
 /// after [`sync_written`] returns, every file is durable.
 pub fn write_unsynced(path: &Path, data: &[u8]) -> Result<(), CliError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = temp_beside(path);
     let result = std::fs::write(&tmp, data).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
