@@ -18,6 +18,19 @@ settings.load_profile("certanchor")
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = ROOT / "tests" / "vectors" / "bundles.json"
+# The ten checks of every report, in order.
+CHECKS: list[str] = [
+    "format",
+    "integrity",
+    "inclusion",
+    "issuer_signature",
+    "authorization",
+    "endorsements",
+    "status",
+    "validity",
+    "schema",
+    "ledger",
+]
 
 #: Issue time of the demo batches (2024-05-30T00:00:00Z).
 ISSUED_AT = sample.JAN_1_2024 + 150 * 86_400

@@ -13,22 +13,10 @@ import pytest
 import certanchor
 from certanchor import Outcome, Verdict
 
-from conftest import ROOT
+from conftest import CHECKS, ROOT
 
 _V: dict[str, Any] = json.loads((ROOT / "tests" / "vectors" / "codes.json").read_text(encoding="utf-8"))
 CASES: list[dict[str, Any]] = _V["cases"]
-CHECKS = [
-    "format",
-    "integrity",
-    "inclusion",
-    "issuer_signature",
-    "authorization",
-    "endorsements",
-    "status",
-    "validity",
-    "schema",
-    "ledger",
-]
 
 
 def _verifier(case: dict[str, Any]) -> certanchor.Verifier:

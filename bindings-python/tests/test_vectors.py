@@ -10,7 +10,7 @@ import pytest
 import certanchor
 from certanchor import Outcome, Verdict
 
-from conftest import load_vectors
+from conftest import CHECKS, load_vectors
 
 _V = load_vectors()
 CASES = _V["cases"]
@@ -20,18 +20,7 @@ MALFORMED = _V["malformed"]
 def _expect(report: certanchor.Report, case: dict[str, Any]) -> None:
     assert report.verdict == Verdict(case["verdict"]), (case["name"], str(report))
     assert report.verdict.value == case["verdict"]
-    assert [c.check for c in report.checks] == [
-        "format",
-        "integrity",
-        "inclusion",
-        "issuer_signature",
-        "authorization",
-        "endorsements",
-        "status",
-        "validity",
-        "schema",
-        "ledger",
-    ]
+    assert [c.check for c in report.checks] == CHECKS
     if case["check"] is None:
         assert report.failures() == []
         assert report.is_valid == (case["verdict"] == "valid")
