@@ -296,6 +296,17 @@ pub fn human_json(v: &serde_json::Value) -> String {
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
+/// A progress counter on stderr for work of unknown length (JSON Lines).
+pub fn progress_unknown(what: &str) -> indicatif::ProgressBar {
+    let pb =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} {pos} ({per_sec})") {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_owned());
+    pb
+}
+
 pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::with_draw_target(
         Some(len),

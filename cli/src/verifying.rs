@@ -4,10 +4,11 @@ use certanchor::Document;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use certanchor::display;
 use certanchor::schema::SchemaRegistry;
+use certanchor::source::BundleSource;
 use certanchor::status::StatusList;
+use certanchor::verify::SourceOrSink;
 use certanchor::{Anchor, Bundle, IssuedBatch, Outcome, Report, TrustStore, Verdict, Verifier};
 use clap::Args;
 use serde_json::json;
@@ -115,113 +116,70 @@ pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
     Ok(exit_code(report.verdict))
 }
 
-fn collect_inputs(input: &Path) -> Result<Vec<(String, Vec<u8>)>, CliError> {
-    if input.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-            .map_err(util::io_err("list", input))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file())
-            .collect();
-        files.sort();
-        return files
-            .into_iter()
-            .map(|p| Ok((p.display().to_string(), util::read(&p)?)))
-            .collect();
-    }
-    let (text, source) = if input.as_os_str() == "-" {
-        let mut buf = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+/// The inputs of `verify-many`: a directory, a JSON Lines file, or `-`
+/// for JSON Lines on standard input (read whole, then verified).
+fn open_source(input: &Path) -> Result<BundleSource, CliError> {
+    if input.as_os_str() == "-" {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
             .map_err(|e| CliError::new("io_error", format!("cannot read stdin: {e}")))?;
-        (buf, "stdin".to_owned())
-    } else {
-        (util::read_text(input)?, input.display().to_string())
-    };
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let place = format!("{source}:{}", i + 1);
-        let v: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| CliError::new("invalid_input", format!("{place}: not JSON: {e}")))?;
-        let s = match &v {
-            serde_json::Value::String(s) => s.as_str(),
-            serde_json::Value::Object(o) => {
-                o.get("bundle").and_then(|b| b.as_str()).unwrap_or_default()
-            }
-            _ => "",
-        };
-        let bytes = if s.starts_with(certanchor::bundle::TEXT_PREFIX) {
-            s.as_bytes().to_vec()
-        } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map_err(|_| {
-                    CliError::new(
-                        "invalid_input",
-                        format!("{place}: expected CA1 text or base64"),
-                    )
-                })?
-        };
-        out.push((place, bytes));
+        return Ok(BundleSource::JsonlText {
+            name: "stdin".into(),
+            text,
+        });
     }
-    Ok(out)
+    BundleSource::open(input).map_err(source_error)
+}
+
+fn source_error(e: certanchor::source::SourceError) -> CliError {
+    CliError::new("io_error", e.to_string())
 }
 
 pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
     let verifier = load_verifier(&a.trust)?;
     let now = util::now_or(a.at.as_deref())?;
-    let inputs = collect_inputs(&a.input)?;
-    let pb = util::progress(inputs.len() as u64, "verifying");
-    // Per input only its verdict and failed checks are kept, taken from
-    // each report on the thread that verified it (`verify_map`): a full
-    // report is about 4 KB, which a bank's whole portfolio would not fit in.
-    // (verdict, failed checks, the deciding `check/code`: the first failed
-    // check, else the first indeterminate one)
-    type Summary = (Verdict, Vec<String>, Option<String>);
-    let mut results: Vec<Summary> = Vec::with_capacity(inputs.len());
+    let source = open_source(&a.input)?;
+    let pb = match source.len_hint() {
+        Some(n) => util::progress(n as u64, "verifying"),
+        None => util::progress_unknown("verifying"),
+    };
+    // Per input only its place, verdict and problems are kept, taken from
+    // each report on the thread that verified it: a full report is about
+    // 4 KB, which a bank's whole portfolio would not fit in.
+    // (place, verdict, failed checks, the deciding `check/code`)
+    type Summary = (String, Verdict, Vec<String>, Option<String>);
+    let mut results: Vec<Summary> = Vec::new();
     let mut by_verdict: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
-    // Every status list any input carries is taken in first, so each
-    // verdict rests on the same state whatever chunk its input is in.
-    let all: Vec<&[u8]> = inputs.iter().map(|(_, b)| b.as_slice()).collect();
-    verifier.learn_status(&all, now);
-    drop(all);
-    for chunk in inputs.chunks(1024) {
-        let bytes: Vec<&[u8]> = chunk.iter().map(|(_, b)| b.as_slice()).collect();
-        // each failed or indeterminate check as `check/code`, and whether it failed
-        let summaries = verifier.verify_map(&bytes, now, |r| {
-            let problems: Vec<(bool, String)> = r
-                .checks
-                .iter()
-                .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Indeterminate))
-                .map(|c| {
-                    (
-                        c.outcome == Outcome::Failed,
-                        format!("{}/{}", c.check.as_str(), c.code),
-                    )
-                })
-                .collect();
-            (r.verdict, problems)
-        });
-        for (verdict, problems) in summaries {
+    let code_of = |c: &certanchor::Check| format!("{}/{}", c.check.as_str(), c.code);
+    let summarize = |r: Report| {
+        let problems: Vec<(bool, String)> = r
+            .problems()
+            .map(|c| (c.outcome == Outcome::Failed, code_of(c)))
+            .collect();
+        (r.verdict, problems, r.decided_by().map(code_of))
+    };
+    let run = verifier.verify_source(&source, now, 1024, summarize, |chunk| {
+        pb.inc(chunk.len() as u64);
+        for (place, (verdict, problems, deciding)) in chunk {
             *by_verdict.entry(verdict.as_str()).or_default() += 1;
             let mut failed = Vec::new();
-            let mut undecided = None;
             for (is_failure, code) in problems {
                 *by_code.entry(code.clone()).or_default() += 1;
                 if is_failure {
                     failed.push(code);
-                } else if undecided.is_none() {
-                    undecided = Some(code);
                 }
             }
-            let deciding = failed.first().cloned().or(undecided);
-            results.push((verdict, failed, deciding));
+            results.push((place, verdict, failed, deciding));
         }
-        pb.inc(chunk.len() as u64);
-    }
+        Ok::<(), std::convert::Infallible>(())
+    });
     pb.finish_and_clear();
+    match run {
+        Ok(()) => {}
+        Err(SourceOrSink::Source(e)) => return Err(source_error(e)),
+        Err(SourceOrSink::Sink(never)) => match never {},
+    }
     let worst = if by_verdict.contains_key("invalid") {
         Verdict::Invalid
     } else if by_verdict.contains_key("indeterminate") {
@@ -236,7 +194,7 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
             "problems": by_code,
             "verifier_memory_bytes": verifier.memory_bytes(),
             "peak_rss_bytes": util::peak_rss(),
-            "results": inputs.iter().zip(&results).map(|((name, _), (verdict, failed, deciding))| json!({
+            "results": results.iter().map(|(name, verdict, failed, deciding)| json!({
                 "input": name, "verdict": verdict.as_str(), "failed": failed, "decided_by": deciding,
             })).collect::<Vec<_>>(),
         }));
@@ -253,15 +211,14 @@ pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
                 println!("{code:<40} {n:>10}");
             }
         }
-        let mut not_valid = inputs
+        let mut not_valid = results
             .iter()
-            .zip(&results)
-            .filter(|(_, (v, _, _))| *v != Verdict::Valid)
+            .filter(|(_, v, _, _)| *v != Verdict::Valid)
             .peekable();
         if not_valid.peek().is_some() {
             println!("\nnot valid (input: verdict, deciding check/code)");
         }
-        for ((name, _), (verdict, _, deciding)) in not_valid {
+        for (name, verdict, _, deciding) in not_valid {
             println!(
                 "{}: {} {}",
                 display::escape_text(name),

@@ -172,8 +172,10 @@ fn verify_many_names_failing_inputs() {
     // JSONL on stdin: named by line
     let good = o.prove(0, "t0.txt", true);
     let bad = o.p("batch/bundles/3.cab");
+    // a line that is not JSON and one without a bundle are invalid rows
+    // named by line, not the end of the run
     let jsonl = format!(
-        "{}\n\n{}\n",
+        "{}\n\n{}\nnot json\n{{\"id\": 7}}\n",
         serde_json::json!(std::fs::read_to_string(good).unwrap()),
         serde_json::json!({"bundle": base64_of(&std::fs::read(bad).unwrap())})
     );
@@ -185,6 +187,15 @@ fn verify_many_names_failing_inputs() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("stdin:3: invalid status/revoked"), "{text}");
     assert!(!text.contains("stdin:1"), "{text}");
+    assert!(
+        text.contains("stdin:4: invalid format/invalid_text_form"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stdin:5: invalid format/unexpected_type"),
+        "{text}"
+    );
+    assert!(text.contains("total                     4"), "{text}");
     let j = run_json_code(&["verify-many", "--trust", &trust, "--at", LATER, &dir], 1);
     let r3 = j["results"]
         .as_array()

@@ -41,6 +41,7 @@ pub mod note;
 #[doc(hidden)]
 pub mod sample;
 pub mod schema;
+pub mod source;
 pub mod status;
 pub mod time;
 pub mod trust;

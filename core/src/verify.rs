@@ -78,6 +78,17 @@ pub use report::{
 use known_status::{KnownStatus, StatusEval};
 pub use known_status::{MAX_CLOCK_SKEW, MAX_STATUS_BYTES, MAX_STATUS_TTL};
 
+/// Why [`Verifier::verify_source`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceOrSink<E> {
+    /// The source could not be read.
+    #[error(transparent)]
+    Source(crate::source::SourceError),
+    /// The caller's sink returned this error.
+    #[error("{0}")]
+    Sink(E),
+}
+
 /// Bundles per unit of work in [`Verifier::verify_many`].
 #[cfg(feature = "parallel")]
 const VERIFY_CHUNK: usize = 256;
@@ -465,6 +476,77 @@ impl Verifier {
                 .map(|b| f(self.verify_result(Bundle::decode_with_digests(b.as_ref()), now, false)))
                 .collect()
         }
+    }
+
+    /// Verifies every input of `source` (a directory or JSON Lines, see
+    /// [`crate::source`]) as [`Self::verify_map`] does, `chunk` inputs at a
+    /// time, with memory bounded by a chunk: the source is read twice, once
+    /// to take in every status list its inputs carry and once to verify,
+    /// so verdicts do not depend on order or chunking. `sink` gets each
+    /// chunk's places and results in input order; an input that is not a
+    /// bundle gets the report of [`Report::format_failure`] with its code
+    /// and reason.
+    ///
+    /// # Errors
+    /// [`SourceOrSink::Source`] when the source cannot be read,
+    /// [`SourceOrSink::Sink`] with the first error `sink` returns (which
+    /// stops the run).
+    pub fn verify_source<T, F, E>(
+        &self,
+        source: &crate::source::BundleSource,
+        now: u64,
+        chunk: usize,
+        f: F,
+        mut sink: impl FnMut(Vec<(String, T)>) -> Result<(), E>,
+    ) -> Result<(), SourceOrSink<E>>
+    where
+        T: Send,
+        F: Fn(Report) -> T + Sync + Send,
+    {
+        let chunk = chunk.max(1);
+        let chunks = || -> Result<_, SourceOrSink<E>> {
+            let mut inputs = source.read().map_err(SourceOrSink::Source)?;
+            Ok(std::iter::from_fn(move || {
+                let mut out = Vec::with_capacity(chunk);
+                for item in inputs.by_ref().take(chunk) {
+                    match item {
+                        Ok(s) => out.push(s),
+                        Err(e) => return Some(Err(SourceOrSink::Source(e))),
+                    }
+                }
+                (!out.is_empty()).then_some(Ok(out))
+            }))
+        };
+        for inputs in chunks()? {
+            let inputs = inputs?;
+            let bytes: Vec<&[u8]> = inputs
+                .iter()
+                .filter_map(|s| s.bundle.as_deref().ok())
+                .collect();
+            self.learn_status(&bytes, now);
+        }
+        for inputs in chunks()? {
+            let inputs = inputs?;
+            let bytes: Vec<&[u8]> = inputs
+                .iter()
+                .filter_map(|s| s.bundle.as_deref().ok())
+                .collect();
+            let mut verified = self.verify_map(&bytes, now, &f).into_iter();
+            let mut out = Vec::with_capacity(inputs.len());
+            for s in inputs {
+                let result = match s.bundle {
+                    Err(why) => f(Report::format_failure(why.reason, why.code, now)),
+                    // `verify_map` gives one result per input: never `None`.
+                    Ok(_) => match verified.next() {
+                        Some(r) => r,
+                        None => break,
+                    },
+                };
+                out.push((s.place, result));
+            }
+            sink(out).map_err(SourceOrSink::Sink)?;
+        }
+        Ok(())
     }
 
     fn format_failure(reason: String, code: ResultCode, now: u64) -> Report {

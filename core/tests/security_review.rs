@@ -669,6 +669,101 @@ fn verdicts_do_not_depend_on_order_or_threads() {
     }
 }
 
+/// The same through [`Verifier::verify_source`], one input per chunk, the
+/// revoking bundle last: from a directory and from JSON Lines every `old3`
+/// is still revoked (the source is read once for status lists first), and
+/// lines that are not bundles are invalid rows named by place.
+#[test]
+fn verify_source_verdicts_do_not_depend_on_chunking() {
+    use base64::Engine as _;
+    use certanchor::source::BundleSource;
+    let mut b = batch("source", 8);
+    let old3 = b.bundle(3, None).unwrap().to_vec();
+    set_status(&mut b, StatusPurpose::Revocation, &[(3, true)], ISSUED + 30);
+    let new5 = b.bundle(5, None).unwrap().to_vec();
+    let dir = std::env::temp_dir().join(format!("ca-verify-source-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("files")).unwrap();
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let mut jsonl = String::new();
+    for i in 0..5 {
+        std::fs::write(dir.join(format!("files/{i}.cab")), &old3).unwrap();
+        jsonl.push_str(&format!("{{\"bundle\": \"{}\"}}\n", b64(&old3)));
+    }
+    std::fs::write(dir.join("files/9.cab"), &new5).unwrap();
+    jsonl.push_str("[]\n");
+    jsonl.push_str(&format!("\"{}\"\n", b64(&new5)));
+    std::fs::write(dir.join("rows.jsonl"), jsonl).unwrap();
+    for (path, expect_places) in [
+        (
+            dir.join("files"),
+            vec!["0.cab", "1.cab", "2.cab", "3.cab", "4.cab", "9.cab"],
+        ),
+        (
+            dir.join("rows.jsonl"),
+            vec![
+                "jsonl:1", "jsonl:2", "jsonl:3", "jsonl:4", "jsonl:5", "jsonl:6", "jsonl:7",
+            ],
+        ),
+    ] {
+        let source = BundleSource::open(&path).unwrap();
+        for chunk in [1, 2, 1000] {
+            let v = verifier_with(status_doc());
+            let mut rows = Vec::new();
+            v.verify_source(
+                &source,
+                NOW,
+                chunk,
+                |r| (r.verdict, r.decided_by().map(|c| c.code)),
+                |c| {
+                    rows.extend(c);
+                    Ok::<(), ()>(())
+                },
+            )
+            .unwrap();
+            let places: Vec<&str> = rows.iter().map(|(p, _)| p.as_str()).collect();
+            assert_eq!(places.len(), expect_places.len());
+            for (p, e) in places.iter().zip(&expect_places) {
+                assert!(p.ends_with(e), "{p} vs {e}");
+            }
+            let last = rows.len() - 1;
+            for (i, (place, (verdict, code))) in rows.iter().enumerate() {
+                let expect = if i == last {
+                    (Verdict::Valid, None)
+                } else if place.ends_with(":6") {
+                    (
+                        Verdict::Invalid,
+                        Some(certanchor::ResultCode::UnexpectedType),
+                    )
+                } else {
+                    (Verdict::Invalid, Some(certanchor::ResultCode::Revoked))
+                };
+                assert_eq!((*verdict, *code), expect, "{place}, chunk {chunk}");
+            }
+        }
+    }
+    // a sink error stops the run and comes back
+    let source = BundleSource::open(&dir.join("files")).unwrap();
+    let v = verifier_with(status_doc());
+    let mut calls = 0;
+    let r = v.verify_source(
+        &source,
+        NOW,
+        2,
+        |r| r.verdict,
+        |_| {
+            calls += 1;
+            Err("stop")
+        },
+    );
+    assert!(matches!(
+        r,
+        Err(certanchor::verify::SourceOrSink::Sink("stop"))
+    ));
+    assert_eq!(calls, 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Receipts: the same bundles, with genuine checkpoint notes and forged
 /// ones (another key, altered tree size or root, extra signature lines)
 /// mixed, in several orders and on 1, 2 and 4 threads, through

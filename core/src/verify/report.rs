@@ -305,6 +305,14 @@ impl Report {
             .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Indeterminate))
     }
 
+    /// The check that decided a verdict other than valid: the first failed
+    /// check, else the first indeterminate one; `None` for a valid report.
+    /// The one reason a bulk summary keeps per bundle.
+    #[must_use]
+    pub fn decided_by(&self) -> Option<&Check> {
+        self.failures().next().or_else(|| self.problems().next())
+    }
+
     /// The report of an input that is not a bundle: verdict invalid, the
     /// `format` check failed with `code` and `reason`, every other check
     /// skipped (`not_checked`), nothing else known. What the verifier
