@@ -5,6 +5,7 @@
 //! work) and converts the result. Errors map in one place, the private `error` module.
 //! The public Python package is `certanchor` (`python/certanchor/`).
 
+mod bulk;
 mod bundle;
 mod convert;
 mod error;
@@ -41,6 +42,7 @@ fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("JAN_1_2024", certanchor::sample::JAN_1_2024)?;
     m.add("BATCH_VERIFICATION", certanchor::keys::BATCH_VERIFICATION)?;
+    m.add("REPORT_COLUMNS", bulk::COLUMNS.to_vec())?;
     m.add(
         "RESULT_CODES",
         certanchor::ResultCode::ALL

@@ -6,10 +6,11 @@
 use std::sync::{Arc, OnceLock};
 
 use certanchor::{Check, CheckCode, Outcome, Report, ResultCode, Verdict};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString};
+use pyo3::types::{PyBytes, PyDict};
 
+use crate::bulk;
 use crate::convert::{
     bundle_input, datetime_utc, json_text, json_to_py, outcome, repr_list, repr_str, time_arg,
     typed_value_to_py, verdict,
@@ -27,6 +28,10 @@ use crate::trust::PyTrustStore;
 pub struct PyVerifier {
     inner: Arc<certanchor::Verifier>,
 }
+
+// The signatures of `verify_columns` / `verify_to_arrow` spell the default
+// chunk out (a literal shows in their text signature, which stubtest reads).
+const _: () = assert!(bulk::DEFAULT_CHUNK == 16384);
 
 /// Bundles verified per GIL release when a progress bar is shown.
 const PROGRESS_CHUNK: usize = 2048;
@@ -66,9 +71,11 @@ impl PyVerifier {
         Ok(PyReport { inner: report })
     }
 
-    /// Verifies many bundles (any iterable of bytes / `CA1:` text / `Bundle`,
-    /// e.g. a list or a pandas Series, but not one `str` or `bytes`) in
-    /// parallel with the GIL released; one report per input, in order.
+    /// Verifies many bundles in parallel with the GIL released; one report
+    /// per input, in order. `bundles`: any iterable of bytes / `CA1:` text
+    /// / `Bundle` (a list, a pandas Series; not one `str` or `bytes`), or a
+    /// path (`pathlib.Path`) to a directory of bundle files or a JSON Lines
+    /// file (read twice, see `verify_columns`).
     ///
     /// `progress=True` shows a tqdm bar, or warns once that tqdm is missing.
     /// `errors`: an input of another type (`None`, NaN, an int) raises
@@ -87,101 +94,161 @@ impl PyVerifier {
         errors: &str,
         threads: Option<usize>,
     ) -> PyResult<Vec<PyReport>> {
-        let report_errors = match errors {
-            "raise" => false,
-            "report" => true,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "errors must be 'raise' or 'report', not {}",
-                    repr_str(other)
-                )));
-            }
-        };
-        if bundles.is_instance_of::<PyString>()
-            || bundles.is_instance_of::<PyBytes>()
-            || bundles.is_instance_of::<PyByteArray>()
-            || bundles.is_instance_of::<PyMemoryView>()
-        {
-            return Err(PyTypeError::new_err(format!(
-                "verify_many takes an iterable of bundles, not one {}: wrap it in a list \
-                 (verify_many([bundle])) or call verify(bundle)",
-                bundles.get_type().name()?
-            )));
-        }
-        let pool = match threads {
-            None => None,
-            Some(0) => return Err(PyValueError::new_err("threads must be at least 1")),
-            Some(n) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map_err(|e| PyRuntimeError::new_err(format!("thread pool: {e}")))?,
-            ),
-        };
+        let report_errors = errors_arg(errors)?;
+        let pool = pool_arg(threads)?;
         let now = time_arg(now)?;
-        let mut items: Vec<Vec<u8>> = Vec::new();
-        // Rows that are not bundles, with the reason (`errors="report"`).
-        let mut bad: Vec<(usize, String)> = Vec::new();
-        for (row, item) in bundles.try_iter()?.enumerate() {
-            let item = item?;
-            match bundle_input(&item) {
-                Ok(bytes) => items.push(bytes),
-                Err(e) if e.is_instance_of::<PyTypeError>(py) => {
-                    let reason = format!("row {row}: {}", e.value(py));
-                    if !report_errors {
-                        let err = PyTypeError::new_err(format!("verify_many: {reason}"));
-                        err.set_cause(py, Some(e));
-                        return Err(err);
-                    }
-                    bad.push((row, reason));
+        bulk::refuse_single("verify_many", bundles)?;
+        let inputs = match bulk::as_path(bundles)? {
+            Some(_) => bulk::Inputs::from_py("verify_many", bundles, report_errors)?,
+            None => {
+                // Inputs are read into memory at once: the reports are kept anyway.
+                let mut all = Vec::new();
+                for (row, item) in bundles.try_iter()?.enumerate() {
+                    all.push(bulk::sourced("verify_many", row, &item?, report_errors)?);
                 }
-                Err(e) if report_errors && e.is_instance_of::<PyValueError>(py) => {
-                    bad.push((row, format!("row {row}: {}", e.value(py))));
-                }
-                Err(e) => return Err(e),
+                bulk::Inputs::Owned(all)
             }
-        }
+        };
+        let total = inputs.len(py);
         let bar = if progress {
-            progress_bar(py, items.len())?
+            progress_bar(py, total)?.map(Bound::unbind)
         } else {
             None
         };
-        let v = Arc::clone(&self.inner);
-        let pool = pool.as_ref();
-        let reports = match &bar {
-            None => py.detach(|| in_pool(pool, || v.verify_many(&items, now))),
-            Some(bar) => {
-                // Every chunk's verdicts rest on the lists all inputs carry,
-                // as one call's do, not only on its own chunk's.
-                py.detach(|| in_pool(pool, || v.learn_status(&items, now)));
-                let mut out = Vec::with_capacity(items.len());
-                for chunk in items.chunks(PROGRESS_CHUNK) {
-                    out.extend(py.detach(|| in_pool(pool, || v.verify_many(chunk, now))));
-                    bar.call_method1("update", (chunk.len(),))?;
-                }
-                bar.call_method0("close")?;
-                out
-            }
+        // One chunk unless a bar is shown or a file is read.
+        let chunk = match (&bar, &inputs) {
+            (Some(_), _) => PROGRESS_CHUNK,
+            (None, bulk::Inputs::Path(_)) => bulk::DEFAULT_CHUNK,
+            (None, _) => usize::MAX,
         };
-        if bad.is_empty() {
-            return Ok(reports.into_iter().map(PyReport::new).collect());
-        }
-        let mut good = reports.into_iter();
-        let mut bad = bad.into_iter().peekable();
-        let mut out = Vec::with_capacity(items.len() + bad.len());
-        for row in 0.. {
-            let report = match bad.next_if(|(r, _)| *r == row) {
-                Some((_, reason)) => {
-                    Report::format_failure(reason, ResultCode::UnexpectedType, now)
+        let mut out = Vec::with_capacity(total.unwrap_or(0));
+        bulk::run(
+            py,
+            &self.inner,
+            "verify_many",
+            &inputs,
+            now,
+            report_errors,
+            chunk,
+            pool.as_ref(),
+            |r| r,
+            |rows| {
+                let n = rows.len();
+                out.extend(rows.into_iter().map(|(_, r)| PyReport::new(r)));
+                if let Some(bar) = &bar {
+                    Python::attach(|py| bar.bind(py).call_method1("update", (n,)).map(drop))?;
                 }
-                None => match good.next() {
-                    Some(r) => r,
-                    None => break,
-                },
-            };
-            out.push(PyReport::new(report));
+                Ok(())
+            },
+        )?;
+        if let Some(bar) = &bar {
+            bar.bind(py).call_method0("close")?;
         }
         Ok(out)
+    }
+
+    /// Verifies many bundles as `verify_many` does, keeping only `columns`
+    /// of each report (default: `input`, `verdict`, `check`, `code`,
+    /// `reason`) and the disclosed `fields` named, as `{name: list}` (one
+    /// item per input, in order; `pandas.DataFrame(...)` takes it).
+    ///
+    /// Columns: `row` (position, from 0), `input` (`row N`, the file's
+    /// path, or `FILE:LINE`), `verdict`, `check` / `code` / `reason` of the
+    /// check that decided a verdict other than valid (the first failed
+    /// check, else the first indeterminate one; `None` when valid),
+    /// `certificate_id`, `kind`, `issuer`, `batch`, `anchor_id`, `issued_at`
+    /// / `valid_from` / `valid_until` (aware UTC `datetime`), `endorsers`
+    /// (list). A field is typed as in `Report.disclosed`, `None` where not
+    /// disclosed.
+    ///
+    /// `bundles` as for `verify_many`; a path or a sequence is read twice
+    /// (once for the status lists every input carries, once to verify), a
+    /// chunk of `chunk_size` inputs at a time, so memory is bounded by a
+    /// chunk and the columns; a one-shot iterator is read into memory first.
+    /// In a directory or JSON Lines file, an input that is not a bundle
+    /// gets an invalid row naming its place whatever `errors` says.
+    #[pyo3(signature = (bundles, columns = None, fields = None, now = None, progress = false, errors = "raise", threads = None, chunk_size = 16384))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_columns<'py>(
+        &self,
+        py: Python<'py>,
+        bundles: &Bound<'py, PyAny>,
+        columns: Option<Vec<String>>,
+        fields: Option<Vec<String>>,
+        now: Option<&Bound<'py, PyAny>>,
+        progress: bool,
+        errors: &str,
+        threads: Option<usize>,
+        chunk_size: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let spec = bulk::Spec::new(columns, fields)?;
+        let out = PyDict::new(py);
+        for name in spec.names() {
+            out.set_item(name, pyo3::types::PyList::empty(py))?;
+        }
+        let outer = out.clone().unbind();
+        self.columns_into(
+            py,
+            "verify_columns",
+            bundles,
+            &spec,
+            now,
+            progress,
+            errors,
+            threads,
+            chunk_size,
+            move |py, cols| {
+                let out = outer.bind(py);
+                for (k, v) in cols.iter() {
+                    out.get_item(&k)?
+                        .ok_or_else(|| PyRuntimeError::new_err("column missing"))?
+                        .call_method1("extend", (v,))?;
+                }
+                Ok(())
+            },
+        )?;
+        Ok(out)
+    }
+
+    /// `verify_columns` into a `pyarrow.Table`, one column per name (a
+    /// chunked array per column, converted chunk by chunk, so no Python
+    /// object outlives its chunk). Needs pyarrow
+    /// (`pip install certanchor[arrow]`); `.to_pandas()` and
+    /// `polars.from_arrow` take the table. A field whose values have
+    /// different types in different chunks (two kinds sharing a name) is
+    /// returned as text.
+    #[pyo3(signature = (bundles, columns = None, fields = None, now = None, progress = false, errors = "raise", threads = None, chunk_size = 16384))]
+    #[allow(clippy::too_many_arguments)]
+    fn verify_to_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        bundles: &Bound<'py, PyAny>,
+        columns: Option<Vec<String>>,
+        fields: Option<Vec<String>>,
+        now: Option<&Bound<'py, PyAny>>,
+        progress: bool,
+        errors: &str,
+        threads: Option<usize>,
+        chunk_size: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let arrow = py.import("certanchor._arrow")?;
+        arrow.call_method0("require")?;
+        let spec = bulk::Spec::new(columns, fields)?;
+        let chunks = pyo3::types::PyList::empty(py);
+        let (to_arrays, held) = (arrow.getattr("arrays")?.unbind(), chunks.clone().unbind());
+        self.columns_into(
+            py,
+            "verify_to_arrow",
+            bundles,
+            &spec,
+            now,
+            progress,
+            errors,
+            threads,
+            chunk_size,
+            move |py, cols| held.bind(py).append(to_arrays.bind(py).call1((cols,))?),
+        )?;
+        arrow.call_method1("table", (spec.names(), chunks))
     }
 
     /// Hands the verifier a status list obtained out of band, as of `now`
@@ -248,9 +315,89 @@ impl PyVerifier {
     }
 }
 
+impl PyVerifier {
+    /// The common part of `verify_columns` and `verify_to_arrow`: arguments,
+    /// progress bar, and the run, handing `sink` each chunk's columns.
+    #[allow(clippy::too_many_arguments)]
+    fn columns_into(
+        &self,
+        py: Python<'_>,
+        what: &str,
+        bundles: &Bound<'_, PyAny>,
+        spec: &bulk::Spec,
+        now: Option<&Bound<'_, PyAny>>,
+        progress: bool,
+        errors: &str,
+        threads: Option<usize>,
+        chunk_size: usize,
+        mut sink: impl FnMut(Python<'_>, &Bound<'_, PyDict>) -> PyResult<()> + Send,
+    ) -> PyResult<()> {
+        let report_errors = errors_arg(errors)?;
+        let pool = pool_arg(threads)?;
+        let now = time_arg(now)?;
+        if chunk_size == 0 {
+            return Err(PyValueError::new_err("chunk_size must be at least 1"));
+        }
+        let inputs = bulk::Inputs::from_py(what, bundles, report_errors)?;
+        let bar = if progress {
+            progress_bar(py, inputs.len(py))?.map(Bound::unbind)
+        } else {
+            None
+        };
+        bulk::run_columns(
+            py,
+            &self.inner,
+            what,
+            &inputs,
+            spec,
+            now,
+            report_errors,
+            chunk_size,
+            pool.as_ref(),
+            |py, cols, n| {
+                sink(py, &cols)?;
+                if let Some(bar) = &bar {
+                    bar.bind(py).call_method1("update", (n,))?;
+                }
+                Ok(())
+            },
+        )?;
+        if let Some(bar) = &bar {
+            bar.bind(py).call_method0("close")?;
+        }
+        Ok(())
+    }
+}
+
+/// `errors=`: whether rows that are not bundles are reported (`"report"`)
+/// rather than raised (`"raise"`).
+fn errors_arg(errors: &str) -> PyResult<bool> {
+    match errors {
+        "raise" => Ok(false),
+        "report" => Ok(true),
+        other => Err(PyValueError::new_err(format!(
+            "errors must be 'raise' or 'report', not {}",
+            repr_str(other)
+        ))),
+    }
+}
+
+/// `threads=`: a pool of that many threads, or `None` for rayon's global pool.
+fn pool_arg(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
+    match threads {
+        None => Ok(None),
+        Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(Some)
+            .map_err(|e| PyRuntimeError::new_err(format!("thread pool: {e}"))),
+    }
+}
+
 /// A tqdm bar of `total` bundles, or `None` with one warning when tqdm is
 /// not installed.
-fn progress_bar(py: Python<'_>, total: usize) -> PyResult<Option<Bound<'_, PyAny>>> {
+fn progress_bar(py: Python<'_>, total: Option<usize>) -> PyResult<Option<Bound<'_, PyAny>>> {
     match py.import("tqdm.auto") {
         Ok(m) => {
             let kwargs = PyDict::new(py);
@@ -273,7 +420,10 @@ fn progress_bar(py: Python<'_>, total: usize) -> PyResult<Option<Bound<'_, PyAny
 }
 
 /// Runs `f` in `pool` when there is one, else on rayon's global pool.
-fn in_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn in_pool<T: Send>(
+    pool: Option<&rayon::ThreadPool>,
+    f: impl FnOnce() -> T + Send,
+) -> T {
     match pool {
         Some(p) => p.install(f),
         None => f(),
@@ -282,7 +432,7 @@ fn in_pool<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Se
 
 /// The built-in kinds' schemas, which every Python `Verifier` uses: they
 /// type a report's disclosed fields (also of an unpickled report).
-fn registry() -> &'static certanchor::schema::SchemaRegistry {
+pub(crate) fn registry() -> &'static certanchor::schema::SchemaRegistry {
     static REGISTRY: OnceLock<certanchor::schema::SchemaRegistry> = OnceLock::new();
     REGISTRY.get_or_init(certanchor::schema::SchemaRegistry::builtin)
 }
@@ -584,6 +734,13 @@ impl PyReport {
     /// failures, only indeterminate checks).
     fn problems(&self) -> Vec<PyCheck> {
         self.inner.problems().map(PyCheck::from_core).collect()
+    }
+
+    /// The check that decided a verdict other than valid: the first failed
+    /// check, else the first indeterminate one; `None` when valid.
+    #[getter]
+    fn decided_by(&self) -> Option<PyCheck> {
+        self.inner.decided_by().map(PyCheck::from_core)
     }
 
     /// Disclosed fields whose digests matched the header, typed by the kind's

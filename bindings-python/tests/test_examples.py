@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 import certanchor
 
 from conftest import ROOT
@@ -50,16 +52,49 @@ def test_issue_titles(tmp_path: Path) -> None:
     assert len(batch) == 30
 
 
+def demo_counts(count: int) -> str:
+    """What dask_bulk_verify.py prints for ``count`` demo bundles: row 0 is
+    not a bundle, the last one's revocation list is stale."""
+    return str({"valid": count - 2, "invalid": 1, "indeterminate": 1})
+
+
+def assert_demo_reports(reports: Path, count: int) -> None:
+    """The reports dask_bulk_verify.py wrote (``--output``) for ``count`` demo
+    bundles: each not-valid row names its deciding check, code and reason."""
+    table = pd.read_parquet(reports)
+    assert len(table) == count
+    assert table["id"].is_unique
+    assert table["verdict"].value_counts().to_dict() == {
+        "valid": count - 2, "invalid": 1, "indeterminate": 1
+    }
+    rows = {r["verdict"]: r for r in table.to_dict("records") if r["verdict"] != "valid"}
+    assert (rows["invalid"]["check"], rows["invalid"]["code"]) == ("format", "invalid_text_form")
+    assert (rows["indeterminate"]["check"], rows["indeterminate"]["code"]) == ("status", "stale_status")
+    assert "stale" in rows["indeterminate"]["reason"]
+    assert all(rows[v]["reason"] for v in rows)
+    valid = table[table["verdict"] == "valid"]
+    assert (valid[["check", "code", "reason"]] == "").all().all()
+
+
 def test_dask_bulk_verify_parquet(tmp_path: Path) -> None:
     out = _run("dask_bulk_verify.py", "--count", "600", "--partitions", "4", cwd=tmp_path)
     assert "verified 600 bundles" in out
-    assert "{'valid': 599, 'invalid': 1}" in out
+    assert demo_counts(600) in out
+    # the printed rows that are not valid: one invalid, one indeterminate, with reasons
+    lines = [line.split() for line in out.splitlines()]
+    assert [w[1:4] for w in lines if w[1:2] == ["indeterminate"] and len(w) > 4] == [
+        ["indeterminate", "status", "stale_status"]
+    ], out
+    assert [w[1:4] for w in lines if w[1:2] == ["invalid"] and len(w) > 4] == [
+        ["invalid", "format", "invalid_text_form"]
+    ], out
 
 
 def test_dask_bulk_verify_csv(tmp_path: Path) -> None:
     out = _run(
         "dask_bulk_verify.py", "--count", "300", "--format", "csv", "--partitions", "3",
-        "--output", str(tmp_path / "reports"), cwd=tmp_path,
+        "--threads", "1", "--output", str(tmp_path / "reports"), cwd=tmp_path,
     )
     assert "verified 300 bundles" in out
-    assert "{'valid': 299, 'invalid': 1}" in out
+    assert demo_counts(300) in out
+    assert_demo_reports(tmp_path / "reports", 300)

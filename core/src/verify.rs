@@ -480,12 +480,10 @@ impl Verifier {
 
     /// Verifies every input of `source` (a directory or JSON Lines, see
     /// [`crate::source`]) as [`Self::verify_map`] does, `chunk` inputs at a
-    /// time, with memory bounded by a chunk: the source is read twice, once
-    /// to take in every status list its inputs carry and once to verify,
-    /// so verdicts do not depend on order or chunking. `sink` gets each
-    /// chunk's places and results in input order; an input that is not a
-    /// bundle gets the report of [`Report::format_failure`] with its code
-    /// and reason.
+    /// time, with memory bounded by a chunk: the source is read twice
+    /// ([`Self::verify_chunks`]), so verdicts do not depend on order or
+    /// chunking. `sink` gets each chunk's places and results in input
+    /// order.
     ///
     /// # Errors
     /// [`SourceOrSink::Source`] when the source cannot be read,
@@ -504,7 +502,7 @@ impl Verifier {
         F: Fn(Report) -> T + Sync + Send,
     {
         let chunk = chunk.max(1);
-        let chunks = || -> Result<_, SourceOrSink<E>> {
+        let pass = || -> Result<_, SourceOrSink<E>> {
             let mut inputs = source.read().map_err(SourceOrSink::Source)?;
             Ok(std::iter::from_fn(move || {
                 let mut out = Vec::with_capacity(chunk);
@@ -517,7 +515,33 @@ impl Verifier {
                 (!out.is_empty()).then_some(Ok(out))
             }))
         };
-        for inputs in chunks()? {
+        self.verify_chunks(now, pass, f, |out| sink(out).map_err(SourceOrSink::Sink))
+    }
+
+    /// The two passes of bulk verification over inputs that come in
+    /// chunks: `pass()` starts a reading of every input, and is called
+    /// twice, once to take in every status list the inputs carry
+    /// ([`Self::learn_status`]) and once to verify each chunk with
+    /// [`Self::verify_map`]; so verdicts do not depend on order or
+    /// chunking, and memory is bounded by a chunk. An input that is not a
+    /// bundle gets the report of [`Report::format_failure`] with its code
+    /// and reason. `sink` gets each chunk's places and results in order.
+    ///
+    /// # Errors
+    /// The first error of `pass`, of a chunk, or of `sink`.
+    pub fn verify_chunks<T, F, E, I>(
+        &self,
+        now: u64,
+        mut pass: impl FnMut() -> Result<I, E>,
+        f: F,
+        mut sink: impl FnMut(Vec<(String, T)>) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        T: Send,
+        F: Fn(Report) -> T + Sync + Send,
+        I: Iterator<Item = Result<Vec<crate::source::Sourced>, E>>,
+    {
+        for inputs in pass()? {
             let inputs = inputs?;
             let bytes: Vec<&[u8]> = inputs
                 .iter()
@@ -525,7 +549,7 @@ impl Verifier {
                 .collect();
             self.learn_status(&bytes, now);
         }
-        for inputs in chunks()? {
+        for inputs in pass()? {
             let inputs = inputs?;
             let bytes: Vec<&[u8]> = inputs
                 .iter()
@@ -544,7 +568,7 @@ impl Verifier {
                 };
                 out.push((s.place, result));
             }
-            sink(out).map_err(SourceOrSink::Sink)?;
+            sink(out)?;
         }
         Ok(())
     }

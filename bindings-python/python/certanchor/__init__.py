@@ -15,6 +15,7 @@ from __future__ import annotations
 from . import sample
 from ._certanchor import (
     BATCH_VERIFICATION,
+    REPORT_COLUMNS,
     RESULT_CODES,
     Bundle,
     CertanchorError,
@@ -47,6 +48,7 @@ __all__ = [
     "KeyFormatError",
     "LedgerError",
     "Outcome",
+    "REPORT_COLUMNS",
     "RESULT_CODES",
     "Report",
     "ResultCode",

@@ -32,6 +32,7 @@ __all__ = [
     "JAN_1_2024",
     "BATCH_VERIFICATION",
     "RESULT_CODES",
+    "REPORT_COLUMNS",
 ]
 
 __version__: str
@@ -41,8 +42,12 @@ JAN_1_2024: int
 BATCH_VERIFICATION: bool
 #: Every code a check can carry (``Check.code``), from the core, in its order.
 RESULT_CODES: list[ResultCode]
+#: The report columns ``Verifier.verify_columns`` can return, in order.
+REPORT_COLUMNS: list[str]
 
 _BundleInput = Union[bytes, bytearray, memoryview, str, "Bundle"]
+_ManyInput = Union[Iterable[_BundleInput], "os.PathLike[str]"]
+_Errors = Literal["raise", "report"]
 _TimeInput = Union[int, datetime, date, None]
 
 class CertanchorError(ValueError):
@@ -166,6 +171,10 @@ class Report:
         """The ten checks, in order."""
     def check(self, name: str) -> Optional[Check]:
         """The check named ``name``, or ``None``."""
+    @property
+    def decided_by(self) -> Optional[Check]:
+        """The check that decided a verdict other than valid: the first failed
+        check, else the first indeterminate one; ``None`` when valid."""
     def failures(self) -> list[Check]:
         """The checks that failed (the reasons of an invalid verdict)."""
     def problems(self) -> list[Check]:
@@ -221,19 +230,48 @@ class Verifier:
         """Verifies one bundle at ``now`` (default: the current time)."""
     def verify_many(
         self,
-        bundles: Iterable[_BundleInput],
+        bundles: _ManyInput,
         now: _TimeInput = None,
         progress: bool = False,
-        errors: Literal["raise", "report"] = "raise",
+        errors: _Errors = "raise",
         threads: Optional[int] = None,
     ) -> list[Report]:
         """Verifies many bundles in parallel with the GIL released, one report
-        per input in order; a single ``str`` or ``bytes`` raises ``TypeError``.
+        per input in order. ``bundles``: an iterable of bundles (a single
+        ``str`` or ``bytes`` raises ``TypeError``), or a path to a directory
+        of bundle files or a JSON Lines file.
         ``progress=True`` shows a tqdm bar (warns if tqdm is missing).
         ``errors="raise"``: an input that is not a bundle raises ``TypeError``
         naming its row; ``"report"``: its report is invalid (``format`` check
         failed, code ``unexpected_type``). ``threads``: threads for this call
         (default: rayon's global pool, ``RAYON_NUM_THREADS`` or all cores)."""
+    def verify_columns(
+        self,
+        bundles: _ManyInput,
+        columns: Optional[list[str]] = None,
+        fields: Optional[list[str]] = None,
+        now: _TimeInput = None,
+        progress: bool = False,
+        errors: _Errors = "raise",
+        threads: Optional[int] = None,
+        chunk_size: int = 16384,
+    ) -> dict[str, list[Any]]:
+        """Verifies as ``verify_many`` does, keeping only ``columns`` (default
+        ``input``, ``verdict``, ``check``, ``code``, ``reason``) and the
+        disclosed ``fields`` named: ``{name: list}``, one item per input.
+        Memory is bounded by ``chunk_size`` inputs and the columns."""
+    def verify_to_arrow(
+        self,
+        bundles: _ManyInput,
+        columns: Optional[list[str]] = None,
+        fields: Optional[list[str]] = None,
+        now: _TimeInput = None,
+        progress: bool = False,
+        errors: _Errors = "raise",
+        threads: Optional[int] = None,
+        chunk_size: int = 16384,
+    ) -> Any:
+        """``verify_columns`` as a ``pyarrow.Table`` (needs pyarrow)."""
     def add_status_list(self, data: bytes, now: _TimeInput = None) -> None:
         """Adds a status list obtained out of band, as of ``now`` (default: the
         current time); raises ``VerifyError`` if it is not usable then."""
