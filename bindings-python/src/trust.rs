@@ -35,9 +35,23 @@ impl PyTrustStore {
                 "from_json takes JSON text (str or bytes) or an os.PathLike",
             ));
         };
-        Ok(Self {
-            inner: certanchor::TrustStore::from_json(&text).py()?,
-        })
+        let parsed = certanchor::TrustStore::from_json(&text).py();
+        if let (Err(e), Ok(s)) = (&parsed, source.cast::<PyString>())
+            && !text.trim_start().starts_with('{')
+        {
+            // `from_json("trust.json")`: a file name given as `str`
+            let py = source.py();
+            let hint = format!(
+                "{}; a str is JSON text: to read a file, pass pathlib.Path({})",
+                e.value(py),
+                crate::convert::repr_str(&s.to_cow()?)
+            );
+            let err = crate::error::TrustStoreError::new_err(hint);
+            err.value(py)
+                .setattr("code", e.value(py).getattr("code")?)?;
+            return Err(err);
+        }
+        Ok(Self { inner: parsed? })
     }
 
     /// The trust store as canonical JSON text (what pickling stores).

@@ -411,7 +411,7 @@ fn progress_bar(py: Python<'_>, total: Option<usize>) -> PyResult<Option<Bound<'
                 py,
                 &py.get_type::<PyUserWarning>(),
                 c"progress=True needs tqdm, which is not installed: \
-                  pip install certanchor[progress] (verifying without a progress bar)",
+                  pip install tqdm (verifying without a progress bar)",
                 1,
             )?;
             Ok(None)

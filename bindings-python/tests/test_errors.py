@@ -56,6 +56,14 @@ def test_trust_store_from_path(tmp_path: object) -> None:
     p.write_text(sample.trust_json(), encoding="utf-8")
     store = certanchor.TrustStore.from_json(p)
     assert "cn.beijing.tax" in store.issuer_ids
+    # a file name as str is JSON text, and the error says how to read a file
+    with pytest.raises(certanchor.TrustStoreError, match=r"pass pathlib\.Path\('trust\.json'\)") as info:
+        certanchor.TrustStore.from_json("trust.json")
+    # JSON text keeps its plain error
+    with pytest.raises(certanchor.TrustStoreError) as plain:
+        certanchor.TrustStore.from_json("{")
+    assert "pathlib" not in str(plain.value)
+    assert info.value.code == plain.value.code != "error"
 
 
 def test_key_error() -> None:

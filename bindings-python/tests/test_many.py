@@ -103,7 +103,7 @@ def test_progress_without_tqdm_warns_once(
     assert all(r.is_valid for r in reports)
     assert len(caught) == 1
     assert issubclass(caught[0].category, UserWarning)
-    assert "pip install certanchor[progress]" in str(caught[0].message)
+    assert "pip install tqdm" in str(caught[0].message)
     assert caught[0].filename == __file__  # points at the caller
 
 
