@@ -449,6 +449,17 @@ impl Verifier {
         F: Fn(Report) -> T + Sync + Send,
     {
         self.learn_status(inputs, now);
+        self.verify_map_learned(inputs, now, f)
+    }
+
+    /// [`Self::verify_map`] after [`Self::learn_status`] has taken in the
+    /// inputs' lists (taking them in again would decode every input twice).
+    fn verify_map_learned<B, T, F>(&self, inputs: &[B], now: u64, f: F) -> Vec<T>
+    where
+        B: AsRef<[u8]> + Sync,
+        T: Send,
+        F: Fn(Report) -> T + Sync + Send,
+    {
         #[cfg(feature = "parallel")]
         {
             // Chunks decode their bundles once, then check the signatures of
@@ -555,7 +566,7 @@ impl Verifier {
                 .iter()
                 .filter_map(|s| s.bundle.as_deref().ok())
                 .collect();
-            let mut verified = self.verify_map(&bytes, now, &f).into_iter();
+            let mut verified = self.verify_map_learned(&bytes, now, &f).into_iter();
             let mut out = Vec::with_capacity(inputs.len());
             for s in inputs {
                 let result = match s.bundle {
