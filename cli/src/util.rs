@@ -148,7 +148,7 @@ pub fn write_new(path: &Path, data: &[u8]) -> Result<(), CliError> {
 /// and then the directory get an fsync. An fsync per file is what made
 /// `prove --all` slow: on 20k binary bundles, interleaved in one run, this
 /// took 0.21 of the time of an fsync per file (medians 17.0 s and 82.8 s;
-/// BENCHMARKS.md, "Issuance and bundle production").
+/// BENCHMARKS.md, appendix, "2026-12-07, `prove --all` at 20k").
 pub fn sync_written(dir: &Path, paths: &[PathBuf]) -> Result<(), CliError> {
     #[cfg(target_os = "linux")]
     {
@@ -175,8 +175,9 @@ pub fn sync_written(dir: &Path, paths: &[PathBuf]) -> Result<(), CliError> {
 /// crash, sees all of its files or none of them, and each file is written
 /// once under its final name, with no temporary file and rename of its own.
 ///
-/// On 100k binary bundles this took 0.61 of the time of a temporary file and
-/// a rename per file (BENCHMARKS.md, "Issuance and bundle production").
+/// On 100k binary bundles this took 0.63 and 0.77 of the time of a
+/// temporary file and a rename per file (medians of two interleaved runs at
+/// load 5 and 7; BENCHMARKS.md, "Issuance and bundle production").
 pub struct Staging {
     /// Where the files are written: `.NAME.tmp-PID` beside `out`.
     pub dir: PathBuf,
