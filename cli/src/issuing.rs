@@ -481,24 +481,52 @@ pub fn prove(a: &ProveArgs, json: bool) -> Result<i32, CliError> {
     };
     if a.all {
         use rayon::prelude::*;
-        std::fs::create_dir_all(&a.out).map_err(util::io_err("create", &a.out))?;
+        // A new or empty `out` is built whole beside it and renamed in
+        // (util::Staging); otherwise each file is replaced through its own
+        // temporary file. Two threads write no faster than one here (creates
+        // in one directory serialize on its lock: 100k binary bundles, 9.4,
+        // 9.8, 9.8 s against 9.2, 10.1, 10.1 s), but production is parallel.
+        // A background `syncfs` every 0.5 s while writing, to overlap the
+        // writeback, did not help either (medians 9.92 s with, 9.94 s without).
+        let staging = util::Staging::for_new_dir(&a.out)?;
+        let dir = match &staging {
+            Some(s) => s.dir.clone(),
+            None => {
+                std::fs::create_dir_all(&a.out).map_err(util::io_err("create", &a.out))?;
+                a.out.clone()
+            }
+        };
         let ext = if a.text { "txt" } else { "cab" };
         let paths: Vec<PathBuf> = indices
             .iter()
-            .map(|i| a.out.join(format!("{i}.{ext}")))
+            .map(|i| dir.join(format!("{i}.{ext}")))
             .collect();
-        // every file written, then all made durable at once: one fsync per
-        // file at the end and one of the directory, not one per write
-        indices.par_iter().zip(&paths).try_for_each(|(&i, path)| {
+        // every file written, then all made durable at once (one `syncfs`),
+        // not one fsync per write
+        let written = indices.par_iter().zip(&paths).try_for_each(|(&i, path)| {
             let b = make(i)?;
             let bytes = if a.text {
                 b.to_text().into_bytes()
             } else {
                 b.to_vec()
             };
-            util::write_unsynced(path, &bytes)
-        })?;
-        util::sync_written(&a.out, &paths)?;
+            if staging.is_some() {
+                util::write_new(path, &bytes)
+            } else {
+                util::write_unsynced(path, &bytes)
+            }
+        });
+        match (staging, written) {
+            (Some(s), Ok(())) => s.publish(&paths)?,
+            (Some(s), Err(e)) => {
+                s.discard();
+                return Err(e);
+            }
+            (None, written) => {
+                written?;
+                util::sync_written(&a.out, &paths)?;
+            }
+        }
     } else if let Some(&i) = indices.first() {
         write_bundle(&make(i)?, a.text, &a.out)?;
     }
