@@ -143,7 +143,9 @@ impl Spec {
                 let v: Bound<'py, PyAny> = match c {
                     "row" => (first_row + i).into_pyobject(py)?.into_any(),
                     // a Python row's place is its position
-                    "input" if place.is_empty() => PyString::new(py, &format!("row {}", first_row + i)).into_any(),
+                    "input" if place.is_empty() => {
+                        PyString::new(py, &format!("row {}", first_row + i)).into_any()
+                    }
                     "input" => PyString::new(py, place).into_any(),
                     "verdict" => PyString::intern(py, row.verdict).into_any(),
                     "check" => opt_str(py, decided.map(|d| d.0), true),

@@ -412,20 +412,75 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         }
         util::sync_written(&d.join("bundles"), &paths)?;
     }
+    // The bank's back office gets the applicants' bundles as JSON Lines
+    // (one `CA1:` text per line), one line garbled in transit, and
+    // verifies the file in bulk: each line not valid is named with the
+    // check that decided it.
+    let applications = dir.join("bank-applications.jsonl");
+    let mut jsonl = String::new();
+    for (i, b) in all.iter().enumerate() {
+        if i == 3 {
+            jsonl.push_str("\"CA1:(photo of a screen, unreadable)\"\n");
+        }
+        let text = Bundle::from_slice(b)
+            .map_err(|e| CliError::new("internal", e.to_string()))?
+            .to_text();
+        jsonl.push_str(&serde_json::Value::String(text).to_string());
+        jsonl.push('\n');
+    }
+    util::write_atomic(&applications, jsonl.as_bytes(), false)?;
+    let source = certanchor::source::BundleSource::open(&applications)
+        .map_err(|e| CliError::new("io_error", e.to_string()))?;
     let t = Instant::now();
-    let reports = Verifier::new(trust).verify_many(&all, now + 300);
-    let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+    let mut rows: Vec<(String, Verdict, Option<String>)> = Vec::new();
+    let verifier = Verifier::new(trust);
+    let run = verifier.verify_source(
+        &source,
+        now + 300,
+        1024,
+        |r| {
+            let id = r.certificate.as_ref().map(|c| c.id.clone());
+            let decided = r
+                .decided_by()
+                .map(|c| format!("{}/{}", c.check.as_str(), c.code));
+            (r.verdict, decided.map(|d| (d, id)))
+        },
+        |chunk| {
+            for (place, (verdict, decided)) in chunk {
+                let decided = decided.map(|(d, id)| match id {
+                    Some(id) => format!("{d} (certificate {id})"),
+                    None => d,
+                });
+                rows.push((place, verdict, decided));
+            }
+            Ok::<(), std::convert::Infallible>(())
+        },
+    );
+    if let Err(certanchor::verify::SourceOrSink::Source(e)) = run {
+        return Err(CliError::new("io_error", e.to_string()));
+    }
+    let count = |v: Verdict| rows.iter().filter(|r| r.1 == v).count();
     say(format!(
-        "\n8. Bulk: {} bundles verified in {:.0?} on all cores: {} valid, {} invalid (title 42 revoked, title 17 suspended), {} indeterminate.",
-        all.len(),
+        "\n8. Bulk: a bank's back office verifies {} applications from a JSON Lines file in {:.0?} on all cores:\n   {} valid, {} invalid, {} indeterminate. Not valid, by line:",
+        rows.len(),
         t.elapsed(),
         count(Verdict::Valid),
         count(Verdict::Invalid),
         count(Verdict::Indeterminate)
     ));
+    for (place, verdict, decided) in rows.iter().filter(|r| r.1 != Verdict::Valid) {
+        let line = place.rsplit(':').next().unwrap_or(place);
+        say(format!(
+            "   line {line}: {} {}",
+            verdict.as_str(),
+            certanchor::display::escape(decided.as_deref().unwrap_or("-"))
+        ));
+    }
     summary.push(
         json!({"case": "bulk", "valid": count(Verdict::Valid), "invalid": count(Verdict::Invalid),
-        "indeterminate": count(Verdict::Indeterminate)}),
+        "indeterminate": count(Verdict::Indeterminate),
+        "not_valid": rows.iter().filter(|r| r.1 != Verdict::Valid)
+            .map(|(p, v, d)| json!({"input": p, "verdict": v.as_str(), "decided_by": d})).collect::<Vec<_>>()}),
     );
     let trust_file = dir.join("trust.json");
     let fp = certanchor::TrustStore::fingerprint(&util::read(&trust_file)?);
@@ -436,14 +491,15 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     summary.push(json!({"case": "clerk_page", "trust_fingerprint": fp}));
     let shown_dir = util::show_path(&dir);
     say(format!(
-        "\nFiles: {shown_dir}\n  keys/*.pem (0600), trust.json, ledger/ (with its key, 0600), ledger.vkey (the ledger's verifier key),\n  licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose, receipt.json, bundles/*.cab: every bundle),\n  title-17-full.cab, title-17-for-bank.txt\nTry: certanchor verify --trust {shown_dir}/trust.json {shown_dir}/title-17-for-bank.txt\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/licenses/bundles",
+        "\nFiles: {shown_dir}\n  keys/*.pem (0600), trust.json, ledger/ (with its key, 0600), ledger.vkey (the ledger's verifier key),\n  licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose, receipt.json, bundles/*.cab: every bundle),\n  title-17-full.cab, title-17-for-bank.txt, bank-applications.jsonl\nTry: certanchor verify --trust {shown_dir}/trust.json {shown_dir}/title-17-for-bank.txt\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/licenses/bundles\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/bank-applications.jsonl\n     python: certanchor.Verifier(store).verify_to_arrow(Path(\"{shown_dir}/bank-applications.jsonl\"), fields=[\"name\"])",
     ));
     if json {
         util::print_json(&json!({"dir": dir, "cases": summary}));
     }
-    let expected_invalid = 2;
+    // title 42 revoked, title 17 suspended, and the garbled line
+    let expected_invalid = 3;
     if count(Verdict::Invalid) != expected_invalid
-        || count(Verdict::Valid) != all.len() - expected_invalid
+        || count(Verdict::Valid) != all.len() + 1 - expected_invalid
     {
         return Err(CliError::new(
             "demo_failed",

@@ -447,6 +447,43 @@ fn demo_runs() {
     assert_eq!(verdict("revoked after sale"), "invalid");
     assert_eq!(verdict("tampered name"), "invalid");
     assert_eq!(verdict("stale status list"), "indeterminate");
+    // the bank's JSON Lines file: the garbled line and the two titles,
+    // each named with the check that decided it
+    let bulk = cases.iter().find(|c| c["case"] == "bulk").unwrap();
+    let not_valid: Vec<(String, String)> = bulk["not_valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let place = r["input"].as_str().unwrap();
+            let line = place.rsplit(':').next().unwrap().to_owned();
+            (line, r["decided_by"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(not_valid.len(), 3, "{not_valid:?}");
+    assert_eq!(
+        not_valid[0],
+        ("4".to_owned(), "format/invalid_text_form".to_owned())
+    );
+    assert!(
+        not_valid[1].1.starts_with("status/suspended (certificate "),
+        "{not_valid:?}"
+    );
+    assert!(
+        not_valid[2].1.starts_with("status/revoked (certificate "),
+        "{not_valid:?}"
+    );
+    // and the CLI says the same of that file
+    let many = run_json_code(
+        &[
+            "verify-many",
+            "--trust",
+            s(&out.join("trust.json")),
+            s(&out.join("bank-applications.jsonl")),
+        ],
+        1,
+    );
+    assert_eq!(many["verdicts"]["invalid"], 3, "{many}");
     // the files it leaves verify with the CLI
     ca().args([
         "verify",

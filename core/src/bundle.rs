@@ -53,6 +53,9 @@ use crate::merkle::{InclusionProof, MAX_PATH};
 pub const MAX_BUNDLE_LEN: usize = 64 * 1024;
 /// Longest `CA1:` text accepted, bytes.
 pub const MAX_TEXT_LEN: usize = 4 + (MAX_BUNDLE_LEN * 3).div_ceil(2) + 8;
+/// Longest `CA1:` text accepted before line breaks and tabs are removed
+/// (trimmed): room for a text wrapped at any width.
+pub const MAX_WRAPPED_TEXT_LEN: usize = 3 * MAX_TEXT_LEN;
 /// Prefix of the text form.
 pub const TEXT_PREFIX: &str = "CA1:";
 /// Most status lists in one bundle.
@@ -328,7 +331,7 @@ impl Bundle {
         let t = text.trim();
         // bounded before anything is copied: at most one CR LF pair per
         // character of the longest text
-        if t.len() > 3 * MAX_TEXT_LEN {
+        if t.len() > MAX_WRAPPED_TEXT_LEN {
             return Err(DecodeError::TooLarge {
                 what: "CA1 text",
                 found: t.len(),

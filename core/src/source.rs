@@ -36,15 +36,17 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 
 use crate::ResultCode;
-use crate::bundle::{MAX_TEXT_LEN, TEXT_PREFIX};
+use crate::bundle::{MAX_WRAPPED_TEXT_LEN, TEXT_PREFIX};
 
-/// Longest JSON Lines line read, bytes: a `CA1:` bundle of the largest size
-/// with room for an object around it. Longer lines are refused unread.
-pub const MAX_JSONL_LINE: usize = MAX_TEXT_LEN + 4096;
+/// Longest JSON Lines line read, bytes: the longest (wrapped) `CA1:` text
+/// the decoder accepts, with room for an object around it. Longer lines
+/// are refused unread.
+pub const MAX_JSONL_LINE: usize = MAX_WRAPPED_TEXT_LEN + 4096;
 
-/// Largest file of a directory source read, bytes: the largest `CA1:` text
-/// with room for surrounding whitespace. A larger file is refused unread.
-pub const MAX_FILE_LEN: u64 = MAX_TEXT_LEN as u64 + 4096;
+/// Largest file of a directory source read, bytes: the longest (wrapped)
+/// `CA1:` text the decoder accepts, with room for surrounding whitespace.
+/// A larger file is refused unread.
+pub const MAX_FILE_LEN: u64 = MAX_WRAPPED_TEXT_LEN as u64 + 4096;
 
 /// One input of a source: where it came from, and its bytes or why it is not
 /// a bundle.
