@@ -368,8 +368,11 @@ pub(crate) fn run<T: Send>(
                     let it = Python::attach(|py| obj.bind(py).try_iter().map(Bound::unbind))?;
                     Ok(std::iter::from_fn(move || {
                         Python::attach(|py| {
+                            if let Err(e) = py.check_signals() {
+                                return Some(Err(e));
+                            }
                             let mut it = it.bind(py).clone();
-                            let mut out = Vec::with_capacity(chunk);
+                            let mut out = Vec::with_capacity(chunk.min(4096));
                             for item in it.by_ref().take(chunk) {
                                 match item.and_then(|item| sourced(what, row, &item, report_errors))
                                 {

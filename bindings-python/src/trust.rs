@@ -36,8 +36,12 @@ impl PyTrustStore {
             ));
         };
         let parsed = certanchor::TrustStore::from_json(&text).py();
+        // a short one-line str that is not JSON: most likely a file name
+        let looks_like_a_name = text.len() <= 1024
+            && !text.contains('\n')
+            && !text.trim_start().starts_with(['{', '[', '\u{feff}']);
         if let (Err(e), Ok(s)) = (&parsed, source.cast::<PyString>())
-            && !text.trim_start().starts_with('{')
+            && looks_like_a_name
         {
             // `from_json("trust.json")`: a file name given as `str`
             let py = source.py();

@@ -382,11 +382,17 @@ fn errors_arg(errors: &str) -> PyResult<bool> {
     }
 }
 
+/// Most threads one call may ask for: more only adds memory and switching.
+const MAX_THREADS: usize = 256;
+
 /// `threads=`: a pool of that many threads, or `None` for rayon's global pool.
 fn pool_arg(threads: Option<usize>) -> PyResult<Option<rayon::ThreadPool>> {
     match threads {
         None => Ok(None),
         Some(0) => Err(PyValueError::new_err("threads must be at least 1")),
+        Some(n) if n > MAX_THREADS => Err(PyValueError::new_err(format!(
+            "threads must be at most {MAX_THREADS}, not {n}"
+        ))),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()

@@ -201,3 +201,39 @@ def test_decided_by_prefers_a_failure(verifier: certanchor.Verifier, texts: list
     assert late.decided_by is not None and late.decided_by.code == "stale_status"
     cols = verifier.verify_columns([batch.bundle(0)], now=ISSUED_AT + 7200)
     assert (cols["verdict"], cols["check"], cols["code"]) == (["indeterminate"], ["status"], ["stale_status"])
+
+
+def test_limits_on_arguments(verifier: certanchor.Verifier, texts: list[str]) -> None:
+    with pytest.raises(ValueError, match="threads must be at most 256"):
+        verifier.verify_columns(texts, threads=100_000)
+    with pytest.raises(ValueError, match="threads must be at most"):
+        verifier.verify_many(texts, threads=257)
+    # a huge chunk reserves nothing it does not fill
+    cols = verifier.verify_columns(texts[:3], now=NOW, chunk_size=2**63)
+    assert cols["verdict"] == ["valid"] * 3
+
+
+def test_a_pipe_or_fifo_is_refused_not_read_empty(verifier: certanchor.Verifier, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match="not a directory or a regular file"):
+        verifier.verify_columns(fifo)
+    with pytest.raises(OSError, match="give `-` for standard input"):
+        verifier.verify_many(fifo)
+
+
+def test_a_bom_and_crlf_in_json_lines(verifier: certanchor.Verifier, texts: list[str], tmp_path: Path) -> None:
+    p = tmp_path / "windows.jsonl"
+    p.write_bytes(b"\xef\xbb\xbf" + b"\r\n".join(json.dumps(t).encode() for t in texts[:3]) + b"\r\n")
+    assert verifier.verify_columns(p, now=NOW)["verdict"] == ["valid"] * 3
+
+
+def test_from_json_hint_only_for_what_looks_like_a_name() -> None:
+    with pytest.raises(certanchor.TrustStoreError) as long_text:
+        certanchor.TrustStore.from_json("x" * 5000)
+    assert "pathlib" not in str(long_text.value) and len(str(long_text.value)) < 1000
+    with pytest.raises(certanchor.TrustStoreError) as multi:
+        certanchor.TrustStore.from_json("not\njson")
+    assert "pathlib" not in str(multi.value)

@@ -481,7 +481,7 @@ pub fn prove(a: &ProveArgs, json: bool) -> Result<i32, CliError> {
     };
     if a.all {
         use rayon::prelude::*;
-        // A new or empty `out` is built whole beside it and renamed in
+        // A new `out` is built whole beside it and renamed in
         // (util::Staging); otherwise each file is replaced through its own
         // temporary file. Two threads write no faster than one here (creates
         // in one directory serialize on its lock: 100k binary bundles, 9.4,

@@ -178,6 +178,49 @@ pub fn sync_written(dir: &Path, paths: &[PathBuf]) -> Result<(), CliError> {
 /// On 100k binary bundles this took 0.63 and 0.77 of the time of a
 /// temporary file and a rename per file (medians of two interleaved runs at
 /// load 5 and 7; BENCHMARKS.md, "Issuance and bundle production").
+/// Renames `from` to `to` unless `to` exists (an empty directory made by
+/// someone else meanwhile stays theirs).
+fn rename_noreplace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        renameat_with(CWD, from, CWD, to, RenameFlags::NOREPLACE).map_err(std::io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        if std::fs::symlink_metadata(to).is_ok() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "it exists",
+            ));
+        }
+        std::fs::rename(from, to)
+    }
+}
+
+/// Removes the staging directories `.NAME.tmp-PID` in `parent` whose
+/// process no longer runs (Linux: no `/proc/PID`); elsewhere, none. Best
+/// effort: what cannot be removed stays.
+fn remove_dead_staging(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 pub struct Staging {
     /// Where the files are written: `.NAME.tmp-PID` beside `out`.
     pub dir: PathBuf,
@@ -185,30 +228,25 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// A staging directory for `out` if `out` is absent or an empty directory
-    /// (not a symbolic link), with a final component to stage beside; `None`
-    /// when files must be replaced one at a time ([`write_unsynced`]). A
-    /// directory left by a crashed run of this same process id is removed;
-    /// those of other runs are left alone.
+    /// A staging directory for `out` if `out` does not exist, with a final
+    /// component to stage beside; `None` when files are written into `out`
+    /// one at a time ([`write_unsynced`]). An existing directory, even an
+    /// empty one, keeps its mode, owner and mount: it is written in place.
+    /// Staging directories of `out` left by runs that crashed (their process
+    /// is gone, seen in `/proc` on Linux) are removed first.
     pub fn for_new_dir(out: &Path) -> Result<Option<Self>, CliError> {
-        if out.file_name().is_none() {
+        let Some(name) = out.file_name() else {
             return Ok(None);
-        }
+        };
         match std::fs::symlink_metadata(out) {
-            Ok(m) if !m.is_dir() => return Ok(None),
-            Ok(_) => {
-                let mut entries = std::fs::read_dir(out).map_err(io_err("list", out))?;
-                if entries.next().is_some() {
-                    return Ok(None);
-                }
-            }
+            Ok(_) => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io_err("inspect", out)(e)),
         }
         let dir = temp_beside(out);
-        if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent).map_err(io_err("create", parent))?;
-        }
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(io_err("create", parent))?;
+        remove_dead_staging(parent, name.to_str().unwrap_or("out"));
         match std::fs::remove_dir_all(&dir) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(io_err("remove", &dir)(e));
@@ -223,18 +261,13 @@ impl Staging {
     }
 
     /// Makes every file written into the staging directory durable
-    /// ([`sync_written`]), then renames the directory to `out` (over `out`
-    /// if it is still an empty directory) and makes the rename durable. On
-    /// error the staging directory is removed.
+    /// ([`sync_written`]), then renames the directory to `out`, never over
+    /// anything (on Linux; elsewhere a rename does not replace a directory
+    /// that has files), and makes the rename durable. On error the staging
+    /// directory is removed.
     pub fn publish(self, paths: &[PathBuf]) -> Result<(), CliError> {
         let result = sync_written(&self.dir, paths).and_then(|()| {
-            std::fs::rename(&self.dir, &self.out)
-                .or_else(|e| {
-                    // an empty `out` that this platform's rename does not replace
-                    std::fs::remove_dir(&self.out)
-                        .map_err(|_| e)
-                        .and_then(|()| std::fs::rename(&self.dir, &self.out))
-                })
+            rename_noreplace(&self.dir, &self.out)
                 .map_err(io_err("rename into place", &self.out))?;
             let parent = self
                 .out

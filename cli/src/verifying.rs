@@ -117,15 +117,17 @@ pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
 }
 
 /// The inputs of `verify-many`: a directory, a JSON Lines file, or `-`
-/// for JSON Lines on standard input (read whole, then verified).
+/// for JSON Lines on standard input, copied to an unnamed temporary file
+/// (bulk verification reads its inputs twice; memory stays bounded).
 fn open_source(input: &Path) -> Result<BundleSource, CliError> {
     if input.as_os_str() == "-" {
-        let mut text = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
-            .map_err(|e| CliError::new("io_error", format!("cannot read stdin: {e}")))?;
-        return Ok(BundleSource::JsonlText {
+        let cannot =
+            |e: std::io::Error| CliError::new("io_error", format!("cannot spool stdin: {e}"));
+        let mut file = tempfile::tempfile().map_err(cannot)?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(cannot)?;
+        return Ok(BundleSource::Spooled {
             name: "stdin".into(),
-            text,
+            file,
         });
     }
     BundleSource::open(input).map_err(source_error)

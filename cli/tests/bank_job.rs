@@ -17,8 +17,8 @@ use certanchor::sample;
 mod common;
 
 use common::{
-    AT, LAND, LATER, Office, Setup, TAX, ca, check, key_file, run_json, run_json_code, s,
-    write_jsonl,
+    AT, LAND, LATER, Office, Setup, TAX, ca, check, key_file, run_json, run_json_code, run_stderr,
+    s, write_jsonl,
 };
 
 /// `prove --all` (binary and text) writes one bundle per certificate, each
@@ -271,4 +271,34 @@ fn add_issuer_without_not_before_accepts_older_titles() {
         1,
     );
     assert_eq!(r["verdict"], "invalid", "{r:#}");
+}
+
+/// A pipe or FIFO cannot be read twice: `verify-many` refuses it (before
+/// opening it, so it cannot hang) instead of verifying nothing and
+/// reporting all clear; `-` is the way to give standard input.
+#[test]
+fn verify_many_refuses_a_fifo() {
+    let o = Office::with(Setup {
+        titles: 1,
+        ..Setup::default()
+    });
+    let fifo = o.file("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = run_stderr(
+        &[
+            "verify-many",
+            "--trust",
+            &o.p("trust.json"),
+            fifo.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("not a directory or a regular file"), "{err}");
+    assert!(err.contains("`-` for standard input"), "{err}");
 }

@@ -1,6 +1,7 @@
-//! `prove --all` builds a new or empty output directory beside it and renames
-//! it into place (util::Staging); into a directory that already has files it
-//! replaces each bundle through its own temporary file.
+//! `prove --all` builds a new output directory beside it and renames it
+//! into place (util::Staging); into a directory that exists (empty or not)
+//! it writes each bundle through its own temporary file, so the directory
+//! keeps its mode, owner and mount.
 
 #![allow(
     clippy::unwrap_used,
@@ -61,14 +62,28 @@ fn fresh_out_gets_every_bundle_and_no_staging_dir_lingers() {
     }
 }
 
-/// An existing empty `out` is replaced by the staged directory.
+/// An existing empty `out` is written in place: the directory an operator
+/// made private stays the same directory, with its mode.
 #[test]
-fn empty_out_gets_every_bundle() {
+fn empty_out_gets_every_bundle_and_keeps_its_mode() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let o = office();
     let out = o.file("empty");
     std::fs::create_dir(&out).unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let before = std::fs::metadata(&out).unwrap();
     prove_all(&o, out.to_str().unwrap(), false);
     assert_eq!(names(&out), bundle_names("cab"));
+    let after = std::fs::metadata(&out).unwrap();
+    assert_eq!(after.ino(), before.ino(), "the same directory");
+    assert_eq!(after.mode() & 0o777, 0o700);
+    assert_eq!(
+        names(&o.file(""))
+            .iter()
+            .filter(|n| n.starts_with(".empty.tmp-"))
+            .count(),
+        0
+    );
 }
 
 /// Into an `out` that has files, each bundle is rewritten in place and the
@@ -103,12 +118,21 @@ fn out_with_files_is_refreshed_in_place() {
 #[test]
 fn stale_staging_dir_does_not_break_a_rerun() {
     let o = office();
+    // pid_max is at most 2^22: no process has this id, the run is dead
     let stale = o.file(".all.tmp-4194305");
     std::fs::create_dir(&stale).unwrap();
     std::fs::write(stale.join("0.cab"), b"cut sh").unwrap();
+    // a live process's staging directory (this test's) is left alone
+    let live = o.file(&format!(".all.tmp-{}", std::process::id()));
+    std::fs::create_dir(&live).unwrap();
     let out = o.file("all");
     prove_all(&o, out.to_str().unwrap(), false);
     assert_eq!(names(&out), bundle_names("cab"));
+    assert!(
+        !stale.exists(),
+        "the dead run's staging directory is removed"
+    );
+    assert!(live.exists(), "a running process's is not");
     let fresh = o.file("fresh");
     prove_all(&o, fresh.to_str().unwrap(), false);
     assert_eq!(

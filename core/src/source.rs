@@ -96,33 +96,48 @@ impl SourceError {
 }
 
 /// A directory of bundle files or a JSON Lines file, readable more than once.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum BundleSource {
     /// The regular files of a directory, sorted by name.
     Dir(Vec<PathBuf>),
     /// A JSON Lines file.
     Jsonl(PathBuf),
-    /// JSON Lines text already in memory (e.g. read from standard input),
-    /// with the name its places use.
-    JsonlText {
+    /// JSON Lines in an open regular file (e.g. standard input copied to a
+    /// temporary file), read from its start each time, with the name its
+    /// places use.
+    Spooled {
         /// The name places start with (`stdin`).
         name: String,
-        /// The text.
-        text: Vec<u8>,
+        /// The file.
+        file: std::fs::File,
     },
 }
 
 impl BundleSource {
     /// A directory (its regular files are listed now, sorted) or a JSON
-    /// Lines file (checked to exist).
+    /// Lines file (a regular file: it is read twice, which a pipe, a FIFO
+    /// or a device cannot be; copy those to a file first, or use
+    /// [`Self::Spooled`]).
     ///
     /// # Errors
-    /// [`SourceError`] when the path cannot be listed or opened.
+    /// [`SourceError`] when the path cannot be listed or opened, or is
+    /// neither a directory nor a regular file (`action` `use`).
     pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let place = || path.display().to_string();
+        let place = || place_of(path);
         let meta = std::fs::metadata(path).map_err(|e| SourceError::new(place(), "open", e))?;
-        if !meta.is_dir() {
+        if meta.is_file() {
             return Ok(Self::Jsonl(path.to_owned()));
+        }
+        if !meta.is_dir() {
+            return Err(SourceError::new(
+                place(),
+                "use",
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a directory or a regular file (a pipe or device cannot be read twice: \
+                     save it to a file, or give `-` for standard input)",
+                ),
+            ));
         }
         let mut files = Vec::new();
         for entry in std::fs::read_dir(path).map_err(|e| SourceError::new(place(), "list", e))? {
@@ -142,7 +157,7 @@ impl BundleSource {
     pub fn len_hint(&self) -> Option<usize> {
         match self {
             Self::Dir(files) => Some(files.len()),
-            Self::Jsonl(_) | Self::JsonlText { .. } => None,
+            Self::Jsonl(_) | Self::Spooled { .. } => None,
         }
     }
 
@@ -157,19 +172,83 @@ impl BundleSource {
         match self {
             Self::Dir(files) => Ok(Box::new(files.iter().map(|p| read_file(p)))),
             Self::Jsonl(path) => {
-                let name = path.display().to_string();
+                let name = place_of(path);
                 let f =
                     std::fs::File::open(path).map_err(|e| SourceError::new(&name, "open", e))?;
                 Ok(Box::new(jsonl_bundles(BufReader::new(f), &name)))
             }
-            Self::JsonlText { name, text } => Ok(Box::new(jsonl_bundles(&text[..], name))),
+            Self::Spooled { name, file } => {
+                let mut f = file;
+                std::io::Seek::rewind(&mut f).map_err(|e| SourceError::new(name, "read", e))?;
+                Ok(Box::new(jsonl_bundles(BufReader::new(f), name)))
+            }
         }
     }
 }
 
+/// A path as a place: its text, or its escaped form when it is not UTF-8
+/// (so two such names never print alike).
+fn place_of(path: &Path) -> String {
+    match path.to_str() {
+        Some(s) => s.to_owned(),
+        None => format!("{path:?}"),
+    }
+}
+
+/// Opens a file without waiting: a FIFO put in a regular file's place
+/// after listing would otherwise block `open` until a writer comes.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    options.open(path)
+}
+
+impl BundleSource {
+    /// The inputs in chunks of at most `chunk` (at least 1), in order, for
+    /// one pass of bulk verification ([`crate::Verifier::verify_chunks`]).
+    ///
+    /// # Errors
+    /// As [`Self::read`]; the iterator yields the first read error.
+    pub fn chunks(
+        &self,
+        chunk: usize,
+    ) -> Result<impl Iterator<Item = Result<Vec<Sourced>, SourceError>> + '_, SourceError> {
+        let chunk = chunk.max(1);
+        let mut inputs = self.read()?;
+        Ok(std::iter::from_fn(move || {
+            // a huge `chunk` must not reserve memory it will not fill
+            let mut out = Vec::with_capacity(chunk.min(4096));
+            for item in inputs.by_ref().take(chunk) {
+                match item {
+                    Ok(s) => out.push(s),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            (!out.is_empty()).then_some(Ok(out))
+        }))
+    }
+}
+
 fn read_file(path: &Path) -> Result<Sourced, SourceError> {
-    let place = path.display().to_string();
-    let f = std::fs::File::open(path).map_err(|e| SourceError::new(&place, "open", e))?;
+    let place = place_of(path);
+    let f = open_nonblocking(path).map_err(|e| SourceError::new(&place, "open", e))?;
+    // listed as a regular file, but it may have been swapped since
+    let regular = f
+        .metadata()
+        .map_err(|e| SourceError::new(&place, "read", e))?
+        .is_file();
+    if !regular {
+        let reason = format!("{place}: not a bundle: no longer a regular file");
+        return Ok(Sourced {
+            place,
+            bundle: Err(NotABundle {
+                code: ResultCode::UnexpectedType,
+                reason,
+            }),
+        });
+    }
     let mut bytes = Vec::new();
     f.take(MAX_FILE_LEN + 1)
         .read_to_end(&mut bytes)
@@ -186,7 +265,8 @@ fn read_file(path: &Path) -> Result<Sourced, SourceError> {
 }
 
 /// The bundles of JSON Lines text read from `input`, named `source` in
-/// places. Blank lines are skipped; a line longer than [`MAX_JSONL_LINE`]
+/// places. Blank lines are skipped; a UTF-8 byte order mark before the
+/// first line and a `\r` before each `\n` are ignored; a line longer than [`MAX_JSONL_LINE`]
 /// is skipped unread and reported.
 pub fn jsonl_bundles<R: BufRead>(
     input: R,
@@ -201,11 +281,19 @@ pub fn jsonl_bundles<R: BufRead>(
             line_no += 1;
             buf.clear();
             let place = format!("{source}:{line_no}");
-            let too_long = match read_line_capped(&mut input, &mut buf, MAX_JSONL_LINE) {
+            // one byte more than the cap: a CRLF line's `\r` does not count
+            let mut too_long = match read_line_capped(&mut input, &mut buf, MAX_JSONL_LINE + 1) {
                 Ok(None) => return None,
                 Ok(Some(too_long)) => too_long,
                 Err(e) => return Some(Err(SourceError::new(place, "read", e))),
             };
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            if line_no == 1 && buf.starts_with(UTF8_BOM) {
+                buf.drain(..UTF8_BOM.len());
+            }
+            too_long |= buf.len() > MAX_JSONL_LINE;
             if too_long {
                 let bundle = Err(NotABundle {
                     code: ResultCode::TooLarge,
@@ -226,6 +314,9 @@ pub fn jsonl_bundles<R: BufRead>(
         }
     })
 }
+
+/// The byte order mark some editors put at the start of UTF-8 text.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Reads one line (without its `\n`) into `buf`, keeping at most `cap`
 /// bytes. `None` at the end of input, else whether the line was longer.
@@ -411,6 +502,96 @@ mod tests {
         let missing = BundleSource::open(&dir.join("nope.jsonl")).unwrap_err();
         assert_eq!(missing.action, "open");
         assert!(missing.to_string().contains("nope.jsonl"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_bom_and_crlf_are_ignored_and_crlf_does_not_count_against_the_cap() {
+        let body = "A".repeat(MAX_JSONL_LINE - 6);
+        let text = format!("\u{feff}\"CA1:x\"\r\n\"CA1:{body}\"\r\n\"CA1:{body}A\"\r\n");
+        let r = rows(text.as_bytes());
+        assert_eq!(r[0].bundle.as_deref(), Ok(&b"CA1:x"[..]));
+        assert_eq!(r[1].bundle.as_ref().map(Vec::len), Ok(MAX_JSONL_LINE - 2));
+        assert_eq!(r[2].bundle.as_ref().unwrap_err().code, ResultCode::TooLarge);
+    }
+
+    #[test]
+    fn a_spooled_file_reads_twice() {
+        use std::io::Write as _;
+        let mut f = tempfile_in_target();
+        f.write_all(b"\"CA1:a\"\n\"CA1:b\"\n").unwrap();
+        let src = BundleSource::Spooled {
+            name: "stdin".into(),
+            file: f,
+        };
+        for _ in 0..2 {
+            let r: Vec<Sourced> = src.read().unwrap().collect::<Result<_, _>>().unwrap();
+            assert_eq!(r.len(), 2);
+            assert_eq!(r[1].place, "stdin:2");
+        }
+        let chunks: Vec<Vec<Sourced>> = src.chunks(1).unwrap().collect::<Result<_, _>>().unwrap();
+        assert_eq!(chunks.len(), 2);
+        // a huge chunk reserves nothing it does not fill
+        assert_eq!(src.chunks(usize::MAX).unwrap().count(), 1);
+    }
+
+    fn tempfile_in_target() -> std::fs::File {
+        let path = std::env::temp_dir().join(format!(
+            "ca-spool-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        f
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_neither_hang_nor_count() {
+        use std::os::unix::ffi::OsStrExt as _;
+        let dir = std::env::temp_dir().join(format!("ca-source-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("swapped.cab");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "mkfifo");
+        // a FIFO given as the source: refused, not opened
+        let e = BundleSource::open(&fifo).unwrap_err();
+        assert_eq!(e.action, "use");
+        assert!(
+            e.to_string().contains("not a directory or a regular file"),
+            "{e}"
+        );
+        // a FIFO where a listed file was: an invalid input, at once
+        let src = BundleSource::Dir(vec![fifo.clone()]);
+        let r: Vec<Sourced> = src.read().unwrap().collect::<Result<_, _>>().unwrap();
+        let why = r[0].bundle.as_ref().unwrap_err();
+        assert_eq!(why.code, ResultCode::UnexpectedType);
+        assert!(
+            why.reason.contains("no longer a regular file"),
+            "{}",
+            why.reason
+        );
+        // listing skips it; two names that are not UTF-8 print apart
+        let a = dir.join(std::ffi::OsStr::from_bytes(b"\xff.cab"));
+        let b = dir.join(std::ffi::OsStr::from_bytes(b"\xfe.cab"));
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::write(&b, b"y").unwrap();
+        let src = BundleSource::open(&dir).unwrap();
+        assert_eq!(src.len_hint(), Some(2));
+        let r: Vec<Sourced> = src.read().unwrap().collect::<Result<_, _>>().unwrap();
+        assert_ne!(r[0].place, r[1].place);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -512,19 +512,11 @@ impl Verifier {
         T: Send,
         F: Fn(Report) -> T + Sync + Send,
     {
-        let chunk = chunk.max(1);
         let pass = || -> Result<_, SourceOrSink<E>> {
-            let mut inputs = source.read().map_err(SourceOrSink::Source)?;
-            Ok(std::iter::from_fn(move || {
-                let mut out = Vec::with_capacity(chunk);
-                for item in inputs.by_ref().take(chunk) {
-                    match item {
-                        Ok(s) => out.push(s),
-                        Err(e) => return Some(Err(SourceOrSink::Source(e))),
-                    }
-                }
-                (!out.is_empty()).then_some(Ok(out))
-            }))
+            Ok(source
+                .chunks(chunk)
+                .map_err(SourceOrSink::Source)?
+                .map(|c| c.map_err(SourceOrSink::Source)))
         };
         self.verify_chunks(now, pass, f, |out| sink(out).map_err(SourceOrSink::Sink))
     }
