@@ -515,16 +515,27 @@ fn read_csv<R: BufRead>(
     }
     let mut rows = Vec::new();
     let mut problems = Vec::new();
+    // The CSV reader counts `\n` only; records ended by a bare `\r` (old
+    // Mac files) would all get its line. Each record gets at least the line
+    // after the previous one, as an editor shows them; the header is line 1.
+    let mut last_line = 1usize;
+    let mut next_line = |reported: Option<&csv::Position>| {
+        let line = reported
+            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(usize::MAX))
+            .max(last_line.saturating_add(1));
+        last_line = line;
+        line
+    };
     for rec in rdr.records() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = next_line(e.position());
                 problems.push(problem(line, None, e.to_string()));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = next_line(rec.position());
         let cell = |i: usize| rec.get(i).unwrap_or_default();
         let mut bad = |f: &str, r: String| problems.push(problem(line, Some(f), r));
         let id = cell(0);
@@ -641,5 +652,23 @@ mod tests {
         assert_eq!((e[0].line, e[0].field.as_deref()), (2, Some("count")));
         let e = read_certificates("a,b\n".as_bytes(), InputFormat::Csv, "k", None).unwrap_err();
         assert_eq!(e[0].line, 1);
+    }
+
+    /// Records ended by a bare `\r` (which the CSV reader does not count as
+    /// lines) get increasing lines, as an editor shows them; a quoted cell
+    /// over two lines still moves the next record down (found by the
+    /// `certificate_input` fuzz target).
+    #[test]
+    fn csv_lines_increase_with_bare_cr_line_ends() {
+        let input = "id,valid_from,valid_until,name\rA,2024-01-01,,x\rB,2024-01-01,,y\rC,bad,,z\r";
+        let e = read_certificates(input.as_bytes(), InputFormat::Csv, "k", None).unwrap_err();
+        assert_eq!(e[0].line, 4, "{e:?}");
+        let ok = "id,valid_from,valid_until,name\rA,2024-01-01,,x\rB,2024-01-01,,y\r";
+        let rows = read_certificates(ok.as_bytes(), InputFormat::Csv, "k", None).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 3]);
+        let wrapped =
+            "id,valid_from,valid_until,name\nA,2024-01-01,,\"two\nlines\"\nB,2024-01-01,,y\n";
+        let rows = read_certificates(wrapped.as_bytes(), InputFormat::Csv, "k", None).unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
     }
 }

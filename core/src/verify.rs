@@ -78,6 +78,14 @@ pub use report::{
 use known_status::{KnownStatus, StatusEval};
 pub use known_status::{MAX_CLOCK_SKEW, MAX_STATUS_BYTES, MAX_STATUS_TTL};
 
+/// The bytes of the inputs that are bundles, in order.
+fn bundle_bytes(inputs: &[crate::source::Sourced]) -> Vec<&[u8]> {
+    inputs
+        .iter()
+        .filter_map(|s| s.bundle.as_deref().ok())
+        .collect()
+}
+
 /// Why [`Verifier::verify_source`] stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceOrSink<E> {
@@ -545,19 +553,11 @@ impl Verifier {
         I: Iterator<Item = Result<Vec<crate::source::Sourced>, E>>,
     {
         for inputs in pass()? {
-            let inputs = inputs?;
-            let bytes: Vec<&[u8]> = inputs
-                .iter()
-                .filter_map(|s| s.bundle.as_deref().ok())
-                .collect();
-            self.learn_status(&bytes, now);
+            self.learn_status(&bundle_bytes(&inputs?), now);
         }
         for inputs in pass()? {
             let inputs = inputs?;
-            let bytes: Vec<&[u8]> = inputs
-                .iter()
-                .filter_map(|s| s.bundle.as_deref().ok())
-                .collect();
+            let bytes = bundle_bytes(&inputs);
             let mut verified = self.verify_map_learned(&bytes, now, &f).into_iter();
             let mut out = Vec::with_capacity(inputs.len());
             for s in inputs {

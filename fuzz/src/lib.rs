@@ -250,7 +250,7 @@ fn fresh_anchor() -> &'static [u8] {
 }
 
 /// Every fuzz target, by name.
-pub const TARGETS: [&str; 11] = [
+pub const TARGETS: [&str; 12] = [
     "cbor_value",
     "bundle_binary",
     "bundle_text",
@@ -262,6 +262,7 @@ pub const TARGETS: [&str; 11] = [
     "batch_record",
     "ledger_recovery",
     "verify_bytes",
+    "certificate_input",
 ];
 
 /// Runs target `name` on `data` (panics where the fuzz target would crash).
