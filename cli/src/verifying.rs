@@ -51,9 +51,11 @@ pub struct VerifyManyArgs {
     at: Option<String>,
     /// A directory of bundle files, or a JSONL file (each line a JSON string
     /// or `{"bundle": …}` holding CA1 text or base64 binary), `-` for JSONL
-    /// on stdin. The text output names every input that is not valid (its
-    /// path, or `FILE:LINE` / `stdin:LINE`) with its verdict and the check
-    /// that decided it.
+    /// on stdin (copied to a temporary file: inputs are read twice, status
+    /// lists first, a chunk at a time). A line or file that is not a bundle
+    /// is an invalid input, not the end of the run. The text output names
+    /// every input that is not valid (its path, or `FILE:LINE` /
+    /// `stdin:LINE`) with its verdict and the check that decided it.
     input: PathBuf,
 }
 
