@@ -293,7 +293,8 @@ pub(crate) fn datetime_utc(py: Python<'_>, t: u64) -> PyResult<Bound<'_, PyAny>>
 }
 
 /// A bundle argument → its bytes: `bytes`, `bytearray`, `memoryview`, `str`
-/// (CA1 text, or whatever the core's decoder makes of it), or a `Bundle`.
+/// (CA1 text, or whatever the core's decoder makes of it), a `Bundle`, or an
+/// Arrow scalar holding text or bytes (a null one is not a bundle).
 pub(crate) fn bundle_input(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_cow()?.as_bytes().to_vec());
@@ -303,6 +304,13 @@ pub(crate) fn bundle_input(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     }
     if let Ok(b) = obj.cast::<crate::bundle::PyBundle>() {
         return Ok(b.get().inner.to_vec());
+    }
+    // an Arrow scalar (iterating a `pyarrow` array or column yields them)
+    if obj.hasattr("as_py")?
+        && let Ok(v) = obj.call_method0("as_py")
+        && (v.is_instance_of::<PyString>() || v.is_instance_of::<PyBytes>())
+    {
+        return bundle_input(&v);
     }
     obj.extract::<Vec<u8>>().map_err(|_| {
         PyTypeError::new_err(format!(

@@ -237,3 +237,14 @@ def test_from_json_hint_only_for_what_looks_like_a_name() -> None:
     with pytest.raises(certanchor.TrustStoreError) as multi:
         certanchor.TrustStore.from_json("not\njson")
     assert "pathlib" not in str(multi.value)
+
+
+def test_arrow_columns_as_input(verifier: certanchor.Verifier, texts: list[str]) -> None:
+    table = pa.table({"bundle": texts[:4] + [None]})
+    cols = verifier.verify_columns(table.column("bundle"), now=NOW, errors="report")
+    assert cols["verdict"] == ["valid"] * 4 + ["invalid"]
+    # a null Arrow value is not a bundle: named by its row and type
+    assert cols["code"][4] == "unexpected_type"
+    assert cols["reason"][4] == "row 4: a bundle must be bytes, CA1 text (str) or a Bundle, not StringScalar"
+    binary = pa.array([certanchor.Bundle.from_text(t).to_bytes() for t in texts[:2]], type=pa.binary())
+    assert verifier.verify_columns(binary, now=NOW)["verdict"] == ["valid"] * 2
