@@ -3,9 +3,10 @@
 Customers hand the bank business-license bundles that disclose only what KYC
 needs: company name, USCC (统一社会信用代码), legal representative and
 registered capital. This script verifies all of them offline against the
-bank's trust store with one ``verify_many`` call over a pandas column (the
-GIL is released and the core verifies in parallel), then writes a CSV of the
-failures with the reason a clerk can read.
+bank's trust store with one ``verify_columns`` call over a pandas column (the
+GIL is released and the core verifies in parallel, keeping only the verdict,
+the deciding check and the KYC fields of each bundle, not whole reports),
+then writes a CSV of the failures with the reason a clerk can read.
 
 Run it on demo data (default 100,000 bundles, a few of them bad on purpose)::
 
@@ -72,30 +73,25 @@ def demo_bundles(count: int) -> pd.DataFrame:
 
 
 def check(df: pd.DataFrame, verifier: certanchor.Verifier, now: int, progress: bool) -> pd.DataFrame:
-    """Verifies the ``bundle`` column; returns one result row per bundle."""
-    reports = verifier.verify_many(df["bundle"], now=now, progress=progress)
-    rows = []
-    for customer, report in zip(df["customer"], reports):
-        # a failed check first; an indeterminate report has only problems()
-        problems = report.failures() or report.problems()
-        first = problems[0] if problems else None
-        d = report.disclosed
-        capital = d.get("registered_capital") or {}
-        rows.append(
-            {
-                "customer": customer,
-                "verdict": report.verdict.value,
-                "check": first.check if first else "",
-                "code": first.code if first else "",
-                "reason": first.reason if first else "",
-                "company": d.get("name", ""),
-                "uscc": d.get("uscc", ""),
-                "legal_representative": d.get("legal_representative", ""),
-                "capital": capital.get("amount"),
-                "currency": capital.get("currency", ""),
-            }
-        )
-    return pd.DataFrame(rows)
+    """Verifies the ``bundle`` column; returns one result row per bundle:
+    the verdict, the check that decided it (the first failed one, else the
+    first undecided one) and the disclosed KYC fields, kept as columns
+    rather than as whole reports."""
+    cols = verifier.verify_columns(
+        df["bundle"],
+        columns=["verdict", "check", "code", "reason"],
+        fields=["name", "uscc", "legal_representative", "registered_capital"],
+        now=now,
+        progress=progress,
+    )
+    capital = [c or {} for c in cols.pop("registered_capital")]
+    out = pd.DataFrame(cols, index=df.index).rename(columns={"name": "company"})
+    out.insert(0, "customer", df["customer"])
+    out["capital"] = [c.get("amount") for c in capital]
+    out["currency"] = [c.get("currency", "") for c in capital]
+    text = ["check", "code", "reason", "company", "uscc", "legal_representative"]
+    out[text] = out[text].fillna("")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
