@@ -351,15 +351,24 @@ pub(crate) fn run<T: Send>(
     py.detach(|| {
         crate::verify::in_pool(pool, || match inputs {
             Inputs::Path(source) => {
-                v.verify_source(source, now, chunk, f, &mut sink)
-                    .map_err(|e| match e {
-                        certanchor::verify::SourceOrSink::Source(e) => source_error(e),
-                        certanchor::verify::SourceOrSink::Sink(e) => e,
-                    })
+                // Ctrl-C is seen between chunks, also in the first pass
+                let pass = || -> PyResult<_> {
+                    Ok(source.chunks(chunk).map_err(source_error)?.map(|c| {
+                        Python::attach(|py| py.check_signals())?;
+                        c.map_err(source_error)
+                    }))
+                };
+                v.verify_chunks(now, pass, f, &mut sink)
             }
             Inputs::Owned(all) => {
-                let pass =
-                    || -> PyResult<_> { Ok(all.chunks(chunk).map(|c| Ok::<_, PyErr>(c.to_vec()))) };
+                // borrowed chunks: the inputs' bytes are not copied again;
+                // Ctrl-C is seen between chunks
+                let pass = || -> PyResult<_> {
+                    Ok(all.chunks(chunk).map(|c| {
+                        Python::attach(|py| py.check_signals())?;
+                        Ok::<_, PyErr>(c)
+                    }))
+                };
                 v.verify_chunks(now, pass, f, &mut sink)
             }
             Inputs::Reiterable(obj) => {

@@ -534,13 +534,14 @@ impl Verifier {
     /// twice, once to take in every status list the inputs carry
     /// ([`Self::learn_status`]) and once to verify each chunk with
     /// [`Self::verify_map`]; so verdicts do not depend on order or
-    /// chunking, and memory is bounded by a chunk. An input that is not a
+    /// chunking, and memory is bounded by a chunk. Chunks may be owned
+    /// (`Vec<Sourced>`) or borrowed (`&[Sourced]`). An input that is not a
     /// bundle gets the report of [`Report::format_failure`] with its code
     /// and reason. `sink` gets each chunk's places and results in order.
     ///
     /// # Errors
     /// The first error of `pass`, of a chunk, or of `sink`.
-    pub fn verify_chunks<T, F, E, I>(
+    pub fn verify_chunks<T, F, E, I, C>(
         &self,
         now: u64,
         mut pass: impl FnMut() -> Result<I, E>,
@@ -550,26 +551,28 @@ impl Verifier {
     where
         T: Send,
         F: Fn(Report) -> T + Sync + Send,
-        I: Iterator<Item = Result<Vec<crate::source::Sourced>, E>>,
+        I: Iterator<Item = Result<C, E>>,
+        C: std::borrow::Borrow<[crate::source::Sourced]>,
     {
         for inputs in pass()? {
-            self.learn_status(&bundle_bytes(&inputs?), now);
+            self.learn_status(&bundle_bytes(inputs?.borrow()), now);
         }
         for inputs in pass()? {
             let inputs = inputs?;
-            let bytes = bundle_bytes(&inputs);
+            let inputs = inputs.borrow();
+            let bytes = bundle_bytes(inputs);
             let mut verified = self.verify_map_learned(&bytes, now, &f).into_iter();
             let mut out = Vec::with_capacity(inputs.len());
             for s in inputs {
-                let result = match s.bundle {
-                    Err(why) => f(Report::format_failure(why.reason, why.code, now)),
+                let result = match &s.bundle {
+                    Err(why) => f(Report::format_failure(why.reason.clone(), why.code, now)),
                     // `verify_map` gives one result per input: never `None`.
                     Ok(_) => match verified.next() {
                         Some(r) => r,
                         None => break,
                     },
                 };
-                out.push((s.place, result));
+                out.push((s.place.clone(), result));
             }
             sink(out)?;
         }
