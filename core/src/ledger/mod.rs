@@ -20,6 +20,7 @@
 //! bundle.
 
 pub mod file;
+pub mod tiles;
 mod tree;
 
 pub use file::FileLedger;
