@@ -4,7 +4,12 @@
 //! `CERTANCHOR_REQUIRE_GO=1`, which makes their absence a failure), verified
 //! by `tests/interop/tiles/main.go` with `golang.org/x/mod/sumdb/tlog`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
