@@ -304,3 +304,37 @@ fn publish_refuses_a_site_of_another_log_or_a_damaged_one() {
         "tile_root_mismatch"
     );
 }
+
+/// Three tile levels (70,000 entries: 273 full level-0 tiles, a full level-1
+/// tile, partial tiles at levels 0, 1 and 2), published at 65,000 then
+/// 70,000, checked by our reader and by Go. About 15 s in a debug build on 2 cores:
+/// `scripts/test.sh` runs it (`--include-ignored`).
+#[test]
+#[ignore = "slow: 70,000 appends; scripts/test.sh runs it"]
+fn publish_three_levels_and_go_verifies_them() {
+    let d = tempfile::tempdir().unwrap();
+    let (ledger_dir, vkey) = init(d.path(), "ledger", 0x42);
+    let site = d.path().join("site");
+    append(&ledger_dir, 0, 65_000);
+    run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
+    let old_cp = d.path().join("checkpoint-65000");
+    std::fs::copy(site.join("checkpoint"), &old_cp).unwrap();
+    append(&ledger_dir, 65_000, 5_000);
+    let out = run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
+    assert_eq!(out["previous_size"], 65_000);
+    assert_eq!(out["tiles_written"], tiles::new_tiles(65_000, 70_000).len());
+    for p in [
+        "tile/0/272",
+        "tile/0/273.p/112",
+        "tile/1/000",
+        "tile/1/001.p/17",
+        "tile/2/000.p/1",
+    ] {
+        assert!(site.join(p).is_file(), "{p}");
+    }
+    let (size, root) = check_with_our_reader(&site, &ledger_dir, &vkey);
+    assert_eq!(size, 70_000);
+    let mut reader = TileReader::new(DirTileSource::new(&site), size, root);
+    reader.consistency_proof(65_000).unwrap();
+    go_check(&site, &vkey, &old_cp);
+}
