@@ -84,6 +84,12 @@ step "interop: Go's sumdb/note and sumdb/tlog verify our checkpoints and proofs"
 cargo run -q --locked -p certanchor --example interop -- ledger-vectors > target/ledger-vectors.json
 GOPATH=/usr/share/gocode GO111MODULE=off GOFLAGS= go run tests/interop/go/crosscheck.go target/ledger-vectors.json
 
+step "interop: Go's sumdb/tlog reads the tiles of \`ledger publish\` (tests/interop/tiles)"
+# The Rust tests publish ledgers at two sizes (300 -> 1,000 and 65,000 -> 70,000,
+# three tile levels) and run tests/interop/tiles/main.go
+# on the site; CERTANCHOR_REQUIRE_GO makes a missing Go a failure, not a skip.
+CERTANCHOR_REQUIRE_GO=1 cargo test -q --locked -p certanchor-cli --test ledger_tiles -- --include-ignored --nocapture
+
 step "Python binding (scripts/test-python.sh)"
 bash scripts/test-python.sh
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use certanchor::display::escape_text;
-use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::ledger::{FileLedger, Ledger, tiles};
 use certanchor::merkle::leaf_hash;
 use certanchor::note::{self, NoteVerifier};
 use certanchor::{Anchor, Hash};
@@ -76,6 +76,22 @@ pub enum LedgerCommand {
     Verify {
         /// The ledger directory.
         dir: PathBuf,
+    },
+    /// Publish the ledger as C2SP tlog-tiles static files (SPEC §9.6):
+    /// SITE/checkpoint, SITE/tile/<L>/<N>[.p/<W>] and SITE/tile/entries/<N>[.p/<W>].
+    /// Incremental: only the tiles new since SITE's checkpoint are written
+    /// (full tiles never change; partial ones are added beside the older),
+    /// each by a rename, and the checkpoint last, once they are durable.
+    Publish {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The site directory (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Rewrite every tile and bundle, not only the new ones (existing full
+        /// tiles are still compared, never replaced).
+        #[arg(long)]
+        full: bool,
     },
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {
@@ -270,11 +286,144 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             Ok(0)
         }
         LedgerCommand::Check { dir, anchors } => check(&dir, &anchors, json),
+        LedgerCommand::Publish { dir, out, full } => publish(&dir, &out, full, json),
         LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(
             "usage",
             "deploy and authorize need --evm RPC_URL",
         )),
     }
+}
+
+/// The file name of the published checkpoint in a site.
+pub const SITE_CHECKPOINT: &str = "checkpoint";
+
+fn site_mismatch(site: &Path, reason: impl std::fmt::Display) -> CliError {
+    CliError::new(
+        "site_mismatch",
+        format!(
+            "{} holds another log or is damaged: {reason}; publish to an empty directory",
+            site.display()
+        ),
+    )
+}
+
+/// The tree size `site` was last published at (0 when it has no
+/// checkpoint), after checking that its checkpoint is this ledger's and
+/// agrees with the ledger's tree.
+fn published_size(ledger: &FileLedger, site: &Path) -> Result<u64, CliError> {
+    let path = site.join(SITE_CHECKPOINT);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => {
+            String::from_utf8(bytes).map_err(|_| site_mismatch(site, "checkpoint is not UTF-8"))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(util::io_err("read", &path)(e)),
+    };
+    let verifier = NoteVerifier::from_verifier_key(&ledger.verifier_key())?;
+    let cp = note::verify_checkpoint(&text, std::slice::from_ref(&verifier))
+        .map_err(|e| site_mismatch(site, format!("checkpoint: {e}")))?;
+    if cp.origin != ledger.origin() {
+        return Err(site_mismatch(
+            site,
+            format!("checkpoint origin {}", cp.origin),
+        ));
+    }
+    if ledger.tree().root_at(cp.tree_size) != Some(cp.root) {
+        return Err(site_mismatch(
+            site,
+            format!(
+                "its checkpoint of size {} is not a state of this ledger of {}",
+                cp.tree_size,
+                ledger.size()
+            ),
+        ));
+    }
+    Ok(cp.tree_size)
+}
+
+/// What `publish` did.
+#[derive(Default)]
+struct Written {
+    paths: Vec<PathBuf>,
+    tiles: usize,
+    bundles: usize,
+    unchanged: usize,
+}
+
+/// Writes `data` at `site/rel` by a temporary file and a rename. A full tile
+/// or bundle already there must have exactly these bytes (it is immutable)
+/// and is left alone; a partial one is replaced.
+fn put(site: &Path, rel: &str, data: &[u8], full: bool, w: &mut Written) -> Result<bool, CliError> {
+    let path = site.join(rel);
+    if let Ok(old) = std::fs::read(&path) {
+        if old == data {
+            w.unchanged += 1;
+            return Ok(false);
+        }
+        if full {
+            return Err(site_mismatch(
+                site,
+                format!("{rel} differs from this ledger's"),
+            ));
+        }
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(util::io_err("create directory", parent))?;
+    }
+    util::write_unsynced(&path, data)?;
+    w.paths.push(path);
+    Ok(true)
+}
+
+fn publish(dir: &Path, site: &Path, full: bool, json: bool) -> Result<i32, CliError> {
+    let ledger = open_ledger(dir)?;
+    let size = ledger.size();
+    let checkpoint = ledger.checkpoint_at(size)?.ok_or_else(|| {
+        CliError::new(
+            "empty",
+            format!("{}: no entry yet, nothing to publish", dir.display()),
+        )
+    })?;
+    std::fs::create_dir_all(site).map_err(util::io_err("create directory", site))?;
+    let previous = published_size(&ledger, site)?;
+    let from = if full { 0 } else { previous };
+    let mut w = Written::default();
+    for tile in tiles::new_tiles(from, size) {
+        let data = tiles::tile_data(ledger.tree(), tile)?;
+        if put(site, &tile.path(), &data, tile.is_full(), &mut w)? {
+            w.tiles += 1;
+        }
+        if tile.level() == 0 {
+            let start = tile.index() * u64::from(tiles::TILE_WIDTH);
+            let ids = ledger.anchor_ids(start, start + u64::from(tile.width()))?;
+            let bundle =
+                tiles::entry_bundle(start, &ids.iter().map(Hash::as_bytes).collect::<Vec<_>>())?;
+            if put(site, &tile.entries_path(), &bundle, tile.is_full(), &mut w)? {
+                w.bundles += 1;
+            }
+        }
+    }
+    // every tile durable before the checkpoint that needs it is visible
+    util::sync_written(site, &w.paths)?;
+    let cp_path = site.join(SITE_CHECKPOINT);
+    util::write_atomic(&cp_path, checkpoint.as_bytes(), false)?;
+    util::sync_written(site, &[cp_path])?;
+    if json {
+        util::print_json(&json!({
+            "site": site, "tree_size": size, "previous_size": previous,
+            "tiles_written": w.tiles, "bundles_written": w.bundles, "unchanged": w.unchanged,
+        }));
+    } else {
+        println!(
+            "published {} entries to {} (was {previous}): {} tiles and {} entry bundles written, {} unchanged",
+            size,
+            site.display(),
+            w.tiles,
+            w.bundles,
+            w.unchanged
+        );
+    }
+    Ok(0)
 }
 
 fn check(dir: &Path, anchors: &[PathBuf], json: bool) -> Result<i32, CliError> {

@@ -58,6 +58,7 @@ from_lib_error!(
     certanchor::KeyError,
     certanchor::TrustError,
     certanchor::LedgerError,
+    certanchor::ledger::tiles::TileError,
     certanchor::VerifyError,
     certanchor::note::NoteError
 );

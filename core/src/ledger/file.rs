@@ -542,6 +542,46 @@ impl FileLedger {
         self.history.iter().map(|h| h.0)
     }
 
+    /// The log's Merkle tree (for publishing it as tiles, [`super::tiles`]).
+    #[must_use]
+    pub fn tree(&self) -> &LogTree {
+        &self.tree
+    }
+
+    /// The leaf data of entries `start..end`: their anchor ids, in log order
+    /// (leaf *k* is `SHA-256(0x00 ‖ anchor id k)`). Reads each segment once.
+    ///
+    /// # Errors
+    /// [`LedgerError::NoSuchEntry`] for a range beyond the log; I/O errors.
+    pub fn anchor_ids(&self, start: u64, end: u64) -> Result<Vec<Hash>, LedgerError> {
+        let size = self.tree.size();
+        let range = usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .filter(|(s, e)| s <= e)
+            .and_then(|(s, e)| self.locs.get(s..e))
+            .ok_or(LedgerError::NoSuchEntry { index: end, size })?;
+        let mut out = Vec::with_capacity(range.len());
+        let mut open: Option<(u32, File, PathBuf)> = None;
+        for loc in range {
+            let (f, path) = match &mut open {
+                Some((seg, f, path)) if *seg == loc.segment => (f, path),
+                slot => {
+                    let path = self.dir.join(segment_name(loc.segment));
+                    let f = File::open(&path).map_err(io("open", &path))?;
+                    let (_, f, path) = slot.insert((loc.segment, f, path));
+                    (f, path)
+                }
+            };
+            let mut id = [0u8; 32];
+            f.seek(SeekFrom::Start(loc.offset))
+                .and_then(|_| f.read_exact(&mut id))
+                .map_err(io("read", path))?;
+            out.push(Hash::from_bytes(id));
+        }
+        Ok(out)
+    }
+
     /// The index of an anchor id.
     #[must_use]
     pub fn index_of(&self, anchor_id: &Hash) -> Option<u64> {

@@ -13,6 +13,9 @@
 //!   per-record length and CRC32C, fsync before acknowledging, a writer lock,
 //!   and crash recovery (see the [`file`](mod@self::file) module for the on-disk format).
 //!
+//! * [`tiles`] publishes the tree as C2SP tlog-tiles static files and reads
+//!   proofs back from them (SPEC §9.6; `certanchor ledger publish`).
+//!
 //! The [`Ledger`] trait lets an embedder anchor elsewhere (for example an
 //! EVM-compatible chain, crate `certanchor-ledger-evm`) behind the same
 //! interface. Such a ledger fills [`Receipt::chain`] and leaves the
@@ -20,6 +23,7 @@
 //! bundle.
 
 pub mod file;
+pub mod tiles;
 mod tree;
 
 pub use file::FileLedger;

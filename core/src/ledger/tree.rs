@@ -70,6 +70,17 @@ impl LogTree {
             .copied()
     }
 
+    /// Hash of the complete subtree of `2^height` leaves starting at leaf
+    /// `index · 2^height` (`height` 0: the leaf hash), if the tree has all of
+    /// its leaves.
+    #[must_use]
+    pub fn node(&self, height: u32, index: u64) -> Option<Hash> {
+        self.levels
+            .get(usize::try_from(height).ok()?)?
+            .get(usize::try_from(index).ok()?)
+            .copied()
+    }
+
     /// MTH of leaves `[lo, hi)`; `lo` must be aligned as RFC 9162's recursion makes it.
     fn mth(&self, lo: u64, hi: u64) -> Hash {
         let n = hi - lo;
