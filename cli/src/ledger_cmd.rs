@@ -7,8 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use certanchor::display::escape_text;
-use certanchor::ledger::{FileLedger, Ledger, tiles};
-use certanchor::merkle::leaf_hash;
+use certanchor::ledger::{EntryKind, FileLedger, Ledger, tiles};
 use certanchor::note::{self, NoteVerifier};
 use certanchor::{Anchor, Hash};
 use clap::Subcommand;
@@ -211,7 +210,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             let size = size.unwrap_or_else(|| ledger.size());
             let p = ledger.inclusion_proof(&a.id(), size)?;
             let out = json!({"index": p.leaf_index, "tree_size": p.tree_size,
-                "leaf_hash": leaf_hash(a.id().as_bytes()).to_hex(), "path": hexes(&p.path)});
+                "leaf_hash": ledger.tree().leaf(p.leaf_index).map(|h| h.to_hex()), "path": hexes(&p.path)});
             if json {
                 util::print_json(&out);
             } else {
@@ -244,14 +243,17 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             // the rebuilt tree; then every entry is re-read and re-parsed.
             let ledger = open_ledger(&dir)?;
             let verifier = NoteVerifier::from_verifier_key(&ledger.verifier_key())?;
+            let (mut anchors, mut lists) = (0u64, 0u64);
             for i in 0..ledger.size() {
-                let bytes = ledger.get(i)?;
-                let a = Anchor::from_slice(&bytes)
-                    .map_err(|e| CliError::from(e).at(format!("entry {i}")))?;
-                if ledger.index_of(&a.id()) != Some(i) {
+                let entry = ledger.entry(i)?;
+                match entry.kind() {
+                    EntryKind::Anchor => anchors += 1,
+                    EntryKind::StatusList => lists += 1,
+                }
+                if ledger.index_of(&entry.key()) != Some(i) {
                     return Err(CliError::new(
                         "inconsistent",
-                        format!("entry {i}: anchor id does not match the index"),
+                        format!("entry {i}: its key does not match the index"),
                     ));
                 }
             }
@@ -273,14 +275,15 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
                 }
             }
             if json {
-                util::print_json(
-                    &json!({"entries": ledger.size(), "checkpoints": sizes.len(), "ok": true}),
-                );
+                util::print_json(&json!({"entries": ledger.size(), "anchors": anchors,
+                    "status_lists": lists, "checkpoints": sizes.len(),
+                    "format": ledger.format().version(), "ok": true}));
             } else {
                 println!(
-                    "ok: {} entries, {} checkpoints, all consistent",
+                    "ok: {} entries ({anchors} anchors, {lists} status lists), {} checkpoints, all consistent (ledger format {})",
                     ledger.size(),
-                    sizes.len()
+                    sizes.len(),
+                    ledger.format().version()
                 );
             }
             Ok(0)
@@ -395,9 +398,8 @@ fn publish(dir: &Path, site: &Path, full: bool, json: bool) -> Result<i32, CliEr
         }
         if tile.level() == 0 {
             let start = tile.index() * u64::from(tiles::TILE_WIDTH);
-            let ids = ledger.anchor_ids(start, start + u64::from(tile.width()))?;
-            let bundle =
-                tiles::entry_bundle(start, &ids.iter().map(Hash::as_bytes).collect::<Vec<_>>())?;
+            let entries = ledger.leaf_data(start, start + u64::from(tile.width()))?;
+            let bundle = tiles::entry_bundle(start, &entries)?;
             if put(site, &tile.entries_path(), &bundle, tile.is_full(), &mut w)? {
                 w.bundles += 1;
             }

@@ -84,7 +84,7 @@ fn check_with_our_reader(site: &Path, ledger_dir: &Path, vkey: &str) -> (u64, Ha
     );
     let mut reader = TileReader::new(DirTileSource::new(site), cp.tree_size, cp.root);
     reader.verify_root().unwrap();
-    let ids = ledger.anchor_ids(0, cp.tree_size).unwrap();
+    let logged = ledger.leaf_data(0, cp.tree_size).unwrap();
     for tile in tiles::tiles_for_size(cp.tree_size) {
         if tile.level() != 0 {
             continue;
@@ -95,20 +95,24 @@ fn check_with_our_reader(site: &Path, ledger_dir: &Path, vkey: &str) -> (u64, Ha
         let hashes = tiles::tile_hashes(tile, &data).unwrap();
         for (k, (e, h)) in entries.iter().zip(&hashes).enumerate() {
             let index = tile.index() * 256 + k as u64;
-            assert_eq!(*e, ids[index as usize].as_bytes(), "entry {index}");
+            assert_eq!(*e, logged[index as usize].as_slice(), "entry {index}");
+            // a typed entry (SPEC §9.1): an anchor, byte for byte
+            let entry = certanchor::ledger::Entry::decode(e).unwrap();
+            assert_eq!(entry.kind(), certanchor::ledger::EntryKind::Anchor);
+            assert_eq!(ledger.index_of(&entry.key()), Some(index));
             assert_eq!(leaf_hash(e), *h, "leaf {index}");
         }
     }
     for i in [0, cp.tree_size / 2, cp.tree_size - 1] {
         let (leaf, p) = reader.inclusion_proof(i).unwrap();
-        assert_eq!(leaf, leaf_hash(ids[i as usize].as_bytes()));
+        assert_eq!(leaf, leaf_hash(&logged[i as usize]));
+        let key = certanchor::ledger::Entry::decode(&logged[i as usize])
+            .unwrap()
+            .key();
         verify_inclusion(&leaf, &p, &cp.root).unwrap();
         assert_eq!(
             p.path,
-            ledger
-                .inclusion_proof(&ids[i as usize], cp.tree_size)
-                .unwrap()
-                .path
+            ledger.inclusion_proof(&key, cp.tree_size).unwrap().path
         );
     }
     (cp.tree_size, cp.root)

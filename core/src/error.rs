@@ -572,6 +572,19 @@ pub enum LedgerError {
         /// What happened, with the transaction id when there is one.
         reason: String,
     },
+    /// The same status list is already an entry.
+    #[error("this status list is already entry {index}")]
+    DuplicateStatusList {
+        /// Its index.
+        index: u64,
+    },
+    /// An entry that is not what its type byte says, of an unknown type, or
+    /// too long for a ledger entry (SPEC §9.1).
+    #[error("bad ledger entry: {reason}")]
+    BadEntry {
+        /// What was wrong.
+        reason: String,
+    },
     /// This ledger cannot do that (e.g. an EVM registry stores anchor ids,
     /// not anchor bytes, and has no checkpoints).
     #[error("not supported by this ledger: {op}")]
@@ -604,6 +617,8 @@ impl LedgerError {
             Self::Unavailable { .. } => "unavailable",
             Self::Unconfirmed { .. } => "unconfirmed",
             Self::Unsupported { .. } => "unsupported",
+            Self::BadEntry { .. } => "bad_entry",
+            Self::DuplicateStatusList { .. } => "duplicate",
         }
     }
 }

@@ -32,7 +32,6 @@ mod json;
 #[doc(hidden)]
 pub use json::write_str as write_json_str;
 pub mod keys;
-#[cfg(feature = "ledger")]
 pub mod ledger;
 pub mod merkle;
 pub mod note;

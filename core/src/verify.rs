@@ -54,7 +54,7 @@ use crate::anchor::Anchor;
 use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
 use crate::certificate::CertificateHeader;
 use crate::error::VerifyError;
-use crate::merkle::{self, leaf_hash};
+use crate::merkle;
 use crate::note;
 use crate::schema::SchemaRegistry;
 use crate::trust::TrustStore;
@@ -1162,7 +1162,12 @@ impl Verifier {
             leaf_index: rc.index,
             path: rc.path.clone(),
         };
-        match merkle::verify_inclusion(&leaf_hash(anchor.id().as_bytes()), &proof, &cp.root) {
+        // A format-2 ledger's leaf is `0x01 ‖ anchor id`, a format-1 ledger's
+        // the anchor id (SPEC §9.1); either proves the anchor logged.
+        let [typed, by_id] = crate::ledger::anchor_leaf_hashes(&anchor.id());
+        let proven = merkle::verify_inclusion(&typed, &proof, &cp.root)
+            .or_else(|_| merkle::verify_inclusion(&by_id, &proof, &cp.root));
+        match proven {
             Ok(()) => (
                 Check::new(
                     CheckCode::Ledger,

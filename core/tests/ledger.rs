@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use certanchor::keys::SigningKey;
-use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::ledger::{EntryKind, FileLedger, Ledger, anchor_leaf_hashes};
 use certanchor::merkle::{self, leaf_hash};
 use certanchor::note::{self, NoteVerifier};
 use certanchor::sample::{self, JAN_1_2024};
@@ -73,7 +73,12 @@ fn append_prove_reopen() {
         leaf_index: r.index,
         path: r.path.clone(),
     };
-    merkle::verify_inclusion(&leaf_hash(r.anchor_id.as_bytes()), &proof, &cp.root).unwrap();
+    // a format-2 ledger's leaf is the typed entry (SPEC §9.1), not the anchor id
+    let typed = anchor_leaf_hashes(&r.anchor_id)[0];
+    merkle::verify_inclusion(&typed, &proof, &cp.root).unwrap();
+    assert!(
+        merkle::verify_inclusion(&leaf_hash(r.anchor_id.as_bytes()), &proof, &cp.root).is_err()
+    );
     // the first checkpoint stays provable: consistency 1 -> 20
     let old =
         note::verify_checkpoint(&l.checkpoint_at(1).unwrap().unwrap(), &[verifier()]).unwrap();
@@ -91,7 +96,7 @@ fn append_prove_reopen() {
     assert_eq!(l.get(0).unwrap(), a0);
     let id = Anchor::from_slice(&a0).unwrap().id();
     let p = l.inclusion_proof(&id, 20).unwrap();
-    merkle::verify_inclusion(&leaf_hash(id.as_bytes()), &p, &cp.root).unwrap();
+    merkle::verify_inclusion(&anchor_leaf_hashes(&id)[0], &p, &cp.root).unwrap();
     // another key cannot open it
     assert_eq!(
         FileLedger::open(&tmp, SigningKey::from_seed(&[1; 32]))
@@ -124,6 +129,7 @@ fn torn_tail_at_every_offset_recovers_all_acknowledged() {
     let extra = anchor("torn");
     let id = Anchor::from_slice(&extra).unwrap().id();
     let mut payload = id.as_bytes().to_vec();
+    payload.push(EntryKind::Anchor.byte());
     payload.extend_from_slice(&extra);
     let len = (payload.len() as u32).to_le_bytes();
     let mut rec = len.to_vec();
@@ -357,7 +363,7 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_entry() {
         let mut leaves = Vec::new();
         for i in 0..l.size() {
             let id = Anchor::from_slice(&l.get(i).unwrap()).unwrap().id();
-            leaves.push(leaf_hash(id.as_bytes()));
+            leaves.push(anchor_leaf_hashes(&id)[0]);
         }
         for (index, id) in &acked {
             let got = Anchor::from_slice(

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! DIR/
-//!   ledger.json          {"version":1,"origin":"…","public_key":"<base64>"}  written once
+//!   ledger.json          {"version":2,"origin":"…","public_key":"<base64>"}  written once
 //!   LOCK                 exclusively locked (flock) while a writer has the ledger open
 //!   segment-00000000.log entries
 //!   segment-00000001.log …   (a new segment starts when one reaches MAX_SEGMENT_LEN)
@@ -16,9 +16,16 @@
 //!
 //! ```text
 //! record = len: u32 LE | crc32c(len bytes): u32 LE | crc32c(payload): u32 LE | payload[len]
-//! entry payload      = anchor_id (32 bytes) ‖ anchor bytes (COSE_Sign)
+//! entry payload      = key (32 bytes) ‖ entry
+//!   format 2: entry = type ‖ bytes, key = anchor id or SHA-256(0x02 ‖ bytes)
+//!   format 1: entry = anchor bytes (COSE_Sign), key = anchor id
 //! checkpoint payload = C2SP signed note text (UTF-8)
 //! ```
+//!
+//! The leaf data of a format-2 entry is `0x01 ‖ anchor id` for an anchor,
+//! `0x02 ‖ bytes` for a status list ([`super::Entry`]); of a format-1 entry,
+//! the anchor id. Format-1 ledgers open,
+//! append anchors and publish as before; they cannot hold status lists.
 //!
 //! # Durability and recovery
 //!
@@ -56,13 +63,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
 use super::tree::LogTree;
-use super::{Ledger, Receipt};
+use super::{
+    Entry, EntryKind, Ledger, LedgerFormat, MAX_ENCODED_ENTRY_LEN, Receipt, StatusReceipt,
+    status_list_key, typed_leaf_data,
+};
 use crate::Hash;
 use crate::anchor::{Anchor, MAX_ANCHOR_LEN};
 use crate::error::LedgerError;
 use crate::keys::{PublicKey, SigningKey};
 use crate::merkle::{InclusionProof, leaf_hash};
 use crate::note::{self, Checkpoint, MAX_NOTE_LEN, NoteVerifier};
+use crate::status::StatusList;
 
 /// Magic at the start of every segment file.
 pub const SEGMENT_MAGIC: &[u8; 8] = b"CALOG\x00\x01\n";
@@ -72,8 +83,13 @@ pub const CHECKPOINT_MAGIC: &[u8; 8] = b"CACKP\x00\x01\n";
 pub const MAX_SEGMENT_LEN: u64 = 64 * 1024 * 1024;
 /// Bytes of a record header.
 pub const RECORD_HEADER_LEN: usize = 12;
-/// Longest entry payload (anchor id + anchor).
-pub const MAX_ENTRY_LEN: usize = 32 + MAX_ANCHOR_LEN;
+/// Longest entry payload (key + encoded entry; format 1: anchor id + anchor).
+pub const MAX_ENTRY_LEN: usize = 32
+    + if MAX_ENCODED_ENTRY_LEN > MAX_ANCHOR_LEN {
+        MAX_ENCODED_ENTRY_LEN
+    } else {
+        MAX_ANCHOR_LEN
+    };
 
 const META: &str = "ledger.json";
 const LOCK_RETRIES: u32 = 20;
@@ -100,6 +116,7 @@ struct Loc {
 #[derive(Debug)]
 pub struct FileLedger {
     dir: PathBuf,
+    format: LedgerFormat,
     origin: String,
     key: SigningKey,
     _lock: File,
@@ -254,7 +271,7 @@ impl FileLedger {
             });
         }
         let meta = Meta {
-            version: 1,
+            version: LedgerFormat::TypedEntries.version(),
             origin: origin.to_owned(),
             public_key: key.public_key().to_base64(),
         };
@@ -291,12 +308,11 @@ impl FileLedger {
         let meta_path = dir.join(META);
         let meta: Meta = serde_json::from_slice(&read_file(&meta_path)?)
             .map_err(|e| not_ledger(format!("{META}: {e}")))?;
-        if meta.version != 1 {
-            return Err(not_ledger(format!(
-                "unsupported ledger version {}",
-                meta.version
-            )));
-        }
+        let format = match meta.version {
+            1 => LedgerFormat::AnchorIds,
+            2 => LedgerFormat::TypedEntries,
+            v => return Err(not_ledger(format!("unsupported ledger version {v}"))),
+        };
         let pk = PublicKey::from_base64(&meta.public_key).map_err(|e| not_ledger(e.to_string()))?;
         if pk != key.public_key() {
             return Err(not_ledger(
@@ -409,26 +425,43 @@ impl FileLedger {
             while pos < buf.len() {
                 match read_record(&buf, pos, MAX_ENTRY_LEN) {
                     Rec::Ok(payload, next) => {
-                        let (id, _) = payload.split_at_checked(32).unwrap_or((&[], &[]));
-                        let id = Hash::from_slice(id).ok_or_else(|| LedgerError::Corrupt {
+                        let corrupt = |reason: String| LedgerError::Corrupt {
                             file: name.clone(),
                             offset: pos as u64,
-                            reason: "entry shorter than an anchor id".into(),
-                        })?;
+                            reason,
+                        };
+                        let (id, entry) = payload.split_at_checked(32).unwrap_or((&[], &[]));
+                        let id = Hash::from_slice(id)
+                            .ok_or_else(|| corrupt("entry shorter than its key".into()))?;
+                        let leaf = match format {
+                            LedgerFormat::AnchorIds => leaf_hash(id.as_bytes()),
+                            LedgerFormat::TypedEntries => {
+                                // The type byte is checked here; the bytes
+                                // were parsed when appended (and are again by
+                                // `ledger verify` and every syncing reader).
+                                match entry.split_first() {
+                                    Some((&t, bytes)) => match EntryKind::from_byte(t) {
+                                        Some(k) => leaf_hash(&typed_leaf_data(k, &id, bytes)),
+                                        None => {
+                                            return Err(corrupt(format!(
+                                                "unknown entry type 0x{t:02x}"
+                                            )));
+                                        }
+                                    },
+                                    None => return Err(corrupt("empty entry".into())),
+                                }
+                            }
+                        };
                         let index = locs.len() as u64;
                         if ids.insert(id, index).is_some() {
-                            return Err(LedgerError::Corrupt {
-                                file: name.clone(),
-                                offset: pos as u64,
-                                reason: format!("anchor {id} appears twice"),
-                            });
+                            return Err(corrupt(format!("entry key {id} appears twice")));
                         }
                         locs.push(Loc {
                             segment: seg_no,
                             offset: (pos + RECORD_HEADER_LEN) as u64,
                             len: payload.len() as u32,
                         });
-                        tree.push(leaf_hash(id.as_bytes()));
+                        tree.push(leaf);
                         pos = next;
                     }
                     Rec::Bad { reason, .. } => {
@@ -476,6 +509,7 @@ impl FileLedger {
             checkpoints: open_append(&cp_path)?,
             checkpoints_len: read_file(&cp_path)?.len() as u64,
             dir,
+            format,
             origin: meta.origin,
             key,
             _lock: lock,
@@ -493,6 +527,13 @@ impl FileLedger {
             ledger.write_checkpoint()?;
         }
         Ok(ledger)
+    }
+
+    /// The ledger's format: 2 (typed entries) for every ledger created now,
+    /// 1 for one created before typed entries.
+    #[must_use]
+    pub fn format(&self) -> LedgerFormat {
+        self.format
     }
 
     /// The checkpoint origin (and signed-note key name).
@@ -548,12 +589,16 @@ impl FileLedger {
         &self.tree
     }
 
-    /// The leaf data of entries `start..end`: their anchor ids, in log order
-    /// (leaf *k* is `SHA-256(0x00 ‖ anchor id k)`). Reads each segment once.
+    /// The leaf data of entries `start..end`, in log order (leaf *k* is
+    /// `SHA-256(0x00 ‖ leaf data k)`, SPEC §9.1): `0x01 ‖ anchor id` or
+    /// `0x02 ‖ status list` in a format-2 ledger, the anchor id in a
+    /// format-1 ledger. These are
+    /// the entries `ledger publish` puts in entry bundles. Reads each segment
+    /// once.
     ///
     /// # Errors
     /// [`LedgerError::NoSuchEntry`] for a range beyond the log; I/O errors.
-    pub fn anchor_ids(&self, start: u64, end: u64) -> Result<Vec<Hash>, LedgerError> {
+    pub fn leaf_data(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, LedgerError> {
         let size = self.tree.size();
         let range = usize::try_from(start)
             .ok()
@@ -562,6 +607,7 @@ impl FileLedger {
             .and_then(|(s, e)| self.locs.get(s..e))
             .ok_or(LedgerError::NoSuchEntry { index: end, size })?;
         let mut out = Vec::with_capacity(range.len());
+        let typed = self.format == LedgerFormat::TypedEntries;
         let mut open: Option<(u32, File, PathBuf)> = None;
         for loc in range {
             let (f, path) = match &mut open {
@@ -573,13 +619,79 @@ impl FileLedger {
                     (f, path)
                 }
             };
-            let mut id = [0u8; 32];
+            // the key, then (format 2) the type byte: all an anchor's leaf needs
+            let mut head = vec![0u8; if typed { 33 } else { 32 }];
             f.seek(SeekFrom::Start(loc.offset))
-                .and_then(|_| f.read_exact(&mut id))
+                .and_then(|_| f.read_exact(&mut head))
                 .map_err(io("read", path))?;
-            out.push(Hash::from_bytes(id));
+            let data = match head.pop() {
+                Some(t) if typed && t == EntryKind::StatusList.byte() => {
+                    let mut v = vec![0u8; (loc.len as usize).saturating_sub(32)];
+                    if let Some((first, rest)) = v.split_first_mut() {
+                        *first = t;
+                        f.read_exact(rest).map_err(io("read", path))?;
+                    }
+                    v
+                }
+                Some(t) if typed => [&[t], head.as_slice()].concat(),
+                Some(t) => {
+                    head.push(t);
+                    head
+                }
+                None => head,
+            };
+            out.push(data);
         }
         Ok(out)
+    }
+
+    /// Entry `index`, decoded (a status list's bytes parsed; signatures are
+    /// not verified). The anchor bytes of an anchor entry: [`Ledger::get`].
+    ///
+    /// # Errors
+    /// [`LedgerError::NoSuchEntry`]; [`LedgerError::BadEntry`] for stored
+    /// bytes that no longer parse; I/O errors.
+    pub fn entry(&self, index: u64) -> Result<Entry, LedgerError> {
+        let payload = self.payload(index)?;
+        let (key, rest) = payload.split_at_checked(32).unwrap_or((&[], &[]));
+        let key = Hash::from_slice(key).unwrap_or_default();
+        let bad = |e: String| LedgerError::BadEntry {
+            reason: format!("entry {index}: {e}"),
+        };
+        let (kind, bytes) = match self.format {
+            LedgerFormat::AnchorIds => (EntryKind::Anchor, rest),
+            LedgerFormat::TypedEntries => match rest.split_first() {
+                Some((&t, b)) => (
+                    EntryKind::from_byte(t).ok_or_else(|| bad(format!("type 0x{t:02x}")))?,
+                    b,
+                ),
+                None => return Err(bad("empty".into())),
+            },
+        };
+        match kind {
+            EntryKind::Anchor => {
+                let a = Anchor::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+                if a.id() != key {
+                    return Err(bad("the anchor's id is not its key".into()));
+                }
+                Ok(Entry::Anchor(key))
+            }
+            EntryKind::StatusList => StatusList::from_slice(bytes)
+                .map(Entry::StatusList)
+                .map_err(|e| bad(e.to_string())),
+        }
+    }
+
+    fn payload(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
+        let loc = usize::try_from(index)
+            .ok()
+            .and_then(|i| self.locs.get(i))
+            .ok_or(LedgerError::NoSuchEntry {
+                index,
+                size: self.tree.size(),
+            })?;
+        let path = self.dir.join(segment_name(loc.segment));
+        read_at(&path, loc.offset, loc.len)
     }
 
     /// The index of an anchor id.
@@ -629,13 +741,24 @@ impl FileLedger {
         Ok(())
     }
 
-    fn write_entries(&mut self, entries: &[(Hash, &[u8])]) -> Result<(), LedgerError> {
+    /// Writes entries given as (key, bytes without type byte, kind).
+    fn write_entries(&mut self, entries: &[(Hash, &[u8], EntryKind)]) -> Result<(), LedgerError> {
         let mut buf = Vec::new();
         let mut pending: Vec<Loc> = Vec::with_capacity(entries.len());
-        for (id, anchor) in entries {
-            let mut payload = Vec::with_capacity(32 + anchor.len());
+        let mut leaves = Vec::with_capacity(entries.len());
+        for (id, bytes, kind) in entries {
+            let mut payload = Vec::with_capacity(33 + bytes.len());
             payload.extend_from_slice(id.as_bytes());
-            payload.extend_from_slice(anchor);
+            match self.format {
+                LedgerFormat::AnchorIds => {
+                    leaves.push(leaf_hash(id.as_bytes()));
+                }
+                LedgerFormat::TypedEntries => {
+                    leaves.push(leaf_hash(&typed_leaf_data(*kind, id, bytes)));
+                    payload.push(kind.byte());
+                }
+            }
+            payload.extend_from_slice(bytes);
             let rec = frame(&payload);
             if self.segment_len + (buf.len() + rec.len()) as u64 > MAX_SEGMENT_LEN
                 && self.segment_len > 8
@@ -652,10 +775,10 @@ impl FileLedger {
             buf.extend_from_slice(&rec);
         }
         self.flush(&buf)?;
-        for ((id, _), loc) in entries.iter().zip(pending) {
+        for (((id, _, _), loc), leaf) in entries.iter().zip(pending).zip(leaves) {
             self.ids.insert(*id, self.locs.len() as u64);
             self.locs.push(loc);
-            self.tree.push(leaf_hash(id.as_bytes()));
+            self.tree.push(leaf);
         }
         Ok(())
     }
@@ -696,7 +819,7 @@ impl Ledger for FileLedger {
         if self.poisoned {
             return Err(LedgerError::Poisoned);
         }
-        let mut entries: Vec<(Hash, &[u8])> = Vec::with_capacity(anchors.len());
+        let mut entries: Vec<(Hash, &[u8], EntryKind)> = Vec::with_capacity(anchors.len());
         let mut batch_ids: HashMap<Hash, u64> = HashMap::new();
         for a in anchors {
             let id = Anchor::from_slice(a)?.id();
@@ -712,7 +835,7 @@ impl Ledger for FileLedger {
                 });
             }
             batch_ids.insert(id, self.tree.size() + entries.len() as u64);
-            entries.push((id, a));
+            entries.push((id, a, EntryKind::Anchor));
         }
         if entries.is_empty() {
             return Ok(Vec::new());
@@ -724,7 +847,7 @@ impl Ledger for FileLedger {
         Ok(entries
             .iter()
             .enumerate()
-            .map(|(i, (id, _))| {
+            .map(|(i, (id, _, _))| {
                 let index = first + i as u64;
                 Receipt {
                     index,
@@ -740,6 +863,41 @@ impl Ledger for FileLedger {
                 }
             })
             .collect())
+    }
+
+    fn append_status_list(&mut self, list: &[u8]) -> Result<StatusReceipt, LedgerError> {
+        if self.poisoned {
+            return Err(LedgerError::Poisoned);
+        }
+        if self.format == LedgerFormat::AnchorIds {
+            return Err(LedgerError::Unsupported {
+                op: "status list entries in a format-1 ledger (create a new ledger)",
+            });
+        }
+        let parsed = StatusList::from_slice(list).map_err(|e| LedgerError::BadEntry {
+            reason: format!("not a status list: {e}"),
+        })?;
+        if list.len() + 1 > MAX_ENCODED_ENTRY_LEN {
+            return Err(LedgerError::BadEntry {
+                reason: format!(
+                    "status list of {} bytes; an entry has at most {MAX_ENCODED_ENTRY_LEN}",
+                    list.len()
+                ),
+            });
+        }
+        drop(parsed);
+        let key = status_list_key(list);
+        if let Some(index) = self.ids.get(&key).copied() {
+            return Err(LedgerError::DuplicateStatusList { index });
+        }
+        let index = self.tree.size();
+        self.write_entries(&[(key, list, EntryKind::StatusList)])?;
+        let checkpoint = self.write_checkpoint()?;
+        Ok(StatusReceipt {
+            index,
+            checkpoint,
+            tree_size: self.tree.size(),
+        })
     }
 
     fn size(&self) -> u64 {
@@ -779,16 +937,12 @@ impl Ledger for FileLedger {
     }
 
     fn get(&self, index: u64) -> Result<Vec<u8>, LedgerError> {
-        let loc = usize::try_from(index)
-            .ok()
-            .and_then(|i| self.locs.get(i))
-            .ok_or(LedgerError::NoSuchEntry {
-                index,
-                size: self.tree.size(),
-            })?;
-        let path = self.dir.join(segment_name(loc.segment));
-        let payload = read_at(&path, loc.offset, loc.len)?;
-        Ok(payload.get(32..).unwrap_or_default().to_vec())
+        let payload = self.payload(index)?;
+        let skip = match self.format {
+            LedgerFormat::AnchorIds => 32,
+            LedgerFormat::TypedEntries => 33,
+        };
+        Ok(payload.get(skip..).unwrap_or_default().to_vec())
     }
 }
 
