@@ -255,8 +255,13 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         [a, b] => (a.to_bundle_receipt(), b.to_bundle_receipt()),
         _ => return Err(CliError::new("internal", "ledger returned no receipts")),
     };
+    // the titles' first status lists are ledger entries too, as `status` logs
+    // every list of a batch anchored with `issue --ledger`
+    for l in tit.status_lists() {
+        ledger.append_status_list(l.as_bytes())?;
+    }
     say(format!(
-        "4. Both anchors are entries {} and {} of the ledger {ORIGIN}; signed checkpoint:\n{}",
+        "4. Both anchors are entries {} and {} of the ledger {ORIGIN}, the titles' status lists entries 2 and 3; signed checkpoint:\n{}",
         lic_rc.index,
         tit_rc.index,
         ledger
@@ -319,6 +324,9 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         now + 120,
         TTL,
     )?;
+    for l in tit.status_lists() {
+        ledger.append_status_list(l.as_bytes())?;
+    }
     let r = verifier.verify(&bundle(&tit, &tit_rc, 42, None)?.to_vec(), now + 180);
     say(format!(
         "\n6. Title 42 was sold and revoked: {}\n   status: {}",
@@ -395,7 +403,8 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         all.push(bundle(&tit, &tit_rc, i, None)?.to_vec());
     }
     // every bundle of both batches, with its ledger receipt, as `issue` and
-    // `prove --all` write them; and receipt.json, so `prove` adds it too
+    // `prove --all` write them; receipt.json, so `prove` adds it too; and
+    // ledger-dir, as `issue --ledger` leaves it
     let (lic_bundles, tit_bundles) = all.split_at(lic.len());
     for (name, batch, rc, bundles) in [
         ("licenses", &lic, &lic_rc, lic_bundles),
@@ -404,6 +413,8 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         let d = dir.join(name);
         write_batch(&d, batch)?;
         crate::issuing::save_receipt(&d, rc)?;
+        // so that `certanchor status --batch DIR …` logs its lists there
+        crate::issuing::save_ledger_dir(&d, &dir.join("ledger"))?;
         let paths: Vec<PathBuf> = (0..bundles.len())
             .map(|i| util::bundle_path(&d, i))
             .collect();

@@ -108,6 +108,14 @@ pub struct StatusArgs {
     /// Issue time of the list; default now.
     #[arg(long)]
     at: Option<String>,
+    /// Append the new list to this ledger (default: the ledger the batch was
+    /// anchored in by `issue --ledger`, recorded in BATCH/ledger-dir).
+    #[arg(long, conflicts_with = "no_ledger")]
+    ledger: Option<PathBuf>,
+    /// Do not append the list to any ledger (verifiers that sync the ledger
+    /// will not learn of it).
+    #[arg(long)]
+    no_ledger: bool,
 }
 
 pub fn keygen(out: &Path, json: bool) -> Result<i32, CliError> {
@@ -243,6 +251,7 @@ pub fn issue(a: &IssueArgs, json: bool) -> Result<i32, CliError> {
             let r = ledger.append(batch.anchor().as_bytes())?;
             let rc = r.to_bundle_receipt();
             save_receipt(&a.out, &rc)?;
+            save_ledger_dir(&a.out, dir)?;
             Some(rc)
         }
         None => None,
@@ -306,6 +315,44 @@ fn report_problems(
             input.display()
         ),
     )
+}
+
+/// The file in a batch directory naming the ledger it was anchored in.
+pub const LEDGER_DIR_FILE: &str = "ledger-dir";
+
+/// Records in `BATCH/ledger-dir` the ledger the batch was anchored in, so
+/// that `status` appends its lists there.
+pub fn save_ledger_dir(batch: &Path, ledger: &Path) -> Result<(), CliError> {
+    let abs = std::fs::canonicalize(ledger).map_err(util::io_err("resolve", ledger))?;
+    let text = abs.to_str().ok_or_else(|| {
+        CliError::new(
+            "usage",
+            format!("the ledger path {} is not UTF-8", abs.display()),
+        )
+    })?;
+    util::write_atomic(
+        &batch.join(LEDGER_DIR_FILE),
+        format!("{text}\n").as_bytes(),
+        false,
+    )
+}
+
+/// The ledger a status list goes to: `--ledger`, else the batch's recorded
+/// one, else none. A recorded ledger that cannot be opened is an error (a
+/// list silently left out of the ledger would stay unseen by verifiers).
+fn status_ledger(a: &StatusArgs) -> Result<Option<PathBuf>, CliError> {
+    if a.no_ledger {
+        return Ok(None);
+    }
+    if let Some(d) = &a.ledger {
+        return Ok(Some(d.clone()));
+    }
+    let rec = a.batch.join(LEDGER_DIR_FILE);
+    match std::fs::read_to_string(&rec) {
+        Ok(t) => Ok(Some(PathBuf::from(t.trim_end_matches('\n')))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(util::io_err("read", &rec)(e)),
+    }
 }
 
 /// Writes `DIR/receipt.json`, which `prove` puts into every bundle.
@@ -566,6 +613,20 @@ pub fn status(a: &StatusArgs, json: bool) -> Result<i32, CliError> {
     let key = util::load_key(&a.key)?;
     let now = util::now_or(a.at.as_deref())?;
     let (mut batch, _) = load_batch(&a.batch)?;
+    // Opened before the list is made: a ledger that is missing or locked
+    // stops the command before anything changes.
+    let mut ledger = match status_ledger(a)? {
+        Some(d) => Some((
+            crate::ledger_cmd::open_ledger(&d).map_err(|e| {
+                e.at(format!(
+                    "ledger {} (the batch's ledger; --ledger DIR or --no-ledger to choose)",
+                    d.display()
+                ))
+            })?,
+            d,
+        )),
+        None => None,
+    };
     let issuer = Issuer::new(key, batch.anchor().body().issuer.clone());
     let (purpose, on) = match a.action {
         StatusAction::Revoke => (StatusPurpose::Revocation, true),
@@ -579,11 +640,18 @@ pub fn status(a: &StatusArgs, json: bool) -> Result<i32, CliError> {
     util::write_atomic(&a.batch.join("batch.cbor"), &batch.to_vec(), true)?;
     let published = a.batch.join(format!("status-{}.cose", purpose.as_str()));
     util::write_atomic(&published, list.as_bytes(), false)?;
+    // Last: the list is saved before it is logged, so a failed append can be
+    // retried with `ledger append LEDGER BATCH/status-<purpose>.cose`.
+    let logged = match &mut ledger {
+        Some((l, d)) => Some((l.append_status_list(list.as_bytes())?, d.clone())),
+        None => None,
+    };
     let b = list.body();
     if json {
         util::print_json(
             &json!({"purpose": purpose.as_str(), "epoch": b.epoch, "set": b.set_indices().collect::<Vec<_>>(),
-            "file": published, "cose_base64": base64::engine::general_purpose::STANDARD.encode(list.as_bytes())}),
+            "file": published, "cose_base64": base64::engine::general_purpose::STANDARD.encode(list.as_bytes()),
+            "ledger_index": logged.as_ref().map(|(r, _)| r.index)}),
         );
     } else {
         println!(
@@ -593,6 +661,14 @@ pub fn status(a: &StatusArgs, json: bool) -> Result<i32, CliError> {
             published.display(),
             b.set_indices().count()
         );
+        if let Some((r, d)) = &logged {
+            println!(
+                "  ledger    entry {} of {} in {}",
+                r.index,
+                r.tree_size,
+                util::show_path(d)
+            );
+        }
     }
     Ok(0)
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use certanchor::display::escape_text;
 use certanchor::ledger::{EntryKind, FileLedger, Ledger, tiles};
 use certanchor::note::{self, NoteVerifier};
+use certanchor::status::StatusList;
 use certanchor::{Anchor, Hash};
 use clap::Subcommand;
 use serde_json::json;
@@ -32,11 +33,12 @@ pub enum LedgerCommand {
         #[arg(long)]
         origin: String,
     },
-    /// Append anchors; exits 0 only once they are durable.
+    /// Append anchors and status lists; exits 0 only once they are durable.
     Append {
         /// The ledger directory (with --evm: the first anchor file or batch directory).
         dir: PathBuf,
-        /// Anchor files (COSE_Sign); with --evm also batch directories.
+        /// Anchor files (COSE_Sign) and status lists (COSE_Sign1, e.g.
+        /// BATCH/status-revocation.cose); with --evm anchors or batch directories.
         anchors: Vec<PathBuf>,
     },
     /// Print the latest signed checkpoint.
@@ -165,19 +167,41 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
                 ));
             }
             let mut ledger = open_ledger(&dir)?;
-            let bytes: Vec<Vec<u8>> = anchors
-                .iter()
-                .map(|p| util::read(p))
-                .collect::<Result<_, _>>()?;
-            let refs: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+            // Anchors (COSE_Sign) go in with one fsync; status lists
+            // (COSE_Sign1, format-2 ledgers) one by one after them.
+            let mut anchor_bytes: Vec<(Vec<u8>, &PathBuf)> = Vec::new();
+            let mut lists: Vec<(Vec<u8>, &PathBuf)> = Vec::new();
+            for p in &anchors {
+                let bytes = util::read(p)?;
+                match Anchor::from_slice(&bytes) {
+                    Ok(_) => anchor_bytes.push((bytes, p)),
+                    Err(_) if StatusList::from_slice(&bytes).is_ok() => lists.push((bytes, p)),
+                    Err(e) => return Err(CliError::from(e).at(p.display())),
+                }
+            }
+            let refs: Vec<&[u8]> = anchor_bytes.iter().map(|(b, _)| b.as_slice()).collect();
             let receipts = ledger.append_many(&refs)?;
+            let mut rows = Vec::new();
+            for (r, (_, p)) in receipts.iter().zip(&anchor_bytes) {
+                rows.push((p, "anchor", r.index));
+            }
+            for (bytes, p) in &lists {
+                let r = ledger
+                    .append_status_list(bytes)
+                    .map_err(|e| CliError::from(e).at(p.display()))?;
+                rows.push((p, "status_list", r.index));
+            }
             if json {
-                util::print_json(&json!(receipts.iter().zip(&anchors).map(|(r, p)| json!({
-                    "anchor": p, "index": r.index, "anchor_id": r.anchor_id.to_hex(), "tree_size": r.tree_size,
-                })).collect::<Vec<_>>()));
+                util::print_json(&json!(
+                    rows.iter()
+                        .map(|(p, kind, index)| json!({
+                            "file": p, "kind": kind, "index": index, "tree_size": ledger.size(),
+                        }))
+                        .collect::<Vec<_>>()
+                ));
             } else {
-                for (r, p) in receipts.iter().zip(&anchors) {
-                    println!("{} -> entry {}", p.display(), r.index);
+                for (p, kind, index) in &rows {
+                    println!("{} -> entry {index} ({kind})", p.display());
                 }
             }
             Ok(0)

@@ -286,6 +286,76 @@ fn ledger_commands() {
 }
 
 #[test]
+fn status_lists_go_to_the_batch_ledger() {
+    let o = office();
+    let ledger = o.p("ledger");
+    let batch = o.p("batch");
+    let land = o.p("land.pem");
+    let status = |extra: &[&str]| -> Vec<String> {
+        ["status", "revoke", "--key", &land, "--batch", &batch]
+            .iter()
+            .chain(extra)
+            .map(|x| (*x).to_owned())
+            .collect()
+    };
+    let run_status = |extra: &[&str]| {
+        let args = status(extra);
+        run_json(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // `issue --ledger` recorded the ledger; `status` logs the new list there
+    let r = run_status(&["--index", "2", "--at", LATER]);
+    assert_eq!(r["ledger_index"], 1);
+    let v = run_json(&["ledger", "verify", &ledger]);
+    assert_eq!(
+        (v["anchors"].as_u64(), v["status_lists"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(v["format"], 2);
+    // the same list again is a duplicate; `ledger append` takes a list file
+    let list = o.p("batch/status-revocation.cose");
+    let out = ca()
+        .args(["--json", "ledger", "append", &ledger, &list])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "duplicate");
+    // --no-ledger leaves the ledger alone
+    let r = run_status(&["--index", "3", "--at", LATER, "--no-ledger"]);
+    assert!(r["ledger_index"].is_null());
+    assert_eq!(run_json(&["ledger", "verify", &ledger])["status_lists"], 1);
+    // …and `ledger append` logs it afterwards
+    let r = run_json(&["ledger", "append", &ledger, &list]);
+    assert_eq!(
+        (r[0]["kind"].as_str(), r[0]["index"].as_u64()),
+        (Some("status_list"), Some(2))
+    );
+    // a held (locked) ledger stops `status` before the list changes
+    let before = std::fs::read(&list).unwrap();
+    let held =
+        certanchor::ledger::FileLedger::open(&ledger, SigningKey::from_seed(&[0x42; 32])).unwrap();
+    let out = ca()
+        .args(["--json"])
+        .args(status(&["--index", "4", "--at", LATER]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "locked");
+    assert_eq!(std::fs::read(&list).unwrap(), before, "list changed");
+    drop(held);
+    // a recorded ledger that is gone is an error, not a silent skip
+    std::fs::write(o.path().join("batch/ledger-dir"), "/nonexistent/ledger\n").unwrap();
+    let out = ca()
+        .args(["--json"])
+        .args(status(&["--index", "4", "--at", LATER]))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read(&list).unwrap(), before, "list changed");
+}
+
+#[test]
 fn keys_and_bad_input() {
     let d = tempfile::tempdir().unwrap();
     let k = d.path().join("k.pem");

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use certanchor::keys::SigningKey;
-use certanchor::ledger::{EntryKind, FileLedger, Ledger, anchor_leaf_hashes};
+use certanchor::ledger::{Entry, EntryKind, FileLedger, Ledger, LedgerFormat, anchor_leaf_hashes};
 use certanchor::merkle::{self, leaf_hash};
 use certanchor::note::{self, NoteVerifier};
 use certanchor::sample::{self, JAN_1_2024};
@@ -402,4 +402,199 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&p);
     p
+}
+
+/// A batch of four licenses with an empty revocation list, for status entries.
+fn batch_with_list() -> (certanchor::IssuedBatch, Issuer) {
+    let auths = sample::demo_authorities();
+    let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
+    let mut batch = issuer
+        .issue(
+            "status-entries",
+            &(0..4).map(sample::business_license).collect::<Vec<_>>(),
+            &IssueOptions::at(JAN_1_2024),
+        )
+        .unwrap();
+    issuer
+        .update_status(
+            &mut batch,
+            certanchor::status::StatusPurpose::Revocation,
+            &[],
+            JAN_1_2024,
+            86_400,
+        )
+        .unwrap();
+    (batch, issuer)
+}
+
+#[test]
+fn status_lists_are_typed_entries() {
+    let tmp = tempdir("status-entries");
+    let mut l = FileLedger::create(&tmp, ORIGIN, ledger_key()).unwrap();
+    assert_eq!(l.format(), LedgerFormat::TypedEntries);
+    let (mut batch, issuer) = batch_with_list();
+    l.append(batch.anchor().as_bytes()).unwrap();
+    let first = batch.status_lists()[0].as_bytes().to_vec();
+    let r = l.append_status_list(&first).unwrap();
+    assert_eq!((r.index, r.tree_size), (1, 2));
+    let cp = note::verify_checkpoint(&r.checkpoint, &[verifier()]).unwrap();
+    assert_eq!(cp.tree_size, 2);
+    // the same list again, an anchor where a list belongs, garbage
+    assert_eq!(
+        l.append_status_list(&first).unwrap_err().code(),
+        "duplicate"
+    );
+    assert_eq!(
+        l.append_status_list(batch.anchor().as_bytes())
+            .unwrap_err()
+            .code(),
+        "bad_entry"
+    );
+    assert_eq!(
+        l.append_status_list(b"junk").unwrap_err().code(),
+        "bad_entry"
+    );
+    assert_eq!(l.append(&first).unwrap_err().code(), "bad_anchor");
+    // a newer epoch is a new entry
+    issuer
+        .update_status(
+            &mut batch,
+            certanchor::status::StatusPurpose::Revocation,
+            &[(2, true)],
+            JAN_1_2024 + 60,
+            86_400,
+        )
+        .unwrap();
+    let second = batch.status_lists()[0].as_bytes().to_vec();
+    assert_eq!(l.append_status_list(&second).unwrap().index, 2);
+    drop(l);
+
+    // reopened: the leaf data are typed, and the tree commits to them
+    let l = FileLedger::open(&tmp, ledger_key()).unwrap();
+    let data = l.leaf_data(0, 3).unwrap();
+    assert_eq!(data[0].len(), 33);
+    assert_eq!(data[0][0], 0x01);
+    assert_eq!(&data[0][1..], batch.anchor().id().as_bytes());
+    assert_eq!(data[1][0], 0x02);
+    assert_eq!(&data[1][1..], first.as_slice());
+    assert_eq!(&data[2][1..], second.as_slice());
+    for (i, d) in data.iter().enumerate() {
+        assert_eq!(l.tree().leaf(i as u64), Some(leaf_hash(d)), "leaf {i}");
+        let e = Entry::decode(d).unwrap();
+        assert_eq!(e, l.entry(i as u64).unwrap());
+        assert_eq!(l.index_of(&e.key()), Some(i as u64));
+    }
+    assert_eq!(l.entry(1).unwrap().kind(), EntryKind::StatusList);
+    assert_eq!(l.get(1).unwrap(), first);
+
+    // a receipt that points at a status-list entry proves no anchor
+    let p = l.tree().inclusion_proof(1, 3).unwrap();
+    let cp = note::verify_checkpoint(&l.checkpoint().unwrap(), &[verifier()]).unwrap();
+    for leaf in anchor_leaf_hashes(&batch.anchor().id()) {
+        assert!(merkle::verify_inclusion(&leaf, &p, &cp.root).is_err());
+    }
+    merkle::verify_inclusion(&leaf_hash(&data[1]), &p, &cp.root).unwrap();
+}
+
+#[test]
+fn entry_decoding_refuses_what_is_not_an_entry() {
+    let (batch, _) = batch_with_list();
+    let list = batch.status_lists()[0].as_bytes();
+    let id = batch.anchor().id();
+    let mut typed_list = vec![0x02];
+    typed_list.extend_from_slice(list);
+    let mut typed_anchor = vec![0x01];
+    typed_anchor.extend_from_slice(id.as_bytes());
+    assert_eq!(Entry::decode(id.as_bytes()).unwrap(), Entry::Anchor(id));
+    assert_eq!(Entry::decode(&typed_anchor).unwrap(), Entry::Anchor(id));
+    assert_eq!(
+        Entry::decode(&typed_list).unwrap().kind(),
+        EntryKind::StatusList
+    );
+    let mut anchor_bytes = vec![0x01];
+    anchor_bytes.extend_from_slice(batch.anchor().as_bytes());
+    let mut cut = typed_list.clone();
+    cut.truncate(typed_list.len() - 1);
+    let mut wrong_type = typed_list.clone();
+    wrong_type[0] = 0x01;
+    let mut unknown = typed_list.clone();
+    unknown[0] = 0x03;
+    let huge = vec![0x02; 70_000];
+    for (what, bad) in [
+        ("empty", &[][..]),
+        ("type byte alone", &[0x02][..]),
+        ("anchor bytes instead of its id", &anchor_bytes[..]),
+        ("anchor id cut short", &typed_anchor[..20]),
+        ("status list cut short", &cut[..]),
+        ("a list labelled an anchor", &wrong_type[..]),
+        ("unknown type", &unknown[..]),
+        ("over 65535 bytes", &huge[..]),
+    ] {
+        let e = Entry::decode(bad).unwrap_err();
+        assert_eq!(e.code(), "bad_entry", "{what}: {e}");
+    }
+}
+
+/// Copies the committed format-1 ledger (tests/vectors/ledger-format-1), so
+/// that tests never change it.
+fn format_1_copy(name: &str) -> std::path::PathBuf {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors/ledger-format-1/ledger");
+    let dst = tempdir(name);
+    std::fs::create_dir_all(&dst).unwrap();
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dst.join(f.file_name())).unwrap();
+    }
+    dst
+}
+
+fn format_1_key(dir: &std::path::Path) -> SigningKey {
+    SigningKey::from_pkcs8_pem(&std::fs::read_to_string(dir.join("ledger-key.pem")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn a_format_1_ledger_stays_readable() {
+    let vectors =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/ledger-format-1");
+    let dir = format_1_copy("format-1");
+    let key = format_1_key(&dir);
+    let mut l = FileLedger::open(&dir, key.clone()).unwrap();
+    assert_eq!(l.format(), LedgerFormat::AnchorIds);
+    assert_eq!(l.size(), 2);
+    // its leaves are the anchor ids
+    let titles =
+        Anchor::from_slice(&std::fs::read(vectors.join("titles-anchor.cose")).unwrap()).unwrap();
+    assert_eq!(l.index_of(&titles.id()), Some(1));
+    assert_eq!(
+        l.leaf_data(1, 2).unwrap(),
+        vec![titles.id().as_bytes().to_vec()]
+    );
+    assert_eq!(l.tree().leaf(1), Some(anchor_leaf_hashes(&titles.id())[1]));
+    assert_eq!(l.entry(1).unwrap(), Entry::Anchor(titles.id()));
+    // it takes anchors, not status lists
+    l.append(&anchor("after the upgrade")).unwrap();
+    let (batch, _) = batch_with_list();
+    assert_eq!(
+        l.append_status_list(batch.status_lists()[0].as_bytes())
+            .unwrap_err()
+            .code(),
+        "unsupported"
+    );
+    drop(l);
+    let l = FileLedger::open(&dir, key).unwrap();
+    assert_eq!(l.size(), 3);
+    assert_eq!(l.format(), LedgerFormat::AnchorIds);
+    // and the bundle it gave title 17 still verifies, receipt included
+    let trust =
+        TrustStore::from_json(&std::fs::read_to_string(vectors.join("trust.json")).unwrap())
+            .unwrap();
+    let at = 1_796_702_400; // 2026-12-08T04:00:00Z, within the lists' 24 h
+    let r = Verifier::new(trust).verify(
+        &std::fs::read(vectors.join("title-17-full.cab")).unwrap(),
+        at,
+    );
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    assert_eq!(r.check(CheckCode::Ledger).unwrap().outcome, Outcome::Passed);
 }
