@@ -677,7 +677,7 @@ impl FileLedger {
                 Ok(Entry::Anchor(key))
             }
             EntryKind::StatusList => StatusList::from_slice(bytes)
-                .map(Entry::StatusList)
+                .map(|l| Entry::StatusList(Box::new(l)))
                 .map_err(|e| bad(e.to_string())),
         }
     }

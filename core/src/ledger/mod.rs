@@ -28,6 +28,9 @@
 
 #[cfg(feature = "ledger")]
 pub mod file;
+#[cfg(feature = "ledger")]
+pub mod mirror;
+pub mod sync;
 pub mod tiles;
 mod tree;
 
@@ -102,7 +105,7 @@ pub enum Entry {
     /// An anchor, by its id.
     Anchor(Hash),
     /// A status list epoch, byte for byte as logged.
-    StatusList(StatusList),
+    StatusList(Box<StatusList>),
 }
 
 impl Entry {
@@ -133,7 +136,7 @@ impl Entry {
                 ))
             }),
             Some(EntryKind::StatusList) => StatusList::from_slice(bytes)
-                .map(Self::StatusList)
+                .map(|l| Self::StatusList(Box::new(l)))
                 .map_err(|e| bad(format!("status list entry: {e}"))),
             None => Err(bad(format!("unknown entry type 0x{t:02x}"))),
         }

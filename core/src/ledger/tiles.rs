@@ -508,6 +508,12 @@ pub trait TileSource {
     fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError>;
 }
 
+impl<T: TileSource + ?Sized> TileSource for &T {
+    fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError> {
+        (**self).read(path, max_len)
+    }
+}
+
 /// Reads tiles from a directory laid out as `ledger publish` writes it.
 #[derive(Debug, Clone)]
 pub struct DirTileSource {

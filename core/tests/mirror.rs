@@ -1,0 +1,383 @@
+//! Following a published ledger into a mirror (SPEC §9.8): sync from
+//! tiles, incremental, resumable, and every refusal (rollback, fork,
+//! altered or cut tiles, another origin or key) leaving the state intact.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use certanchor::keys::SigningKey;
+use certanchor::ledger::mirror::Mirror;
+use certanchor::ledger::tiles::{self, TileError, TileSource};
+use certanchor::ledger::{FileLedger, Ledger};
+use certanchor::note::NoteVerifier;
+use certanchor::sample::{self, JAN_1_2024};
+use certanchor::status::StatusPurpose;
+use certanchor::{Anchor, AnchorBody, Hash, IssueOptions, Issuer};
+
+const ORIGIN: &str = "ledger.mirror.test/certanchor";
+
+fn tempdir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "certanchor-mirror-{name}-{}-{nanos}",
+        std::process::id()
+    ))
+}
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_seed(&[seed; 32])
+}
+
+fn vkey(seed: u8) -> NoteVerifier {
+    NoteVerifier::new(ORIGIN, key(seed).public_key()).unwrap()
+}
+
+fn anchor(tag: &str) -> Vec<u8> {
+    let body = AnchorBody {
+        issuer: "cn.beijing.scjgj".into(),
+        batch: tag.into(),
+        tree_size: 1,
+        root: Hash::digest(tag.as_bytes()),
+        issued_at: JAN_1_2024,
+        kinds: vec!["business_license".into()],
+    };
+    Anchor::sign(&body, &key(0x12)).unwrap().as_bytes().to_vec()
+}
+
+/// A published ledger held in memory: every file `ledger publish` writes.
+/// Counts the paths read; can cut the service after a number of bundles.
+#[derive(Default)]
+struct Site {
+    files: HashMap<String, Vec<u8>>,
+    reads: RefCell<Vec<String>>,
+    fail_after_bundles: Option<usize>,
+}
+
+impl Site {
+    fn of(l: &FileLedger) -> Self {
+        let size = l.size();
+        let mut files = HashMap::new();
+        files.insert(
+            "checkpoint".to_owned(),
+            l.checkpoint().unwrap().into_bytes(),
+        );
+        for tile in tiles::tiles_for_size(size) {
+            files.insert(tile.path(), tiles::tile_data(l.tree(), tile).unwrap());
+            if tile.level() == 0 {
+                let start = tile.index() * 256;
+                let data = l.leaf_data(start, start + u64::from(tile.width())).unwrap();
+                files.insert(
+                    tile.entries_path(),
+                    tiles::entry_bundle(start, &data).unwrap(),
+                );
+            }
+        }
+        Self {
+            files,
+            ..Self::default()
+        }
+    }
+
+    fn bundles_read(&self) -> Vec<String> {
+        self.reads
+            .borrow()
+            .iter()
+            .filter(|p| p.starts_with("tile/entries/"))
+            .cloned()
+            .collect()
+    }
+}
+
+impl TileSource for Site {
+    fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError> {
+        self.reads.borrow_mut().push(path.to_owned());
+        if let Some(n) = self.fail_after_bundles
+            && self.bundles_read().len() > n
+        {
+            return Err(TileError::Unavailable {
+                path: path.into(),
+                reason: "the server went away".into(),
+            });
+        }
+        let data = self.files.get(path).ok_or_else(|| TileError::Unavailable {
+            path: path.into(),
+            reason: "no such file".into(),
+        })?;
+        assert!(data.len() <= max_len + 1);
+        Ok(data.clone())
+    }
+}
+
+fn no_time(_: &str) -> Option<u64> {
+    None
+}
+
+/// A ledger with `n` anchors and, after the first, a status list.
+fn ledger(name: &str, seed: u8, n: usize) -> (FileLedger, Vec<u8>) {
+    let mut l = FileLedger::create(tempdir(name), ORIGIN, key(seed)).unwrap();
+    let auths = sample::demo_authorities();
+    let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
+    let mut batch = issuer
+        .issue(
+            name,
+            &(0..4).map(sample::business_license).collect::<Vec<_>>(),
+            &IssueOptions::at(JAN_1_2024),
+        )
+        .unwrap();
+    let list = issuer
+        .update_status(
+            &mut batch,
+            StatusPurpose::Revocation,
+            &[(1, true)],
+            JAN_1_2024,
+            86_400,
+        )
+        .unwrap()
+        .as_bytes()
+        .to_vec();
+    l.append(&anchor(&format!("{name}-0"))).unwrap();
+    l.append_status_list(&list).unwrap();
+    append(&mut l, name, 1, n);
+    (l, list)
+}
+
+fn append(l: &mut FileLedger, name: &str, from: usize, to: usize) {
+    let many: Vec<Vec<u8>> = (from..to).map(|i| anchor(&format!("{name}-{i}"))).collect();
+    let refs: Vec<&[u8]> = many.iter().map(Vec::as_slice).collect();
+    l.append_many(&refs).unwrap();
+}
+
+#[test]
+fn sync_from_scratch_then_incrementally() {
+    let (mut l, list) = ledger("scratch", 0x42, 600);
+    let dir = tempdir("scratch-mirror");
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    let site = Site::of(&l);
+    let mut seen = Vec::new();
+    let s = m
+        .sync(&site, &vkey(0x42), no_time, |d, t| seen.push((d, t)))
+        .unwrap();
+    assert_eq!(
+        (s.old_size, s.new_size, s.anchors, s.status_lists),
+        (0, 601, 600, 1)
+    );
+    assert_eq!(seen.last(), Some(&(601, 601)));
+    assert_eq!(site.bundles_read().len(), 3);
+    let v = m.view(no_time).unwrap();
+    assert_eq!(v.anchor_count(), 600);
+    let id = Anchor::from_slice(&anchor("scratch-7")).unwrap().id();
+    assert_eq!(v.anchor(&id).unwrap().index, 8);
+    assert_eq!(v.status_lists(), &[(1, list)]);
+    assert_eq!(v.checkpoint.tree_size, 601);
+    assert!(v.anchor(&Hash::digest(b"never logged")).is_none());
+
+    // 300 more: only the bundles from the old partial one are read
+    append(&mut l, "scratch", 600, 900);
+    let site = Site::of(&l);
+    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    assert_eq!((s.old_size, s.new_size, s.entries_read), (601, 901, 300));
+    assert_eq!(
+        site.bundles_read(),
+        ["tile/entries/002", "tile/entries/003.p/133"]
+    );
+    // up to date: nothing read but the checkpoint
+    let site = Site::of(&l);
+    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    assert_eq!(s.entries_read, 0);
+    assert_eq!(*site.reads.borrow(), ["checkpoint"]);
+    drop(m);
+    // reopened: the same view
+    let m = Mirror::open(&dir, ORIGIN).unwrap();
+    assert_eq!(m.size(), 901);
+    assert_eq!(m.view(no_time).unwrap().anchor_count(), 900);
+    // another origin's mirror directory
+    drop(m);
+    assert_eq!(
+        Mirror::open(&dir, "other.origin/x").unwrap_err().code(),
+        "not_a_mirror"
+    );
+}
+
+fn state_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != "LOCK")
+        .map(|e| {
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn rollback_fork_and_bad_tiles_are_refused_and_change_nothing() {
+    let (mut l, _) = ledger("refuse", 0x42, 300);
+    let old_site = Site::of(&l);
+    append(&mut l, "refuse", 300, 400);
+    let dir = tempdir("refuse-mirror");
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    m.sync(&Site::of(&l), &vkey(0x42), no_time, |_, _| {})
+        .unwrap();
+    let before = state_files(&dir);
+    let new_note = l.checkpoint().unwrap();
+
+    // rollback: an older checkpoint of the same ledger
+    let e = m
+        .sync(&old_site, &vkey(0x42), no_time, |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "rollback");
+    match e {
+        certanchor::ledger::mirror::MirrorError::Sync(
+            certanchor::ledger::sync::SyncError::Rollback {
+                old_note,
+                new_note: shown,
+                ..
+            },
+        ) => {
+            assert_eq!(old_note, new_note);
+            assert_eq!(shown.as_bytes(), old_site.files["checkpoint"].as_slice());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state_files(&dir), before);
+
+    // a fork: the same key and origin, other entries; same size and larger
+    let (mut other, _) = ledger("fork", 0x42, 400);
+    let e = m
+        .sync(&Site::of(&other), &vkey(0x42), no_time, |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "fork", "{e}");
+    append(&mut other, "fork", 400, 450);
+    let e = m
+        .sync(&Site::of(&other), &vkey(0x42), no_time, |_, _| {})
+        .unwrap_err();
+    assert_eq!(e.code(), "fork", "{e}");
+    assert!(e.to_string().contains("at size 401"), "{e}");
+    assert_eq!(state_files(&dir), before);
+
+    // altered, cut, missing entry bundles of a genuine larger checkpoint
+    append(&mut l, "refuse", 400, 700);
+    let good = Site::of(&l);
+    let bundle = "tile/entries/001".to_owned();
+    for (what, code, change) in [
+        ("one byte flipped", "tile_root_mismatch", 0usize),
+        ("cut short", "bad_entry_bundle", 1),
+        ("missing", "tile_unavailable", 2),
+        ("an entry swapped for another", "tile_root_mismatch", 3),
+    ] {
+        let mut bad = Site::of(&l);
+        let data = bad.files.get_mut(&bundle).unwrap();
+        match change {
+            0 => *data.last_mut().unwrap() ^= 1,
+            1 => data.truncate(data.len() - 5),
+            2 => {
+                bad.files.remove(&bundle);
+            }
+            _ => {
+                // entries 512 and 513 exchanged: same bytes, another order
+                let entries: Vec<Vec<u8>> =
+                    tiles::parse_entry_bundle(tiles::Tile::new(0, 2, 256).unwrap(), data)
+                        .unwrap()
+                        .into_iter()
+                        .map(<[u8]>::to_vec)
+                        .collect();
+                let mut swapped = entries.clone();
+                swapped.swap(200, 201);
+                *data = tiles::entry_bundle(256, &swapped).unwrap();
+            }
+        }
+        let e = m.sync(&bad, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+        assert_eq!(e.code(), code, "{what}: {e}");
+        assert_eq!(state_files(&dir), before, "{what}");
+    }
+    // another key, or a note of another origin
+    let e = m.sync(&good, &vkey(0x43), no_time, |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "unknown_signer", "{e}");
+    assert_eq!(state_files(&dir), before);
+    // and the genuine site still syncs afterwards
+    let s = m.sync(&good, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    assert_eq!(s.new_size, 701);
+}
+
+#[test]
+fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
+    let (l, _) = ledger("resume", 0x42, 2000);
+    let dir = tempdir("resume-mirror");
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    m.set_commit_every(2);
+    let mut cut = Site::of(&l);
+    cut.fail_after_bundles = Some(5);
+    let e = m.sync(&cut, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "tile_unavailable");
+    // nothing verified yet, the progress up to bundle 4 kept as pending
+    assert_eq!(m.size(), 0);
+    assert_eq!(m.pending_size(), Some(1024));
+    assert!(m.view(no_time).is_err());
+    // an altered bundle after the pending point drops the pending progress
+    let mut bad = Site::of(&l);
+    *bad.files
+        .get_mut("tile/entries/005")
+        .unwrap()
+        .last_mut()
+        .unwrap() ^= 1;
+    let e = m.sync(&bad, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "tile_root_mismatch");
+    assert_eq!(m.pending_size(), None);
+    drop(m);
+
+    // killed mid-sync: progress recorded as pending, torn bytes after it
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    m.set_commit_every(2);
+    let mut cut = Site::of(&l);
+    cut.fail_after_bundles = Some(5);
+    // simulate a kill: a handler that stops the process is a panic here
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        m.sync(&cut, &vkey(0x42), no_time, |done, _| {
+            assert!(done < 1024, "killed");
+        })
+    }));
+    assert!(r.is_err());
+    std::mem::forget(m); // no destructor ran in a killed process either
+    let mut anchors = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("anchors.log"))
+        .unwrap();
+    std::io::Write::write_all(&mut anchors, &[0xee; 30]).unwrap();
+    drop(anchors);
+    std::fs::remove_file(dir.join("LOCK")).ok();
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    assert_eq!(m.size(), 0);
+    // progress was recorded after bundle 2 (the kill came in bundle 4's)
+    assert_eq!(m.pending_size(), Some(512));
+    let site = Site::of(&l);
+    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    assert!(s.resumed);
+    assert_eq!(s.new_size, 2001);
+    // only the bundles after the pending point were read
+    assert_eq!(site.bundles_read().len(), 6);
+    let v = m.view(no_time).unwrap();
+    assert_eq!(v.anchor_count(), 2000);
+    for i in [0usize, 1022, 1023, 1999] {
+        let id = Anchor::from_slice(&anchor(&format!("resume-{i}")))
+            .unwrap()
+            .id();
+        let want = if i == 0 { 0 } else { i as u64 + 1 };
+        assert_eq!(v.anchor(&id).unwrap().index, want, "anchor {i}");
+    }
+}
