@@ -94,6 +94,16 @@ pub enum LedgerCommand {
         #[arg(long)]
         full: bool,
     },
+    /// Write the published ledger (checkpoint, tiles, entry bundles) as one
+    /// snapshot file, for verifiers with no network: `certanchor sync --from FILE`
+    /// and the clerk's page read it (SPEC §9.9).
+    Snapshot {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The snapshot file to write (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {
         /// The ledger directory (with --evm: the first anchor file or batch directory).
@@ -314,6 +324,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
         }
         LedgerCommand::Check { dir, anchors } => check(&dir, &anchors, json),
         LedgerCommand::Publish { dir, out, full } => publish(&dir, &out, full, json),
+        LedgerCommand::Snapshot { dir, out } => snapshot(&dir, &out, json),
         LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(
             "usage",
             "deploy and authorize need --evm RPC_URL",
@@ -402,6 +413,62 @@ fn put(site: &Path, rel: &str, data: &[u8], full: bool, w: &mut Written) -> Resu
     Ok(true)
 }
 
+/// A tile's bytes and, for a level-0 tile, its entry bundle's.
+fn tile_files(
+    ledger: &FileLedger,
+    tile: tiles::Tile,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), CliError> {
+    let data = tiles::tile_data(ledger.tree(), tile)?;
+    if tile.level() != 0 {
+        return Ok((data, None));
+    }
+    let start = tile.index() * u64::from(tiles::TILE_WIDTH);
+    let entries = ledger.leaf_data(start, start + u64::from(tile.width()))?;
+    Ok((data, Some(tiles::entry_bundle(start, &entries)?)))
+}
+
+/// `ledger snapshot`: the published files of the ledger's current size in
+/// one file (SPEC §9.9), written atomically.
+fn snapshot(dir: &Path, out: &Path, json: bool) -> Result<i32, CliError> {
+    let ledger = open_ledger(dir)?;
+    let size = ledger.size();
+    let checkpoint = ledger.checkpoint_at(size)?.ok_or_else(|| {
+        CliError::new(
+            "empty",
+            format!("{}: no entry yet, nothing to snapshot", dir.display()),
+        )
+    })?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![(SITE_CHECKPOINT.into(), checkpoint.into_bytes())];
+    let all = tiles::tiles_for_size(size);
+    let pb = util::progress(all.len() as u64, "snapshot");
+    for tile in all {
+        let (data, bundle) = tile_files(&ledger, tile)?;
+        files.push((tile.path(), data));
+        if let Some(b) = bundle {
+            files.push((tile.entries_path(), b));
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let bytes =
+        certanchor::ledger::snapshot::write(files.iter().map(|(p, d)| (p.as_str(), d.as_slice())))?;
+    util::write_atomic(out, &bytes, false)?;
+    if json {
+        util::print_json(
+            &json!({"out": out, "tree_size": size, "files": files.len(), "bytes": bytes.len()}),
+        );
+    } else {
+        println!(
+            "wrote {} ({} entries, {} files, {} bytes)",
+            util::show_path(out),
+            size,
+            files.len(),
+            bytes.len()
+        );
+    }
+    Ok(0)
+}
+
 fn publish(dir: &Path, site: &Path, full: bool, json: bool) -> Result<i32, CliError> {
     let ledger = open_ledger(dir)?;
     let size = ledger.size();
@@ -416,17 +483,14 @@ fn publish(dir: &Path, site: &Path, full: bool, json: bool) -> Result<i32, CliEr
     let from = if full { 0 } else { previous };
     let mut w = Written::default();
     for tile in tiles::new_tiles(from, size) {
-        let data = tiles::tile_data(ledger.tree(), tile)?;
+        let (data, bundle) = tile_files(&ledger, tile)?;
         if put(site, &tile.path(), &data, tile.is_full(), &mut w)? {
             w.tiles += 1;
         }
-        if tile.level() == 0 {
-            let start = tile.index() * u64::from(tiles::TILE_WIDTH);
-            let entries = ledger.leaf_data(start, start + u64::from(tile.width()))?;
-            let bundle = tiles::entry_bundle(start, &entries)?;
-            if put(site, &tile.entries_path(), &bundle, tile.is_full(), &mut w)? {
-                w.bundles += 1;
-            }
+        if let Some(bundle) = bundle
+            && put(site, &tile.entries_path(), &bundle, tile.is_full(), &mut w)?
+        {
+            w.bundles += 1;
         }
     }
     // every tile durable before the checkpoint that needs it is visible

@@ -34,6 +34,7 @@ mod evm_cmd;
 mod issuing;
 mod ledger_cmd;
 mod qr;
+mod sync_cmd;
 mod trust_cmd;
 mod util;
 mod verifying;
@@ -113,6 +114,11 @@ enum Command {
     },
     /// Publish a new status list: revoke, suspend or reinstate certificates.
     Status(issuing::StatusArgs),
+    /// Bring a ledger mirror up to date: verify the ledger's newest
+    /// checkpoint, refuse a rollback or a fork, read and prove the new
+    /// entries (anchors and status lists) from a published directory or a
+    /// snapshot file.
+    Sync(sync_cmd::SyncArgs),
     /// Verify one bundle: exit 0 valid, 1 invalid, 3 indeterminate.
     Verify(verifying::VerifyArgs),
     /// Verify many bundles in parallel with a summary.
@@ -181,6 +187,7 @@ fn run(cli: Cli) -> Result<i32, CliError> {
             out,
         } => issuing::disclose(&bundle, &fields, text, &out, json),
         Command::Status(a) => issuing::status(&a, json),
+        Command::Sync(a) => sync_cmd::run(&a, json),
         Command::Verify(a) => verifying::verify(&a, json),
         Command::VerifyMany(a) => verifying::verify_many(&a, json),
         Command::Trust { command } => trust_cmd::run(command, json),

@@ -359,7 +359,7 @@ impl Mirror {
     /// # Errors
     /// [`MirrorError`]; the mirror is then as it was (a pending sync may
     /// have been recorded, never used to verify).
-    pub fn sync<S: TileSource>(
+    pub fn sync<S: TileSource + ?Sized>(
         &mut self,
         source: &S,
         ledger: &NoteVerifier,

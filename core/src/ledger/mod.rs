@@ -30,6 +30,7 @@
 pub mod file;
 #[cfg(feature = "ledger")]
 pub mod mirror;
+pub mod snapshot;
 pub mod sync;
 pub mod tiles;
 mod tree;

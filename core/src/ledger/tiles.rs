@@ -101,6 +101,13 @@ pub enum TileError {
         /// The tree size.
         size: u64,
     },
+    /// A snapshot file (SPEC §9.9) that is cut short, altered or malformed,
+    /// or lacks a file asked of it.
+    #[error("snapshot: {reason}")]
+    BadSnapshot {
+        /// What was wrong.
+        reason: String,
+    },
     /// A tile could not be read from its source.
     #[error("cannot read {path}: {reason}")]
     Unavailable {
@@ -124,6 +131,7 @@ impl TileError {
             Self::OutOfRange { .. } => "out_of_range",
             Self::RootMismatch { .. } => "tile_root_mismatch",
             Self::Unavailable { .. } => "tile_unavailable",
+            Self::BadSnapshot { .. } => "bad_snapshot",
         }
     }
 }

@@ -1,0 +1,174 @@
+//! `certanchor sync`: bring a verifier's ledger mirror up to date
+//! (SPEC §9.8) from a published directory, a snapshot file or (with the
+//! `http` feature of the core) a URL.
+
+use std::path::{Path, PathBuf};
+
+use certanchor::TrustStore;
+use certanchor::ledger::mirror::{Mirror, MirrorError, SyncSummary};
+use certanchor::ledger::snapshot::Snapshot;
+use certanchor::ledger::sync::SyncError;
+use certanchor::ledger::tiles::{DirTileSource, TileSource};
+use certanchor::note::NoteVerifier;
+use clap::Args;
+use serde_json::json;
+
+use crate::util::{self, CliError};
+
+/// Arguments of `certanchor sync`.
+#[derive(Args, Debug)]
+pub struct SyncArgs {
+    /// The trust store: its ledger key verifies every checkpoint.
+    #[arg(long)]
+    trust: PathBuf,
+    /// The mirror directory (created on first use).
+    #[arg(long)]
+    state: PathBuf,
+    /// Where the published ledger is: a directory written by `ledger
+    /// publish`, a file written by `ledger snapshot`, or an http:// URL.
+    #[arg(long)]
+    from: PathBuf,
+    /// Which of the trust store's ledgers (its origin); needed only when it
+    /// trusts several.
+    #[arg(long)]
+    origin: Option<String>,
+}
+
+/// The trust store's ledger to follow.
+pub fn pick_ledger(store: &TrustStore, origin: Option<&str>) -> Result<NoteVerifier, CliError> {
+    let ledgers = store.ledgers();
+    match origin {
+        Some(o) => ledgers
+            .iter()
+            .find(|l| l.name == o)
+            .cloned()
+            .ok_or_else(|| {
+                CliError::new(
+                    "unknown_ledger",
+                    format!("the trust store has no ledger `{o}`"),
+                )
+            }),
+        None => match ledgers {
+            [one] => Ok(one.clone()),
+            [] => Err(CliError::new(
+                "unknown_ledger",
+                "the trust store trusts no ledger (certanchor trust add-ledger)",
+            )),
+            _ => Err(CliError::new(
+                "usage",
+                "the trust store trusts several ledgers: choose one with --origin",
+            )),
+        },
+    }
+}
+
+/// Opens `from` as a tile source.
+fn source(from: &Path) -> Result<Box<dyn TileSource>, CliError> {
+    let text = from.to_string_lossy();
+    if text.starts_with("http://") || text.starts_with("https://") {
+        return Err(CliError::new(
+            "usage",
+            "syncing from a URL needs the http feature (not in this build); use a published directory or a snapshot file",
+        ));
+    }
+    let meta = std::fs::metadata(from).map_err(util::io_err("read", from))?;
+    if meta.is_dir() {
+        Ok(Box::new(DirTileSource::new(from)))
+    } else {
+        let snap =
+            Snapshot::parse(util::read(from)?).map_err(|e| CliError::from(e).at(from.display()))?;
+        Ok(Box::new(snap))
+    }
+}
+
+/// Writes the two checkpoints of a rollback or fork into `STATE/evidence/`.
+fn keep_evidence(state: &Path, e: &MirrorError) -> Option<PathBuf> {
+    let (kind, old, new) = match e {
+        MirrorError::Sync(SyncError::Rollback {
+            old_note, new_note, ..
+        }) => ("rollback", old_note, new_note),
+        MirrorError::Sync(SyncError::Fork {
+            old_note, new_note, ..
+        }) => ("fork", old_note, new_note),
+        _ => return None,
+    };
+    let dir = state.join("evidence");
+    let now = certanchor::time::now();
+    let path = dir.join(format!("{kind}-{now}.txt"));
+    let text = format!(
+        "certanchor sync: {kind}\n{e}\n\n--- the checkpoint this mirror had verified ---\n{old}\n--- the checkpoint the source showed ---\n{new}"
+    );
+    std::fs::create_dir_all(&dir).ok()?;
+    util::write_atomic(&path, text.as_bytes(), false).ok()?;
+    Some(path)
+}
+
+pub fn run(a: &SyncArgs, json: bool) -> Result<i32, CliError> {
+    let store = TrustStore::from_json(&util::read_text(&a.trust)?)
+        .map_err(|e| CliError::from(e).at(a.trust.display()))?;
+    let ledger = pick_ledger(&store, a.origin.as_deref())?;
+    let src = source(&a.from)?;
+    let mut mirror = Mirror::open(&a.state, &ledger.name).map_err(mirror_err)?;
+    let pb = util::progress(0, "syncing");
+    let result = mirror.sync(
+        &*src,
+        &ledger,
+        |_| None,
+        |done, total| {
+            pb.set_length(total);
+            pb.set_position(done);
+        },
+    );
+    pb.finish_and_clear();
+    let s: SyncSummary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let evidence = keep_evidence(&a.state, &e);
+            let mut err = mirror_err(e);
+            if let Some(p) = evidence {
+                err = CliError::new(
+                    err.code,
+                    format!(
+                        "{}; both signed checkpoints are kept in {}",
+                        err.message,
+                        p.display()
+                    ),
+                );
+            }
+            return Err(err);
+        }
+    };
+    if json {
+        util::print_json(&json!({
+            "origin": ledger.name.as_str(), "old_size": s.old_size, "new_size": s.new_size,
+            "entries_read": s.entries_read, "anchors": s.anchors, "status_lists": s.status_lists,
+            "resumed": s.resumed, "state": a.state,
+        }));
+    } else if s.new_size == s.old_size {
+        println!(
+            "ledger {}: up to date at {} entries",
+            ledger.name.as_str(),
+            s.new_size
+        );
+    } else {
+        println!(
+            "ledger {}: {} -> {} entries ({} anchors, {} status lists read{}); mirror {}",
+            ledger.name.as_str(),
+            s.old_size,
+            s.new_size,
+            s.anchors,
+            s.status_lists,
+            if s.resumed {
+                ", resuming an interrupted sync"
+            } else {
+                ""
+            },
+            util::show_path(&a.state)
+        );
+    }
+    Ok(0)
+}
+
+fn mirror_err(e: MirrorError) -> CliError {
+    CliError::new(e.code(), e.to_string())
+}
