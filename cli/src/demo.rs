@@ -309,6 +309,14 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     ));
     summary.push(json!({"case": "full bundle", "verdict": r_full.verdict.as_str()}));
 
+    // what the seller of title 42 keeps from before the sale
+    let before_sale = bundle(&tit, &tit_rc, 42, None)?;
+    util::write_atomic(
+        &dir.join("title-42-before-sale.cab"),
+        &before_sale.to_vec(),
+        false,
+    )?;
+
     // 6. Sale: revoke title 42; seizure: suspend title 17.
     land.update_status(
         &mut tit,
@@ -371,6 +379,53 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         verdict_word(r.verdict)
     ));
     summary.push(json!({"case": "replayed older status", "verdict": r.verdict.as_str()}));
+
+    // 6b. The old bundle at a department that has not seen the new list,
+    // then at one that follows the ledger (a snapshot, as offline sites get).
+    let r = Verifier::new(trust.clone()).verify(&before_sale.to_vec(), now + 240);
+    say(format!(
+        "\n   The seller shows title 42's bundle from before the sale (its lists still fresh) at a department that has not seen the new list: {}",
+        verdict_word(r.verdict)
+    ));
+    summary.push(
+        json!({"case": "old bundle, verifier without the ledger", "verdict": r.verdict.as_str()}),
+    );
+    let (snap, _) = crate::ledger_cmd::snapshot_bytes(&ledger)?;
+    util::write_atomic(&dir.join("ledger-snapshot.bin"), &snap, false)?;
+    let ledger_vkey = certanchor::note::NoteVerifier::new(ORIGIN, ledger_key.public_key())?;
+    let mirror_err =
+        |e: certanchor::ledger::mirror::MirrorError| CliError::new(e.code(), e.to_string());
+    let mut mirror =
+        certanchor::ledger::mirror::Mirror::open(dir.join("mirror"), ORIGIN).map_err(mirror_err)?;
+    let synced = mirror
+        .sync(
+            &certanchor::ledger::snapshot::Snapshot::parse(snap)?,
+            &ledger_vkey,
+            |_| None,
+            |_, _| {},
+        )
+        .map_err(mirror_err)?;
+    let view = mirror.view(|_| None).map_err(mirror_err)?;
+    drop(mirror);
+    let mut synced_verifier = Verifier::new(trust.clone());
+    synced_verifier.use_ledger(view, now + 240)?;
+    let r = synced_verifier.verify(&before_sale.to_vec(), now + 240);
+    say(format!(
+        "   The same bundle at a department whose mirror synced the ledger ({} entries: anchors and every status list): {}\n   status: {}\n   ledger: {}",
+        synced.new_size,
+        verdict_word(r.verdict),
+        line(&r, "status"),
+        line(&r, "ledger")
+    ));
+    summary.push(
+        json!({"case": "old bundle, verifier synced to the ledger", "verdict": r.verdict.as_str()}),
+    );
+    if r.verdict != Verdict::Invalid {
+        return Err(CliError::new(
+            "demo_failed",
+            "a sold title's old bundle was not refused by a synced verifier",
+        ));
+    }
 
     // 7. Forgery and staleness.
     let mut forged = bundle(&lic, &lic_rc, 3, Some(&["name", "uscc"]))?;
@@ -502,7 +557,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     summary.push(json!({"case": "clerk_page", "trust_fingerprint": fp}));
     let shown_dir = util::show_path(&dir);
     say(format!(
-        "\nFiles: {shown_dir}\n  keys/*.pem (0600), trust.json, ledger/ (with its key, 0600), ledger.vkey (the ledger's verifier key),\n  licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose, receipt.json, bundles/*.cab: every bundle),\n  title-17-full.cab, title-17-for-bank.txt, bank-applications.jsonl\nTry: certanchor verify --trust {shown_dir}/trust.json {shown_dir}/title-17-for-bank.txt\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/licenses/bundles\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/bank-applications.jsonl\n     python: certanchor.Verifier(store).verify_to_arrow(Path(\"{shown_dir}/bank-applications.jsonl\"), fields=[\"name\"])",
+        "\nFiles: {shown_dir}\n  keys/*.pem (0600), trust.json, ledger/ (with its key, 0600), ledger.vkey (the ledger's verifier key),\n  licenses/ and titles/ (anchor.cose, batch.cbor 0600, status-*.cose, receipt.json, bundles/*.cab: every bundle),\n  title-17-full.cab, title-17-for-bank.txt, title-42-before-sale.cab, bank-applications.jsonl,\n  ledger-snapshot.bin (the published ledger in one file), mirror/ (a department's synced copy)\nTry: certanchor verify --trust {shown_dir}/trust.json {shown_dir}/title-17-for-bank.txt\n     certanchor verify --trust {shown_dir}/trust.json --mirror {shown_dir}/mirror {shown_dir}/title-42-before-sale.cab\n     certanchor sync --trust {shown_dir}/trust.json --state {shown_dir}/mirror --from {shown_dir}/ledger-snapshot.bin\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/licenses/bundles\n     certanchor verify-many --trust {shown_dir}/trust.json {shown_dir}/bank-applications.jsonl\n     python: certanchor.Verifier(store).verify_to_arrow(Path(\"{shown_dir}/bank-applications.jsonl\"), fields=[\"name\"])",
     ));
     if json {
         util::print_json(&json!({"dir": dir, "cases": summary}));

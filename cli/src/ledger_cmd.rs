@@ -427,22 +427,24 @@ fn tile_files(
     Ok((data, Some(tiles::entry_bundle(start, &entries)?)))
 }
 
-/// `ledger snapshot`: the published files of the ledger's current size in
-/// one file (SPEC §9.9), written atomically.
-fn snapshot(dir: &Path, out: &Path, json: bool) -> Result<i32, CliError> {
-    let ledger = open_ledger(dir)?;
+/// The snapshot (SPEC §9.9) of a ledger at its current size, and the
+/// number of files in it.
+pub fn snapshot_bytes(ledger: &FileLedger) -> Result<(Vec<u8>, usize), CliError> {
     let size = ledger.size();
     let checkpoint = ledger.checkpoint_at(size)?.ok_or_else(|| {
         CliError::new(
             "empty",
-            format!("{}: no entry yet, nothing to snapshot", dir.display()),
+            format!(
+                "{}: no entry yet, nothing to snapshot",
+                ledger.dir().display()
+            ),
         )
     })?;
     let mut files: Vec<(String, Vec<u8>)> = vec![(SITE_CHECKPOINT.into(), checkpoint.into_bytes())];
     let all = tiles::tiles_for_size(size);
     let pb = util::progress(all.len() as u64, "snapshot");
     for tile in all {
-        let (data, bundle) = tile_files(&ledger, tile)?;
+        let (data, bundle) = tile_files(ledger, tile)?;
         files.push((tile.path(), data));
         if let Some(b) = bundle {
             files.push((tile.entries_path(), b));
@@ -452,17 +454,26 @@ fn snapshot(dir: &Path, out: &Path, json: bool) -> Result<i32, CliError> {
     pb.finish_and_clear();
     let bytes =
         certanchor::ledger::snapshot::write(files.iter().map(|(p, d)| (p.as_str(), d.as_slice())))?;
+    Ok((bytes, files.len()))
+}
+
+/// `ledger snapshot`: the published files of the ledger's current size in
+/// one file (SPEC §9.9), written atomically.
+fn snapshot(dir: &Path, out: &Path, json: bool) -> Result<i32, CliError> {
+    let ledger = open_ledger(dir)?;
+    let size = ledger.size();
+    let (bytes, nfiles) = snapshot_bytes(&ledger)?;
     util::write_atomic(out, &bytes, false)?;
     if json {
         util::print_json(
-            &json!({"out": out, "tree_size": size, "files": files.len(), "bytes": bytes.len()}),
+            &json!({"out": out, "tree_size": size, "files": nfiles, "bytes": bytes.len()}),
         );
     } else {
         println!(
             "wrote {} ({} entries, {} files, {} bytes)",
             util::show_path(out),
             size,
-            files.len(),
+            nfiles,
             bytes.len()
         );
     }

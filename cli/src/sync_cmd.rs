@@ -62,6 +62,18 @@ pub fn pick_ledger(store: &TrustStore, origin: Option<&str>) -> Result<NoteVerif
     }
 }
 
+/// The trust store's ledger a mirror directory follows (its
+/// `mirror.json` names the origin).
+pub fn mirror_ledger(store: &TrustStore, dir: &Path) -> Result<NoteVerifier, CliError> {
+    let path = dir.join("mirror.json");
+    let text = util::read_text(&path)?;
+    let origin = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("origin")?.as_str().map(str::to_owned))
+        .ok_or_else(|| CliError::new("not_a_mirror", format!("{}: no origin", path.display())))?;
+    pick_ledger(store, Some(&origin))
+}
+
 /// Opens `from` as a tile source.
 fn source(from: &Path) -> Result<Box<dyn TileSource>, CliError> {
     let text = from.to_string_lossy();

@@ -24,6 +24,10 @@ pub struct VerifyArgs {
     /// Verify as of this time (RFC 3339, date or Unix seconds); default now.
     #[arg(long)]
     at: Option<String>,
+    /// A ledger mirror kept by `certanchor sync`: status is the ledger's
+    /// newest list, and an anchor in the ledger needs no receipt.
+    #[arg(long)]
+    mirror: Option<PathBuf>,
     /// Status lists obtained out of band (COSE_Sign1 files).
     #[arg(long)]
     status: Vec<PathBuf>,
@@ -49,6 +53,9 @@ pub struct VerifyManyArgs {
     /// Verify as of this time; default now.
     #[arg(long)]
     at: Option<String>,
+    /// A ledger mirror kept by `certanchor sync` (as for `verify`).
+    #[arg(long)]
+    mirror: Option<PathBuf>,
     /// A directory of bundle files, or a JSONL file (each line a JSON string
     /// or `{"bundle": …}` holding CA1 text or base64 binary), `-` for JSONL
     /// on stdin (copied to a temporary file: inputs are read twice, status
@@ -63,6 +70,20 @@ pub fn load_verifier(trust: &Path) -> Result<Verifier, CliError> {
     let text = util::read_text(trust)?;
     let store = TrustStore::from_json(&text).map_err(|e| CliError::from(e).at(trust.display()))?;
     Ok(Verifier::new(store))
+}
+
+/// A verifier that also checks against the ledger mirror in `mirror`, if
+/// one is given (the trust store's ledger of the mirror's origin).
+fn load_verifier_with(trust: &Path, mirror: Option<&Path>, now: u64) -> Result<Verifier, CliError> {
+    let mut v = load_verifier(trust)?;
+    if let Some(dir) = mirror {
+        let ledger = crate::sync_cmd::mirror_ledger(v.trust_store(), dir)?;
+        let view = certanchor::ledger::mirror::Mirror::read_view(dir, &ledger.name, |_| None)
+            .map_err(|e| CliError::new(e.code(), e.to_string()).at(dir.display()))?;
+        v.use_ledger(view, now)
+            .map_err(|e| CliError::from(e).at(dir.display()))?;
+    }
+    Ok(v)
 }
 
 pub fn exit_code(v: Verdict) -> i32 {
@@ -92,8 +113,8 @@ pub fn render_report(r: &Report, registry: &SchemaRegistry) -> String {
 }
 
 pub fn verify(a: &VerifyArgs, json: bool) -> Result<i32, CliError> {
-    let verifier = load_verifier(&a.trust)?;
     let now = util::now_or(a.at.as_deref())?;
+    let verifier = load_verifier_with(&a.trust, a.mirror.as_deref(), now)?;
     for s in &a.status {
         verifier
             .add_status_list(&util::read(s)?, now)
@@ -140,8 +161,8 @@ fn source_error(e: certanchor::source::SourceError) -> CliError {
 }
 
 pub fn verify_many(a: &VerifyManyArgs, json: bool) -> Result<i32, CliError> {
-    let verifier = load_verifier(&a.trust)?;
     let now = util::now_or(a.at.as_deref())?;
+    let verifier = load_verifier_with(&a.trust, a.mirror.as_deref(), now)?;
     let source = open_source(&a.input)?;
     let pb = match source.len_hint() {
         Some(n) => util::progress(n as u64, "verifying"),

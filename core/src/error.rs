@@ -438,6 +438,14 @@ pub enum VerifyError {
         /// Why it was refused.
         reason: String,
     },
+    /// A ledger view of a ledger the trust store does not trust.
+    #[error("ledger `{origin}` refused: {reason}")]
+    UntrustedLedger {
+        /// The view's origin.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl VerifyError {
@@ -447,6 +455,7 @@ impl VerifyError {
         match self {
             Self::Decode(e) => e.code(),
             Self::UntrustedStatusList { .. } => "untrusted_status_list",
+            Self::UntrustedLedger { .. } => "untrusted_ledger",
         }
     }
 }

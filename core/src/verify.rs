@@ -54,6 +54,7 @@ use crate::anchor::Anchor;
 use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
 use crate::certificate::CertificateHeader;
 use crate::error::VerifyError;
+use crate::ledger::sync::LedgerView;
 use crate::merkle;
 use crate::note;
 use crate::schema::SchemaRegistry;
@@ -291,6 +292,8 @@ pub struct Verifier {
     known: KnownStatus,
     /// Bytes left of [`MAX_VERIFIED_NODE_BYTES`].
     node_budget: Arc<std::sync::atomic::AtomicUsize>,
+    /// The followed ledger, when a mirror is used (SPEC §8.12).
+    ledger: Option<Arc<LedgerView>>,
 }
 
 impl Verifier {
@@ -311,7 +314,41 @@ impl Verifier {
             checkpoints: ByteCache::new(MAX_CHECKPOINT_CACHE_BYTES),
             known: KnownStatus::default(),
             node_budget: Arc::new(std::sync::atomic::AtomicUsize::new(MAX_VERIFIED_NODE_BYTES)),
+            ledger: None,
         }
+    }
+
+    /// Verifies against a followed ledger from now on (a mirror's view,
+    /// SPEC §8.12): every status list in it is taken in as of `now` (as
+    /// [`Self::add_status_list`] does; lists the trust store does not vouch
+    /// for are skipped), and check 10 finds anchors in it without a
+    /// receipt. Returns how many lists were taken in.
+    ///
+    /// # Errors
+    /// [`VerifyError::UntrustedLedger`] when the trust store does not trust
+    /// the view's ledger, or its checkpoint no longer verifies with the
+    /// trust store's key.
+    pub fn use_ledger(&mut self, view: LedgerView, now: u64) -> Result<usize, VerifyError> {
+        note::verify_checkpoint(&view.note, self.trust.ledgers()).map_err(|e| {
+            VerifyError::UntrustedLedger {
+                origin: view.origin().to_owned(),
+                reason: e.to_string(),
+            }
+        })?;
+        let mut taken = 0;
+        for (_, bytes) in view.status_lists() {
+            if self.add_status_list(bytes, now).is_ok() {
+                taken += 1;
+            }
+        }
+        self.ledger = Some(Arc::new(view));
+        Ok(taken)
+    }
+
+    /// The followed ledger's view, if [`Self::use_ledger`] set one.
+    #[must_use]
+    pub fn ledger_view(&self) -> Option<&LedgerView> {
+        self.ledger.as_deref()
     }
 
     /// The trust store.
@@ -1123,6 +1160,35 @@ impl Verifier {
         receipt: Option<&LedgerReceipt>,
         required: bool,
     ) -> (Check, Option<LedgerInfo>) {
+        if let Some(view) = self.ledger.as_deref()
+            && let Some(rec) = view.anchor(&anchor.id())
+        {
+            let cp = &view.checkpoint;
+            let when = view
+                .time
+                .map(|t| format!(" of {}", time::format(t)))
+                .unwrap_or_default();
+            let logged = rec
+                .ledger_time
+                .map(|t| format!(", logged by {}", time::format(t)))
+                .unwrap_or_default();
+            return (
+                Check::new(
+                    CheckCode::Ledger,
+                    Outcome::Passed,
+                    ResultCode::Ok,
+                    format!(
+                        "anchor is entry {} in ledger `{}` per checkpoint {}{when}{logged}",
+                        rec.index, cp.origin, cp.tree_size
+                    ),
+                ),
+                Some(LedgerInfo {
+                    origin: cp.origin.clone(),
+                    index: rec.index,
+                    tree_size: cp.tree_size,
+                }),
+            );
+        }
         let Some(rc) = receipt else {
             return if required {
                 (

@@ -179,6 +179,7 @@ fn sync_from_scratch_then_incrementally() {
     let id = Anchor::from_slice(&anchor("scratch-7")).unwrap().id();
     assert_eq!(v.anchor(&id).unwrap().index, 8);
     assert_eq!(v.status_lists(), &[(1, list)]);
+    assert_eq!(v.origin(), ORIGIN);
     assert_eq!(v.checkpoint.tree_size, 601);
     assert!(v.anchor(&Hash::digest(b"never logged")).is_none());
 

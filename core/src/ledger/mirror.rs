@@ -26,7 +26,6 @@
 //! (an altered, cut or reordered bundle, a fork), the pending progress is
 //! dropped.
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -34,6 +33,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::Entry;
+pub use super::sync::{AnchorRecord, LedgerView};
 use super::sync::{Event, Frontier, SyncError, diagnose, follow};
 use super::tiles::TileSource;
 use crate::Hash;
@@ -131,17 +131,6 @@ struct State {
     pending: Option<Point>,
 }
 
-/// Where an anchor is in the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnchorRecord {
-    /// Its index in the log.
-    pub index: u64,
-    /// The time of the first checkpoint this mirror saw covering it (Unix
-    /// seconds; the anchor was logged by then), `None` when that checkpoint
-    /// carried no ledger time.
-    pub ledger_time: Option<u64>,
-}
-
 /// What a sync did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncSummary {
@@ -157,41 +146,6 @@ pub struct SyncSummary {
     pub status_lists: u64,
     /// Whether it went on from an interrupted sync.
     pub resumed: bool,
-}
-
-/// The verified view a verifier uses ([`Mirror::view`]).
-#[derive(Debug, Clone)]
-pub struct MirrorView {
-    /// The ledger's origin.
-    pub origin: String,
-    /// The verified checkpoint (signed note).
-    pub note: String,
-    /// Its parsed text.
-    pub checkpoint: Checkpoint,
-    /// Its ledger time, when it carries one.
-    pub time: Option<u64>,
-    anchors: HashMap<Hash, AnchorRecord>,
-    lists: Vec<(u64, Vec<u8>)>,
-}
-
-impl MirrorView {
-    /// Where an anchor is, if the ledger holds it.
-    #[must_use]
-    pub fn anchor(&self, id: &Hash) -> Option<AnchorRecord> {
-        self.anchors.get(id).copied()
-    }
-
-    /// Number of anchors.
-    #[must_use]
-    pub fn anchor_count(&self) -> usize {
-        self.anchors.len()
-    }
-
-    /// Every status list in the ledger, with its index, in log order.
-    #[must_use]
-    pub fn status_lists(&self) -> &[(u64, Vec<u8>)] {
-        &self.lists
-    }
 }
 
 /// A ledger mirror in a local directory; see the [module](self) docs.
@@ -554,23 +508,67 @@ impl Mirror {
     /// index and ledger time, and every status list.
     ///
     /// # Errors
-    /// `None`-like [`MirrorError::NotAMirror`] before the first sync; I/O.
+    /// [`MirrorError::NotAMirror`] before the first sync; I/O.
     pub fn view(
         &self,
         ledger_time: impl Fn(&str) -> Option<u64>,
-    ) -> Result<MirrorView, MirrorError> {
-        let v = self
-            .state
+    ) -> Result<LedgerView, MirrorError> {
+        Self::load_view(&self.dir, &self.state, ledger_time)
+    }
+
+    /// Loads the verified view of the mirror in `dir` without taking its
+    /// lock, so that verifiers read while a sync runs: a sync only appends
+    /// past the verified lengths and replaces `mirror.json` atomically.
+    ///
+    /// # Errors
+    /// [`MirrorError::NotAMirror`] for a directory that is not a mirror of
+    /// `origin` or was never synced; I/O.
+    pub fn read_view(
+        dir: impl AsRef<Path>,
+        origin: &str,
+        ledger_time: impl Fn(&str) -> Option<u64>,
+    ) -> Result<LedgerView, MirrorError> {
+        let dir = dir.as_ref();
+        let path = dir.join(STATE);
+        let not = |reason: String| MirrorError::NotAMirror {
+            path: dir.display().to_string(),
+            reason,
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                not("not a mirror: run `certanchor sync` first".into())
+            } else {
+                io("read", &path)(e)
+            }
+        })?;
+        let state: State =
+            serde_json::from_slice(&bytes).map_err(|e| not(format!("{STATE}: {e}")))?;
+        if state.origin != origin {
+            return Err(not(format!(
+                "a mirror of `{}`, not of `{origin}`",
+                state.origin
+            )));
+        }
+        Self::load_view(dir, &state, ledger_time)
+    }
+
+    fn load_view(
+        dir: &Path,
+        state: &State,
+        ledger_time: impl Fn(&str) -> Option<u64>,
+    ) -> Result<LedgerView, MirrorError> {
+        let v = state
             .verified
             .as_ref()
             .ok_or_else(|| MirrorError::NotAMirror {
-                path: self.dir.display().to_string(),
+                path: dir.display().to_string(),
                 reason: "never synced: run `certanchor sync` first".into(),
             })?;
         let text = note::parse_note(&v.checkpoint)?.text;
         let checkpoint = Checkpoint::from_text(&text)?;
-        let path = self.dir.join(ANCHORS);
-        let mut anchors = HashMap::new();
+        let mut view =
+            LedgerView::new(v.checkpoint.clone(), checkpoint, ledger_time(&v.checkpoint));
+        let path = dir.join(ANCHORS);
         let mut f = File::open(&path).map_err(io("open", &path))?;
         let mut buf = vec![0u8; ANCHOR_RECORD * 4096];
         let mut left = v.anchors_len;
@@ -583,21 +581,21 @@ impl Mirror {
                 let (index, time) = rest.split_at(8);
                 let num = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or_default());
                 let t = num(time);
-                anchors
-                    .entry(Hash::from_slice(id).unwrap_or_default())
-                    .or_insert(AnchorRecord {
+                view.insert_anchor(
+                    Hash::from_slice(id).unwrap_or_default(),
+                    AnchorRecord {
                         index: num(index),
                         ledger_time: (t != 0).then_some(t),
-                    });
+                    },
+                );
             }
             left -= n as u64;
         }
-        let path = self.dir.join(LISTS);
+        let path = dir.join(LISTS);
         let data = std::fs::read(&path).map_err(io("read", &path))?;
         let mut rest = data
             .get(..usize::try_from(v.lists_len).unwrap_or(usize::MAX))
             .unwrap_or_default();
-        let mut lists = Vec::new();
         while let Some((head, tail)) = rest.split_first_chunk::<12>() {
             let (len, index) = head.split_at(4);
             let len = u32::from_be_bytes(len.try_into().unwrap_or_default()) as usize;
@@ -605,17 +603,10 @@ impl Mirror {
             let Some((body, next)) = tail.split_at_checked(len) else {
                 break;
             };
-            lists.push((index, body.to_vec()));
+            view.insert_list(index, body.to_vec());
             rest = next;
         }
-        Ok(MirrorView {
-            origin: self.state.origin.clone(),
-            time: ledger_time(&v.checkpoint),
-            note: v.checkpoint.clone(),
-            checkpoint,
-            anchors,
-            lists,
-        })
+        Ok(view)
     }
 }
 

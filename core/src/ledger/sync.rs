@@ -15,11 +15,13 @@
 //! Everything here is pure; [`super::mirror`] keeps a follower's state on
 //! disk.
 
+use std::collections::HashMap;
+
 use super::Entry;
 use super::tiles::{MAX_BUNDLE_LEN, TILE_WIDTH, Tile, TileError, TileReader, TileSource};
 use crate::Hash;
 use crate::merkle::{leaf_hash, node_hash};
-use crate::note::Checkpoint;
+use crate::note::{self, Checkpoint, MAX_NOTE_LEN, NoteError, NoteVerifier};
 
 /// The compact form of an RFC 9162 tree: the roots of its maximal complete
 /// subtrees, left to right (one per 1 bit of the size).
@@ -263,6 +265,147 @@ pub fn diagnose<S: TileSource>(
             target.tree_size, r, old_root
         )),
         _ => None,
+    }
+}
+
+/// Where an anchor is in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnchorRecord {
+    /// Its index in the log.
+    pub index: u64,
+    /// The time of the first checkpoint seen covering it (Unix seconds; the
+    /// anchor was logged by then), `None` when that checkpoint carried no
+    /// ledger time.
+    pub ledger_time: Option<u64>,
+}
+
+/// What a verifier knows from a ledger it followed (SPEC §9.8): a
+/// verified checkpoint, every anchor in it with its index and ledger time,
+/// and every status list in it. Built by [`super::mirror::Mirror::view`],
+/// or in memory by [`LedgerView::from_source`].
+#[derive(Debug, Clone)]
+pub struct LedgerView {
+    /// The verified checkpoint (signed note).
+    pub note: String,
+    /// Its parsed text (origin, size, root).
+    pub checkpoint: Checkpoint,
+    /// Its ledger time, when it carries one.
+    pub time: Option<u64>,
+    anchors: HashMap<Hash, AnchorRecord>,
+    lists: Vec<(u64, Vec<u8>)>,
+}
+
+impl LedgerView {
+    /// An empty view of a verified checkpoint (entries added with
+    /// [`Self::insert_anchor`] and [`Self::insert_list`]).
+    #[must_use]
+    pub fn new(note: String, checkpoint: Checkpoint, time: Option<u64>) -> Self {
+        Self {
+            note,
+            checkpoint,
+            time,
+            anchors: HashMap::new(),
+            lists: Vec::new(),
+        }
+    }
+
+    /// Records an anchor (the first record of an id stays).
+    pub fn insert_anchor(&mut self, id: Hash, record: AnchorRecord) {
+        self.anchors.entry(id).or_insert(record);
+    }
+
+    /// Records a status list entry.
+    pub fn insert_list(&mut self, index: u64, bytes: Vec<u8>) {
+        self.lists.push((index, bytes));
+    }
+
+    /// Reads a whole published ledger (a snapshot, a directory, a server)
+    /// into a view, without keeping state: verifies its checkpoint with
+    /// `ledger`, reads every entry and proves them against it.
+    ///
+    /// # Errors
+    /// [`NoteError`] for a checkpoint that does not verify; [`SyncError`]
+    /// for entries that do not.
+    pub fn from_source<S: TileSource + ?Sized>(
+        source: &S,
+        ledger: &NoteVerifier,
+        ledger_time: impl Fn(&str) -> Option<u64>,
+    ) -> Result<Self, ViewError> {
+        let bytes = source.read("checkpoint", MAX_NOTE_LEN)?;
+        let text = String::from_utf8(bytes).map_err(|_| NoteError::Malformed {
+            line: 1,
+            reason: "the checkpoint is not UTF-8".into(),
+        })?;
+        let cp = note::verify_checkpoint(&text, std::slice::from_ref(ledger))?;
+        let time = ledger_time(&text);
+        let mut view = Self::new(text, cp.clone(), time);
+        follow(source, &Frontier::new(), &cp, |e| {
+            match e {
+                Event::Entry(i, Entry::Anchor(id)) => view.insert_anchor(
+                    id,
+                    AnchorRecord {
+                        index: i,
+                        ledger_time: time,
+                    },
+                ),
+                Event::Entry(i, Entry::StatusList(l)) => view.insert_list(i, l.as_bytes().to_vec()),
+                Event::Bundle(_) => {}
+            }
+            Ok(())
+        })?;
+        Ok(view)
+    }
+
+    /// The ledger's origin.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        &self.checkpoint.origin
+    }
+
+    /// Where an anchor is, if the ledger holds it.
+    #[must_use]
+    pub fn anchor(&self, id: &Hash) -> Option<AnchorRecord> {
+        self.anchors.get(id).copied()
+    }
+
+    /// Number of anchors.
+    #[must_use]
+    pub fn anchor_count(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Every status list in the ledger, with its index, in log order.
+    #[must_use]
+    pub fn status_lists(&self) -> &[(u64, Vec<u8>)] {
+        &self.lists
+    }
+}
+
+/// Why [`LedgerView::from_source`] failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ViewError {
+    /// The checkpoint does not verify.
+    #[error("checkpoint: {0}")]
+    Checkpoint(#[from] NoteError),
+    /// The entries do not.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+impl From<TileError> for ViewError {
+    fn from(e: TileError) -> Self {
+        Self::Sync(SyncError::Tile(e))
+    }
+}
+
+impl ViewError {
+    /// Stable machine-readable code.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Checkpoint(e) => e.code(),
+            Self::Sync(e) => e.code(),
+        }
     }
 }
 
