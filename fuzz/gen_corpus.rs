@@ -26,7 +26,7 @@ mod fixtures;
 
 use fixtures::{
     CHECKPOINTS, LEDGER_ORIGIN, SEGMENT, batch, bundle, ledger_anchors, ledger_key,
-    ledger_template, scratch_dir,
+    ledger_snapshot, ledger_template, scratch_dir,
 };
 
 fn root() -> PathBuf {
@@ -115,6 +115,25 @@ fn main() {
         &batch.bundle(0, None).unwrap().header,
     );
     let _ = header;
+
+    // ledger entries, bundles, paths, snapshots
+    let snap = ledger_snapshot();
+    put("ledger_tiles", "snapshot", snap);
+    put("ledger_tiles", "snapshot_cut", &snap[..snap.len() - 7]);
+    put("ledger_tiles", "tile_path", b"tile/0/x001/x234/067");
+    put("ledger_tiles", "entries_path", b"tile/entries/005.p/17");
+    let mut typed = vec![0x01];
+    typed.extend_from_slice(batch.anchor().id().as_bytes());
+    put("ledger_tiles", "anchor_entry", &typed);
+    let mut list = vec![0x02];
+    list.extend_from_slice(batch.status_lists()[0].as_bytes());
+    put("ledger_tiles", "status_entry", &list);
+    let mut bundle = vec![2u8];
+    for e in [&typed, &list] {
+        bundle.extend_from_slice(&(e.len() as u16).to_be_bytes());
+        bundle.extend_from_slice(e);
+    }
+    put("ledger_tiles", "bundle_of_two", &bundle);
 
     put("anchor", "fixture", batch.anchor().as_bytes());
     put("anchor", "ledger_0", &ledger_anchors()[0]);
