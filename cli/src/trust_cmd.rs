@@ -390,6 +390,9 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             doc.ledgers.push(LedgerEntry {
                 origin: v.name.clone(),
                 public_key: v.key.to_base64(),
+                witnesses: Vec::new(),
+                quorum: None,
+                max_age: None,
             });
             save(&trust, doc, json, &format!("ledger `{}`", v.name))
         }
