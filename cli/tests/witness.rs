@@ -227,12 +227,12 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
     let cosigned_path = dir.join("cosigned-checkpoint");
     let cosigned = std::fs::read_to_string(&cosigned_path).unwrap();
     assert_eq!(
-        note::verify_checkpoint(&cosigned, &[log.clone()])
+        note::verify_checkpoint(&cosigned, std::slice::from_ref(&log))
             .unwrap()
             .tree_size,
         3
     );
-    let cos = note::verify_cosignatures(&cosigned, &[w.clone()]).unwrap();
+    let cos = note::verify_cosignatures(&cosigned, std::slice::from_ref(&w)).unwrap();
     assert_eq!(cos.len(), 1);
     let timed = note::verify_checkpoint_time(&cosigned, &log).unwrap();
     assert!(timed.time.is_some());
@@ -247,13 +247,13 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
     );
     let cosigned = std::fs::read_to_string(&cosigned_path).unwrap();
     assert_eq!(
-        note::verify_checkpoint(&cosigned, &[log.clone()])
+        note::verify_checkpoint(&cosigned, std::slice::from_ref(&log))
             .unwrap()
             .tree_size,
         8
     );
     assert_eq!(
-        note::verify_cosignatures(&cosigned, &[w.clone()])
+        note::verify_cosignatures(&cosigned, std::slice::from_ref(&w))
             .unwrap()
             .len(),
         1
