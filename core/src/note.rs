@@ -854,11 +854,16 @@ pub fn merge_signatures(note: &str, lines: &str) -> Result<String, NoteError> {
         new.iter()
             .any(|n| n.name == sig.name && n.key_id == sig.key_id && n != sig)
     };
-    for sig in parsed.signatures.iter().chain(&new) {
+    for sig in &parsed.signatures {
         if replaced(sig) || !seen.insert(sig) {
             continue;
         }
         out.push_str(&sig.to_line());
+    }
+    for sig in &new {
+        if seen.insert(sig) {
+            out.push_str(&sig.to_line());
+        }
     }
     if seen.len() > MAX_SIGNATURES {
         return Err(NoteError::TooManySignatures {
@@ -1866,6 +1871,18 @@ mod tests {
         let found = verify_cosignatures(&merged, &[w.verifier()]).unwrap();
         assert_eq!(found.iter().map(|c| c.time).collect::<Vec<_>>(), [200]);
         assert_eq!(parse_note(&merged).unwrap().signatures.len(), 2);
+        // Two new lines of one key are both kept; merging a note's own
+        // lines changes nothing.
+        let both_times = format!("{line}{newer}");
+        let n = merge_signatures(&note, &both_times).unwrap();
+        assert_eq!(verify_cosignatures(&n, &[w.verifier()]).unwrap().len(), 2);
+        let own: String = parse_note(&n)
+            .unwrap()
+            .signatures
+            .iter()
+            .map(NoteSignature::to_line)
+            .collect();
+        assert_eq!(merge_signatures(&n, &own).unwrap(), n);
         // Two witnesses' lines keep the log's line first.
         let w2 = cosigner(3, "witness.example/w2");
         let both = merge_signatures(&merged, &w2.cosign_note(&note, 300).unwrap()).unwrap();
