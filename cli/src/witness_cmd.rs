@@ -6,15 +6,16 @@
 //! The server is a small HTTP/1.1 server over `std::net` with `httparse`
 //! reading the request head: one thread per connection, at most
 //! [`MAX_CONNECTIONS`] at once (more are answered 503 and closed), a read
-//! and write timeout on every socket so that a stalled client holds only
-//! its own thread, a bounded head and body, keep-alive.
+//! and write timeout on every socket and a deadline on every request so
+//! that a stalled or trickling client holds only its own thread for a
+//! bounded time, a bounded head and body, keep-alive.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use certanchor::display::escape_text;
 use certanchor::keys::SigningKey;
@@ -41,6 +42,9 @@ const MAX_HEAD_LEN: usize = 8 * 1024;
 
 /// How long a socket read or write may wait before the connection is dropped.
 const SOCKET_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one request (head and body) may take to arrive in all.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Largest witness answer `ledger witness` reads, bytes.
 const MAX_RESPONSE_LEN: u64 = 64 * 1024;
@@ -317,6 +321,9 @@ fn connection(witness: &Witness, mut s: TcpStream, peer: SocketAddr, json: bool)
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 8192];
     loop {
+        // A request has REQUEST_TIMEOUT in all from its first read (or from
+        // the end of the previous one), however slowly its bytes trickle in.
+        let deadline = Instant::now() + REQUEST_TIMEOUT;
         // the head
         let head = loop {
             match parse_head(&buf) {
@@ -331,7 +338,7 @@ fn connection(witness: &Witness, mut s: TcpStream, peer: SocketAddr, json: bool)
                     return;
                 }
             }
-            match s.read(&mut chunk) {
+            match read_before(&mut s, &mut chunk, deadline) {
                 Ok(0) => return,
                 Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
                 Err(e) => {
@@ -370,7 +377,7 @@ fn connection(witness: &Witness, mut s: TcpStream, peer: SocketAddr, json: bool)
         // the body: what came with the head, then the rest
         buf.drain(..head.len);
         while buf.len() < len {
-            match s.read(&mut chunk) {
+            match read_before(&mut s, &mut chunk, deadline) {
                 Ok(0) => return,
                 Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
                 Err(e) => {
@@ -397,6 +404,17 @@ fn connection(witness: &Witness, mut s: TcpStream, peer: SocketAddr, json: bool)
             return;
         }
     }
+}
+
+/// One read, waiting no later than `deadline` (nor longer than
+/// [`SOCKET_TIMEOUT`]); a passed deadline is a timeout error.
+fn read_before(s: &mut TcpStream, chunk: &mut [u8], deadline: Instant) -> std::io::Result<usize> {
+    let left = deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::TimedOut))?;
+    s.set_read_timeout(Some(left.min(SOCKET_TIMEOUT)))?;
+    s.read(chunk)
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {
