@@ -25,7 +25,7 @@ use certanchor::{Bundle, Value};
 mod fixtures;
 
 use fixtures::{
-    CHECKPOINTS, LEDGER_ORIGIN, SEGMENT, batch, bundle, ledger_anchors, ledger_key,
+    CHECKPOINTS, LEDGER_ORIGIN, SEGMENT, batch, bundle, fixture_clock, ledger_anchors, ledger_key,
     ledger_snapshot, ledger_template, scratch_dir,
 };
 
@@ -57,6 +57,7 @@ fn main() {
     let dir = scratch_dir("gen");
     let receipt = {
         let mut l = FileLedger::create(&dir, LEDGER_ORIGIN, ledger_key()).unwrap();
+        l.set_clock(fixture_clock);
         l.append(ledger_anchors()[0].as_slice()).unwrap();
         l.append(batch.anchor().as_bytes()).unwrap()
     };
@@ -161,6 +162,14 @@ fn main() {
         "checkpoint_note",
         "fixture_signed",
         rc.checkpoint.as_bytes(),
+    );
+    // a witness's add-checkpoint request carrying it (SPEC §9.7.3)
+    put(
+        "checkpoint_note",
+        "add_checkpoint_request",
+        certanchor::witness::AddCheckpointRequest::new(0, vec![], &rc.checkpoint)
+            .to_body()
+            .as_bytes(),
     );
     if let Some((text, _)) = rc.checkpoint.split_once("\n\n") {
         put(

@@ -44,9 +44,10 @@ rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup com
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 [ -x venv/bin/python ] || python3 -m venv venv
-# pycose 1.1 needs cbor2 < 6 (cbor2 6 decodes tagged arrays as tuples).
-venv/bin/python -c 'import pycose, cbor2, pytest' 2>/dev/null \
-  || venv/bin/pip install -q --disable-pip-version-check 'pycose==1.1.0' 'cbor2<6' pytest
+# pycose 1.1 needs cbor2 < 6 (cbor2 6 decodes tagged arrays as tuples);
+# cryptography's Ed25519 checks the cosignatures (tests/interop/test_cosignature.py).
+venv/bin/python -c 'import pycose, cbor2, pytest, cryptography' 2>/dev/null \
+  || venv/bin/pip install -q --disable-pip-version-check 'pycose==1.1.0' 'cbor2<6' pytest cryptography
 # Go's golang.org/x/mod/sumdb (note, tlog) from Debian, for the ledger cross-check.
 apt_install golang-go golang-golang-x-mod-dev
 
@@ -75,7 +76,7 @@ cargo run -q --locked -p certanchor-cli -- demo >/dev/null
 # smoke of `certanchor bench` (figures are never asserted: see BENCHMARKS.md)
 cargo run -q --locked -p certanchor-cli -- bench --n 1000 --json >/dev/null
 
-step "interop: pycose verifies our anchors, we accept pycose's status list"
+step "interop: pycose verifies our anchors, we accept pycose's status list; Python's Ed25519 and our code check each other's cosignatures"
 cargo build -q --locked -p certanchor --example interop
 CERTANCHOR_INTEROP_BIN="$ROOT/target/debug/examples/interop" \
   venv/bin/python -m pytest -q tests/interop

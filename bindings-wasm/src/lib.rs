@@ -778,6 +778,9 @@ mod tests {
         rich.ledgers.push(LedgerEntry {
             origin: "log.example".into(),
             public_key: "k".into(),
+            witnesses: Vec::new(),
+            quorum: None,
+            max_age: None,
         });
         rich.chains = vec![
             ChainEntry {

@@ -181,6 +181,9 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         ledgers: vec![LedgerEntry {
             origin: ORIGIN.into(),
             public_key: ledger_key.public_key().to_base64(),
+            witnesses: Vec::new(),
+            quorum: None,
+            max_age: None,
         }],
         chains: vec![],
     };

@@ -104,6 +104,21 @@ pub enum LedgerCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Ask a witness to cosign the latest checkpoint (SPEC §9.7): sends it
+    /// with a consistency proof from the size the witness last cosigned,
+    /// checks the cosignature, and writes the checkpoint with the
+    /// cosignatures gathered for it to DIR/cosigned-checkpoint.
+    Witness {
+        /// The ledger directory.
+        dir: PathBuf,
+        /// The witness's URL prefix (`/add-checkpoint` is appended), e.g.
+        /// http://127.0.0.1:7380.
+        #[arg(long)]
+        witness: String,
+        /// The witness's cosigner verifier key (`certanchor witness vkey`).
+        #[arg(long)]
+        witness_vkey: String,
+    },
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {
         /// The ledger directory (with --evm: the first anchor file or batch directory).
@@ -323,6 +338,11 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
             Ok(0)
         }
         LedgerCommand::Check { dir, anchors } => check(&dir, &anchors, json),
+        LedgerCommand::Witness {
+            dir,
+            witness,
+            witness_vkey,
+        } => crate::witness_cmd::ledger_witness(&open_ledger(&dir)?, &witness, &witness_vkey, json),
         LedgerCommand::Publish { dir, out, full } => publish(&dir, &out, full, json),
         LedgerCommand::Snapshot { dir, out } => snapshot(&dir, &out, json),
         LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(

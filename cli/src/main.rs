@@ -38,6 +38,7 @@ mod sync_cmd;
 mod trust_cmd;
 mod util;
 mod verifying;
+mod witness_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -135,6 +136,11 @@ enum Command {
         #[command(subcommand)]
         command: ledger_cmd::LedgerCommand,
     },
+    /// A witness for ledgers: its key, and the `add-checkpoint` HTTP server.
+    Witness {
+        #[command(subcommand)]
+        command: witness_cmd::WitnessCommand,
+    },
     /// C2SP signed notes.
     Note {
         #[command(subcommand)]
@@ -196,6 +202,7 @@ fn run(cli: Cli) -> Result<i32, CliError> {
             None => ledger_cmd::run(command, json),
         },
         Command::Note { command } => ledger_cmd::run_note(command, json),
+        Command::Witness { command } => witness_cmd::run(command, json),
         Command::Inspect { file } => verifying::inspect(&file, json),
         Command::Qr { bundle, out } => qr::qr(&bundle, out.as_deref(), json),
         Command::Demo { out } => demo::demo(out.as_deref(), json),

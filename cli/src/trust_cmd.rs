@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use certanchor::TrustStore;
 use certanchor::keys::{KeyId, PublicKey, SigningKey};
-use certanchor::note::NoteVerifier;
+use certanchor::note::{CosignatureVerifier, NoteVerifier};
 use certanchor::trust::{
-    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc,
+    EndorsementPolicy, IssuerEntry, KeyEntry, LedgerEntry, PolicyEntry, TrustStoreDoc, WitnessEntry,
 };
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -97,6 +97,17 @@ pub enum TrustCommand {
         /// The verifier key (`certanchor ledger vkey DIR` prints it).
         #[arg(long)]
         vkey: String,
+        /// A witness whose cosignatures count (its cosigner verifier key,
+        /// `name+hash+base64` of type 0x04, as `certanchor witness vkey`
+        /// prints it); repeat for several.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many distinct witnesses must cosign a checkpoint (default 0).
+        #[arg(long)]
+        quorum: Option<usize>,
+        /// Oldest a checkpoint may be by the ledger's own timestamp, seconds.
+        #[arg(long)]
+        max_age: Option<u64>,
     },
     /// Trust an anchor registry contract on an EVM chain (replaces the same chain and contract).
     AddChain {
@@ -383,13 +394,33 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             });
             save(&trust, doc, json, &format!("policy for `{kind}`"))
         }
-        TrustCommand::AddLedger { trust, vkey } => {
+        TrustCommand::AddLedger {
+            trust,
+            vkey,
+            witnesses,
+            quorum,
+            max_age,
+        } => {
             let v = NoteVerifier::from_verifier_key(&vkey)?;
+            let witnesses = witnesses
+                .iter()
+                .map(|w| {
+                    let c = CosignatureVerifier::from_verifier_key(w)
+                        .map_err(|e| CliError::from(e).at("--witness"))?;
+                    Ok(WitnessEntry {
+                        name: c.name,
+                        public_key: c.key.to_base64(),
+                    })
+                })
+                .collect::<Result<Vec<_>, CliError>>()?;
             let mut doc = load(&trust)?;
             doc.ledgers.retain(|l| l.origin != v.name);
             doc.ledgers.push(LedgerEntry {
                 origin: v.name.clone(),
                 public_key: v.key.to_base64(),
+                witnesses,
+                quorum,
+                max_age,
             });
             save(&trust, doc, json, &format!("ledger `{}`", v.name))
         }

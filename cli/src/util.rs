@@ -60,7 +60,9 @@ from_lib_error!(
     certanchor::LedgerError,
     certanchor::ledger::tiles::TileError,
     certanchor::VerifyError,
-    certanchor::note::NoteError
+    certanchor::note::NoteError,
+    certanchor::witness::WitnessError,
+    certanchor::freshness::FreshnessError
 );
 
 /// An I/O error on `path`.

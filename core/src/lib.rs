@@ -17,6 +17,7 @@ mod cose;
 pub mod display;
 pub mod document;
 pub mod error;
+pub mod freshness;
 // Not part of the API (the zlib writers behind `Bundle::to_text` and status
 // lists); public for the CLI, the bindings and the benches.
 #[doc(hidden)]
@@ -45,6 +46,8 @@ pub mod status;
 pub mod time;
 pub mod trust;
 pub mod verify;
+#[cfg(feature = "ledger")]
+pub mod witness;
 
 pub use anchor::{Anchor, AnchorBody};
 pub use bundle::{Bundle, ChainReceipt, LedgerReceipt};

@@ -40,6 +40,21 @@
 //! Base64 is decoded strictly (canonical padding and trailing bits), so a
 //! signature line has exactly one spelling.
 //!
+//! # Timestamped cosignatures (SPEC §9.7)
+//!
+//! A cosigner (a witness, or the ledger itself for its own timestamp) signs a
+//! checkpoint with a *cosignature/v1* key, of signature type 0x04: key id
+//! `SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[..4]` ([`cosignature_key_id`]),
+//! signature line payload `key id ‖ time (u64 big-endian) ‖ Ed25519
+//! signature`, the signature over `"cosignature/v1\ntime <time>\n" ‖ note
+//! text` ([`cosignature_message`]). [`CosignatureSigner`] makes such lines,
+//! [`CosignatureVerifier`] holds a cosigner key
+//! (`name+<8 hex key id>+base64(0x04 ‖ public key)`), [`verify_cosignatures`]
+//! checks them and returns their times, [`merge_signatures`] adds lines to a
+//! note, and [`verify_checkpoint_time`] opens a ledger's checkpoint with the
+//! time the ledger signed it. A cosignature line's key id never equals the
+//! note key id of the same name and key, so [`open_note`] ignores it.
+//!
 //! # Example
 //!
 //! ```
@@ -296,7 +311,12 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 /// ```
 #[must_use]
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
-    let h = Hash::digest_parts(&[name.as_bytes(), b"\n", &[ALG_ED25519], &key.to_bytes()]);
+    typed_key_id(ALG_ED25519, name, key)
+}
+
+/// `SHA-256(name ‖ 0x0A ‖ alg ‖ 32-byte public key)[..4]`.
+fn typed_key_id(alg: u8, name: &str, key: &PublicKey) -> [u8; 4] {
+    let h = Hash::digest_parts(&[name.as_bytes(), b"\n", &[alg], &key.to_bytes()]);
     let [a, b, c, d, ..] = h.0;
     [a, b, c, d]
 }
@@ -524,6 +544,20 @@ impl NoteSignature {
         raw.extend_from_slice(&self.key_id);
         raw.extend_from_slice(&self.signature);
         format!("{SIG_PREFIX}{} {}\n", self.name, B64.encode(raw))
+    }
+}
+
+impl NoteSignature {
+    /// The time a cosignature/v1 line claims (its 8 bytes after the key id,
+    /// big-endian), **not verified**; `None` unless the signature is 72 bytes
+    /// (time and Ed25519 signature) with a time of at most
+    /// [`MAX_COSIGNATURE_TIME`]. For display and for picking a line; trust
+    /// only times from [`verify_cosignatures`].
+    #[must_use]
+    pub fn unverified_time(&self) -> Option<u64> {
+        let (time, sig) = self.signature.split_first_chunk::<8>()?;
+        let time = u64::from_be_bytes(*time);
+        (sig.len() == 64 && time <= MAX_COSIGNATURE_TIME).then_some(time)
     }
 }
 
@@ -793,6 +827,467 @@ pub fn add_signature(note: &str, name: &str, key: &SigningKey) -> Result<String,
         });
     }
     Ok(out)
+}
+
+/// Adds signature lines to a signed note: the lines of `lines` (each a
+/// well-formed signature line ending in a newline, as a witness returns them)
+/// are appended after the note's own, and the result has each identical line
+/// once. A line with the same key name and key id as a new line is replaced
+/// by it (a newer cosignature from the same key supersedes the older one).
+///
+/// Nothing is verified: check the new lines ([`verify_cosignatures`]) before
+/// merging them into a note that others will trust.
+///
+/// # Errors
+/// Those of [`parse_note`]; [`NoteError::Malformed`] when `lines` is not a
+/// sequence of signature lines each ending in a newline;
+/// [`NoteError::TooManySignatures`] or [`NoteError::TooLarge`] when the
+/// result would exceed the limits.
+pub fn merge_signatures(note: &str, lines: &str) -> Result<String, NoteError> {
+    let parsed = parse_note(note)?;
+    let new = parse_signature_lines(lines)?;
+    let mut out = String::with_capacity(note.len() + lines.len());
+    out.push_str(&parsed.text);
+    out.push('\n');
+    let mut seen = HashSet::new();
+    let replaced = |sig: &NoteSignature| {
+        new.iter()
+            .any(|n| n.name == sig.name && n.key_id == sig.key_id && n != sig)
+    };
+    for sig in &parsed.signatures {
+        if replaced(sig) || !seen.insert(sig) {
+            continue;
+        }
+        out.push_str(&sig.to_line());
+    }
+    for sig in &new {
+        if seen.insert(sig) {
+            out.push_str(&sig.to_line());
+        }
+    }
+    if seen.len() > MAX_SIGNATURES {
+        return Err(NoteError::TooManySignatures {
+            count: seen.len(),
+            max: MAX_SIGNATURES,
+        });
+    }
+    if out.len() > MAX_NOTE_LEN {
+        return Err(NoteError::TooLarge {
+            len: out.len(),
+            max: MAX_NOTE_LEN,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a block of signature lines (a witness's response body): one or
+/// more lines, each a signature line ending in a newline.
+///
+/// # Errors
+/// [`NoteError::TooLarge`] above [`MAX_NOTE_LEN`];
+/// [`NoteError::TooManySignatures`] above [`MAX_SIGNATURES`] lines;
+/// [`NoteError::Malformed`] (with the 1-based line of the block) for an
+/// empty block, a control character, a missing final newline or a line that
+/// is not a signature line.
+pub fn parse_signature_lines(lines: &str) -> Result<Vec<NoteSignature>, NoteError> {
+    if lines.len() > MAX_NOTE_LEN {
+        return Err(NoteError::TooLarge {
+            len: lines.len(),
+            max: MAX_NOTE_LEN,
+        });
+    }
+    if let Some((line, c)) = find_control(lines) {
+        return Err(malformed(line, describe_control(c)));
+    }
+    let body = lines
+        .strip_suffix('\n')
+        .ok_or_else(|| malformed(line_count(lines), "signature lines must end in a newline"))?;
+    if body.is_empty() {
+        return Err(malformed(1, "no signature lines"));
+    }
+    let count = body.split('\n').count();
+    if count > MAX_SIGNATURES {
+        return Err(NoteError::TooManySignatures {
+            count,
+            max: MAX_SIGNATURES,
+        });
+    }
+    body.split('\n')
+        .enumerate()
+        .map(|(i, line)| parse_signature_line(line).map_err(|r| malformed(i + 1, r)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Timestamped cosignatures (cosignature/v1, SPEC §9.7)
+// ---------------------------------------------------------------------------
+
+/// Signature type byte of a cosignature/v1 key: a timestamped Ed25519
+/// signature over the cosignature message ([`cosignature_message`]).
+pub const ALG_COSIGNATURE_V1: u8 = 0x04;
+
+/// Latest time a cosignature may carry: 2^63 − 1 seconds.
+pub const MAX_COSIGNATURE_TIME: u64 = 0x7fff_ffff_ffff_ffff;
+
+/// Bytes of a cosignature after its key id: the 8-byte big-endian time and
+/// the 64-byte Ed25519 signature.
+const COSIGNATURE_LEN: usize = 8 + 64;
+
+/// The key id of a cosignature/v1 key:
+/// `SHA-256(name ‖ 0x0A ‖ 0x04 ‖ 32-byte public key)[..4]`. It differs from
+/// the same key's note key id ([`key_id`], type 0x01), so a verifier that
+/// knows the key only as a note key ignores its cosignatures, and the other
+/// way round.
+#[must_use]
+pub fn cosignature_key_id(name: &str, key: &PublicKey) -> [u8; 4] {
+    typed_key_id(ALG_COSIGNATURE_V1, name, key)
+}
+
+/// The message a cosignature/v1 signs for a note text (the checkpoint text,
+/// with its final newline) at `time` (Unix seconds):
+/// `"cosignature/v1\ntime " ‖ decimal(time) ‖ "\n" ‖ text`.
+///
+/// ```
+/// assert_eq!(
+///     certanchor::note::cosignature_message("o\n1\nAA==\n", 1679315147),
+///     "cosignature/v1\ntime 1679315147\no\n1\nAA==\n"
+/// );
+/// ```
+#[must_use]
+pub fn cosignature_message(text: &str, time: u64) -> String {
+    format!("cosignature/v1\ntime {time}\n{text}")
+}
+
+/// The signature line (with its newline) of a cosignature by `key` named
+/// `name` over `text` at `time`.
+fn cosignature_line(text: &str, name: &str, key: &SigningKey, time: u64) -> String {
+    let mut sig = Vec::with_capacity(COSIGNATURE_LEN);
+    sig.extend_from_slice(&time.to_be_bytes());
+    sig.extend_from_slice(&key.sign(cosignature_message(text, time).as_bytes()));
+    NoteSignature {
+        name: name.to_owned(),
+        key_id: cosignature_key_id(name, &key.public_key()),
+        signature: sig,
+    }
+    .to_line()
+}
+
+fn check_time(time: u64) -> Result<(), NoteError> {
+    if time > MAX_COSIGNATURE_TIME {
+        return Err(malformed(
+            2,
+            format!("cosignature time {time} exceeds 2^63 - 1"),
+        ));
+    }
+    Ok(())
+}
+
+/// A cosigner's key (a witness's, or a ledger's own for its timestamp): the
+/// key name and Ed25519 public key its cosignature/v1 lines are checked
+/// against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CosignatureVerifier {
+    /// Key name, as written in cosignature lines.
+    pub name: String,
+    /// Ed25519 public key.
+    pub key: PublicKey,
+}
+
+impl CosignatureVerifier {
+    /// A cosigner key with a checked key name.
+    ///
+    /// # Errors
+    /// [`NoteError::BadName`] when the name is empty or contains a space, a
+    /// plus sign or a control character.
+    pub fn new(name: &str, key: PublicKey) -> Result<Self, NoteError> {
+        check_name(name)?;
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+        })
+    }
+
+    /// The key id ([`cosignature_key_id`]).
+    #[must_use]
+    pub fn key_id(&self) -> [u8; 4] {
+        cosignature_key_id(&self.name, &self.key)
+    }
+
+    /// The verifier key text `name+<8 hex key id>+base64(0x04 ‖ public key)`.
+    #[must_use]
+    pub fn to_verifier_key(&self) -> String {
+        let mut raw = Vec::with_capacity(33);
+        raw.push(ALG_COSIGNATURE_V1);
+        raw.extend_from_slice(&self.key.to_bytes());
+        format!(
+            "{}+{}+{}",
+            self.name,
+            hex::encode(self.key_id()),
+            B64.encode(raw)
+        )
+    }
+
+    /// Parses a cosigner verifier key
+    /// `name+<8 hex key id>+base64(0x04 ‖ public key)`. Hex digits may be in
+    /// either case.
+    ///
+    /// # Errors
+    /// [`NoteError::BadName`] for a bad name; [`NoteError::BadKey`] when the
+    /// text is malformed, its type is not 0x04 (a note key, type 0x01, is
+    /// refused: it names another signature format), the key is not a strong
+    /// curve point, or the key id does not match the name and key.
+    pub fn from_verifier_key(s: &str) -> Result<Self, NoteError> {
+        let (name, id, raw) = split_key_text(s)?;
+        let (alg, key) = raw.split_first().ok_or_else(|| bad_key("key is empty"))?;
+        if *alg != ALG_COSIGNATURE_V1 {
+            return Err(bad_key(format!(
+                "signature type 0x{alg:02x} is not a cosignature/v1 key (0x04)"
+            )));
+        }
+        let bytes: &[u8; 32] = key
+            .try_into()
+            .map_err(|_| bad_key(format!("Ed25519 key must be 32 bytes, found {}", key.len())))?;
+        let key = PublicKey::from_bytes(bytes).map_err(|e| bad_key(e.to_string()))?;
+        let v = Self {
+            name: name.to_owned(),
+            key,
+        };
+        if v.key_id() != id {
+            return Err(bad_key("key id does not match the name and key"));
+        }
+        Ok(v)
+    }
+
+    /// The time of `sig` when it is a valid cosignature by this key of the
+    /// note text `text`; `None` when it names another key or does not verify
+    /// (wrong length, time above [`MAX_COSIGNATURE_TIME`], bad signature).
+    #[must_use]
+    pub fn verify(&self, text: &str, sig: &NoteSignature) -> Option<u64> {
+        if sig.name != self.name || sig.key_id != self.key_id() {
+            return None;
+        }
+        verify_cosignature(&self.key, text, &sig.signature)
+    }
+}
+
+/// The time of a cosignature body (`time ‖ signature`) by `key` over `text`,
+/// if it verifies.
+fn verify_cosignature(key: &PublicKey, text: &str, body: &[u8]) -> Option<u64> {
+    let (time, sig) = body.split_first_chunk::<8>()?;
+    if sig.len() != 64 {
+        return None;
+    }
+    let time = u64::from_be_bytes(*time);
+    if time > MAX_COSIGNATURE_TIME {
+        return None;
+    }
+    key.verify(cosignature_message(text, time).as_bytes(), sig)
+        .then_some(time)
+}
+
+/// A cosigner's signing key with its key name.
+#[derive(Debug, Clone)]
+pub struct CosignatureSigner {
+    /// Key name written in cosignature lines.
+    pub name: String,
+    /// Ed25519 signing key.
+    pub key: SigningKey,
+}
+
+impl CosignatureSigner {
+    /// A cosigner with a checked key name.
+    ///
+    /// # Errors
+    /// [`NoteError::BadName`] for an invalid name.
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
+        check_name(name)?;
+        Ok(Self {
+            name: name.to_owned(),
+            key,
+        })
+    }
+
+    /// The matching verifier.
+    #[must_use]
+    pub fn verifier(&self) -> CosignatureVerifier {
+        CosignatureVerifier {
+            name: self.name.clone(),
+            key: self.key.public_key(),
+        }
+    }
+
+    /// The cosignature line (`— name base64(key id ‖ time ‖ signature)\n`)
+    /// over a note text (a checkpoint text with its final newline) at `time`.
+    ///
+    /// ```
+    /// use certanchor::keys::SigningKey;
+    /// use certanchor::note::{self, CosignatureSigner};
+    /// let log = SigningKey::from_seed(&[1; 32]);
+    /// let signed = note::sign_note("example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "example.com/log", &log).unwrap();
+    /// let witness = CosignatureSigner::new("witness.example/w1", SigningKey::from_seed(&[2; 32])).unwrap();
+    /// let line = witness.cosign_note(&signed, 1_700_000_000).unwrap();
+    /// let cosigned = note::merge_signatures(&signed, &line).unwrap();
+    /// let found = note::verify_cosignatures(&cosigned, &[witness.verifier()]).unwrap();
+    /// assert_eq!((found[0].name.as_str(), found[0].time), ("witness.example/w1", 1_700_000_000));
+    /// ```
+    ///
+    /// # Errors
+    /// [`NoteError::Malformed`] when the text is not a note text (empty, no
+    /// final newline, control character) or `time` is above
+    /// [`MAX_COSIGNATURE_TIME`]; [`NoteError::TooLarge`].
+    pub fn cosign(&self, text: &str, time: u64) -> Result<String, NoteError> {
+        check_text(text)?;
+        check_time(time)?;
+        Ok(cosignature_line(text, &self.name, &self.key, time))
+    }
+
+    /// [`CosignatureSigner::cosign`] over the text of a signed note (whose
+    /// signatures are **not** checked here).
+    ///
+    /// # Errors
+    /// Those of [`parse_note`] and [`CosignatureSigner::cosign`].
+    pub fn cosign_note(&self, note: &str, time: u64) -> Result<String, NoteError> {
+        self.cosign(&parse_note(note)?.text, time)
+    }
+}
+
+/// A verified cosignature line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cosignature {
+    /// The cosigner's key name.
+    pub name: String,
+    /// Its cosignature key id.
+    pub key_id: [u8; 4],
+    /// The time it signed, Unix seconds.
+    pub time: u64,
+}
+
+/// Checks the cosignature/v1 lines of a note against known cosigner keys
+/// and returns one entry per distinct valid line of a known cosigner, in
+/// line order (a cosigner that signed twice, at two times, has two entries).
+///
+/// Lines of other keys (the log's own note signature, unknown witnesses) are
+/// ignored. As for note signatures (SPEC §9.4), a line that names a known
+/// cosigner (key name and key id) must verify: one bad line rejects the
+/// note. The note's other signatures are **not** checked: open the note as
+/// the log's checkpoint first ([`verify_checkpoint`]).
+///
+/// # Errors
+/// Those of [`parse_note`]; [`NoteError::BadSignature`] when a line of a
+/// known cosigner does not verify (bad signature, wrong length, time above
+/// [`MAX_COSIGNATURE_TIME`]); [`NoteError::AmbiguousKey`] when two different
+/// known keys match one line.
+pub fn verify_cosignatures(
+    note: &str,
+    cosigners: &[CosignatureVerifier],
+) -> Result<Vec<Cosignature>, NoteError> {
+    let parsed = parse_note(note)?;
+    let ids: Vec<[u8; 4]> = cosigners.iter().map(CosignatureVerifier::key_id).collect();
+    let mut seen: HashSet<&NoteSignature> = HashSet::new();
+    let mut out = Vec::new();
+    for sig in &parsed.signatures {
+        if !seen.insert(sig) {
+            continue;
+        }
+        let mut found: Option<&CosignatureVerifier> = None;
+        for (c, id) in cosigners.iter().zip(&ids) {
+            if c.name != sig.name || *id != sig.key_id {
+                continue;
+            }
+            match found {
+                Some(f) if f.key != c.key => {
+                    return Err(NoteError::AmbiguousKey {
+                        name: sig.name.clone(),
+                        key_id: hex::encode(sig.key_id),
+                    });
+                }
+                Some(_) => {}
+                None => found = Some(c),
+            }
+        }
+        let Some(c) = found else { continue };
+        let time = verify_cosignature(&c.key, &parsed.text, &sig.signature).ok_or_else(|| {
+            NoteError::BadSignature {
+                name: sig.name.clone(),
+            }
+        })?;
+        out.push(Cosignature {
+            name: sig.name.clone(),
+            key_id: sig.key_id,
+            time,
+        });
+    }
+    Ok(out)
+}
+
+/// Adds a cosignature by `cosigner` at `time` to a signed note
+/// ([`CosignatureSigner::cosign_note`] then [`merge_signatures`]): an older
+/// cosignature line of the same key is replaced. The note's signatures are
+/// not checked.
+///
+/// # Errors
+/// Those of [`CosignatureSigner::cosign_note`] and [`merge_signatures`].
+pub fn add_cosignature(
+    note: &str,
+    cosigner: &CosignatureSigner,
+    time: u64,
+) -> Result<String, NoteError> {
+    merge_signatures(note, &cosigner.cosign_note(note, time)?)
+}
+
+/// The key a ledger signs its own timestamp with: its checkpoint key, under
+/// its origin, as a cosignature/v1 key (a different key id from the note
+/// key's, so verifiers that know only the note key ignore the timestamp).
+#[must_use]
+pub fn ledger_time_key(ledger: &NoteVerifier) -> CosignatureVerifier {
+    CosignatureVerifier {
+        name: ledger.name.clone(),
+        key: ledger.key,
+    }
+}
+
+/// A checkpoint verified as the log's ([`verify_checkpoint`]) with the time
+/// the log says it signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedCheckpoint {
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// The latest time of a valid cosignature/v1 line by the ledger's own
+    /// key ([`ledger_time_key`]), Unix seconds; `None` when the note has no
+    /// such line (checkpoints written before ledgers timestamped them).
+    pub time: Option<u64>,
+}
+
+/// Verifies a checkpoint note as the ledger's ([`verify_checkpoint`] with
+/// the ledger's key alone) and reads the ledger's timestamp line.
+///
+/// ```
+/// use certanchor::Hash;
+/// use certanchor::keys::SigningKey;
+/// use certanchor::note::{self, Checkpoint, CosignatureSigner, NoteVerifier};
+/// let key = SigningKey::from_seed(&[7; 32]);
+/// let cp = Checkpoint { origin: "ledger.example/x".into(), tree_size: 3, root: Hash::digest(b"r"), extensions: vec![] };
+/// let signed = note::sign_checkpoint(&cp, &key).unwrap();
+/// let ledger = NoteVerifier::new("ledger.example/x", key.public_key()).unwrap();
+/// assert_eq!(note::verify_checkpoint_time(&signed, &ledger).unwrap().time, None);
+/// let stamp = CosignatureSigner::new("ledger.example/x", key).unwrap();
+/// let timed = note::add_cosignature(&signed, &stamp, 1_700_000_000).unwrap();
+/// let t = note::verify_checkpoint_time(&timed, &ledger).unwrap();
+/// assert_eq!((t.checkpoint, t.time), (cp, Some(1_700_000_000)));
+/// ```
+///
+/// # Errors
+/// Those of [`verify_checkpoint`] and [`verify_cosignatures`].
+pub fn verify_checkpoint_time(
+    note: &str,
+    ledger: &NoteVerifier,
+) -> Result<TimedCheckpoint, NoteError> {
+    let checkpoint = verify_checkpoint(note, std::slice::from_ref(ledger))?;
+    let time = verify_cosignatures(note, &[ledger_time_key(ledger)])?
+        .iter()
+        .map(|c| c.time)
+        .max();
+    Ok(TimedCheckpoint { checkpoint, time })
 }
 
 /// A transparency-log checkpoint: the text of a signed tree head
@@ -1168,6 +1663,307 @@ mod tests {
         assert_eq!(sigs.len(), 2);
         assert_eq!(sigs[0].name, "b");
         assert_eq!(sigs[1].name, "a");
+    }
+
+    // -- cosignature/v1 -------------------------------------------------------
+
+    /// A cosigner verifier key (type 0x04) published with another
+    /// implementation's tests: its key id must come out of our rule.
+    const PUBLISHED_COSIGNER_VKEY: &str =
+        "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2";
+    /// A published cosignature payload and the time it carries.
+    const PUBLISHED_COSIGNATURE: (&str, u64) = (
+        "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBYJXORmnFBOBA==",
+        1_727_964_367,
+    );
+    /// The example cosignature line of the cosignature format's description,
+    /// whose signed message is shown there with `time 1679315147`.
+    const EXAMPLE_LINE: &str = "— witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==";
+
+    fn cosigner(n: u8, name: &str) -> CosignatureSigner {
+        CosignatureSigner::new(name, key(n)).unwrap()
+    }
+
+    fn log_note() -> (String, NoteVerifier) {
+        let c = cp();
+        let note = sign_checkpoint(&c, &key(1)).unwrap();
+        (
+            note,
+            NoteVerifier::new(&c.origin, key(1).public_key()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn published_cosigner_key_and_times() {
+        let v = CosignatureVerifier::from_verifier_key(PUBLISHED_COSIGNER_VKEY).unwrap();
+        assert_eq!(v.to_verifier_key(), PUBLISHED_COSIGNER_VKEY);
+        assert_eq!(hex::encode(v.key_id()), "da77ade7");
+        // The same key as a note key (type 0x01) has another key id and is
+        // refused as a cosigner key.
+        assert_ne!(key_id(&v.name, &v.key), v.key_id());
+        let as_note_key = NoteVerifier::new(&v.name, v.key).unwrap().to_verifier_key();
+        assert_eq!(
+            CosignatureVerifier::from_verifier_key(&as_note_key)
+                .unwrap_err()
+                .code(),
+            "bad_note_key"
+        );
+        assert_eq!(
+            NoteVerifier::from_verifier_key(PUBLISHED_COSIGNER_VKEY)
+                .unwrap_err()
+                .code(),
+            "bad_note_key"
+        );
+
+        let (b64, time) = PUBLISHED_COSIGNATURE;
+        let sig = parse_signature_line(&format!("— w {b64}")).unwrap();
+        assert_eq!(sig.unverified_time(), Some(time));
+        let example = parse_signature_line(EXAMPLE_LINE).unwrap();
+        assert_eq!(hex::encode(example.key_id), "8d66cf3f");
+        assert_eq!(example.unverified_time(), Some(1_679_315_147));
+        // An Ed25519 note signature (64 bytes after the id) has no time.
+        let (note, _) = log_note();
+        assert_eq!(
+            parse_note(&note).unwrap().signatures[0].unverified_time(),
+            None
+        );
+    }
+
+    #[test]
+    fn cosignature_round_trip_and_format() {
+        let (note, log) = log_note();
+        let w = cosigner(2, "witness.example/w1");
+        let line = w.cosign_note(&note, 1_700_000_000).unwrap();
+        // `— name base64(key id ‖ time ‖ signature)`
+        let sig = parse_signature_lines(&line).unwrap().remove(0);
+        assert_eq!(
+            sig.key_id,
+            cosignature_key_id("witness.example/w1", &key(2).public_key())
+        );
+        assert_eq!(sig.signature.len(), 72);
+        assert_eq!(sig.signature[..8], 1_700_000_000u64.to_be_bytes());
+        let text = parse_note(&note).unwrap().text;
+        let msg = format!("cosignature/v1\ntime 1700000000\n{text}");
+        assert!(
+            key(2)
+                .public_key()
+                .verify(msg.as_bytes(), &sig.signature[8..])
+        );
+
+        let cosigned = merge_signatures(&note, &line).unwrap();
+        let found = verify_cosignatures(&cosigned, &[w.verifier()]).unwrap();
+        assert_eq!(
+            found,
+            [Cosignature {
+                name: "witness.example/w1".into(),
+                key_id: w.verifier().key_id(),
+                time: 1_700_000_000
+            }]
+        );
+        // The log's checkpoint still verifies, the cosignature ignored.
+        assert_eq!(
+            verify_checkpoint(&cosigned, std::slice::from_ref(&log)).unwrap(),
+            cp()
+        );
+        let opened = open_note(&cosigned, &[log]).unwrap();
+        assert_eq!(opened.unverified, 1);
+        // The verifier key round-trips.
+        let vkey = w.verifier().to_verifier_key();
+        assert_eq!(
+            CosignatureVerifier::from_verifier_key(&vkey).unwrap(),
+            w.verifier()
+        );
+        // Times up to 2^63 - 1, not beyond.
+        assert!(w.cosign_note(&note, MAX_COSIGNATURE_TIME).is_ok());
+        assert_eq!(
+            w.cosign_note(&note, MAX_COSIGNATURE_TIME + 1)
+                .unwrap_err()
+                .code(),
+            "malformed_note"
+        );
+    }
+
+    #[test]
+    fn cosignature_tampering_is_caught() {
+        let (note, _) = log_note();
+        let w = cosigner(2, "witness.example/w1");
+        let line = w.cosign_note(&note, 1_700_000_000).unwrap();
+        let cosigned = merge_signatures(&note, &line).unwrap();
+        let v = [w.verifier()];
+        let bad = |n: &str| verify_cosignatures(n, &v).unwrap_err().code();
+
+        // Time altered: the signature covers it.
+        let mut sig = parse_signature_lines(&line).unwrap().remove(0);
+        sig.signature[7] ^= 1;
+        assert_eq!(
+            bad(&merge_signatures(&note, &sig.to_line()).unwrap()),
+            "bad_signature"
+        );
+        // Time above 2^63 - 1 is refused even before the signature.
+        let mut sig = parse_signature_lines(&line).unwrap().remove(0);
+        sig.signature[0] |= 0x80;
+        assert_eq!(
+            bad(&merge_signatures(&note, &sig.to_line()).unwrap()),
+            "bad_signature"
+        );
+        // Truncated (no time): refused.
+        let mut sig = parse_signature_lines(&line).unwrap().remove(0);
+        sig.signature.drain(..8);
+        assert_eq!(
+            bad(&merge_signatures(&note, &sig.to_line()).unwrap()),
+            "bad_signature"
+        );
+        // Checkpoint text altered.
+        assert_eq!(
+            bad(&cosigned.replacen("\n42\n", "\n43\n", 1)),
+            "bad_signature"
+        );
+
+        // Wrong name: another name has another key id, so the line is not
+        // this witness's and counts for nothing.
+        let renamed = line.replacen("witness.example/w1", "witness.example/w2", 1);
+        let n = merge_signatures(&note, &renamed).unwrap();
+        assert!(verify_cosignatures(&n, &v).unwrap().is_empty());
+
+        // Wrong type byte: a plain note signature (type 0x01) by the same key
+        // and name is not a cosignature.
+        let plain = add_signature(&note, "witness.example/w1", &key(2)).unwrap();
+        assert!(verify_cosignatures(&plain, &v).unwrap().is_empty());
+        // A cosignature line carrying the note key id of its name and key
+        // is an unknown line for cosignature verifiers.
+        let mut sig = parse_signature_lines(&line).unwrap().remove(0);
+        sig.key_id = key_id("witness.example/w1", &key(2).public_key());
+        let n = merge_signatures(&note, &sig.to_line()).unwrap();
+        assert!(verify_cosignatures(&n, &v).unwrap().is_empty());
+
+        // A cosignature of another origin's checkpoint does not verify here.
+        let mut other = cp();
+        other.origin = "other.example/log".into();
+        let other_note = sign_checkpoint(&other, &key(1)).unwrap();
+        let foreign = w.cosign_note(&other_note, 1_700_000_000).unwrap();
+        assert_eq!(
+            bad(&merge_signatures(&note, &foreign).unwrap()),
+            "bad_signature"
+        );
+    }
+
+    #[test]
+    fn repeated_cosignatures_count_once_and_merge_dedups() {
+        let (note, _) = log_note();
+        let w = cosigner(2, "witness.example/w1");
+        let line = w.cosign_note(&note, 100).unwrap();
+        let once = merge_signatures(&note, &line).unwrap();
+        // Merging the same line again changes nothing.
+        assert_eq!(merge_signatures(&once, &line).unwrap(), once);
+        assert_eq!(
+            merge_signatures(&once, &format!("{line}{line}")).unwrap(),
+            once
+        );
+        // A note carrying the line twice verifies it once.
+        let twice = format!("{once}{line}");
+        assert_eq!(
+            verify_cosignatures(&twice, &[w.verifier()]).unwrap().len(),
+            1
+        );
+        // A newer cosignature of the same key replaces the older line.
+        let newer = w.cosign_note(&note, 200).unwrap();
+        let merged = merge_signatures(&once, &newer).unwrap();
+        let found = verify_cosignatures(&merged, &[w.verifier()]).unwrap();
+        assert_eq!(found.iter().map(|c| c.time).collect::<Vec<_>>(), [200]);
+        assert_eq!(parse_note(&merged).unwrap().signatures.len(), 2);
+        // Two new lines of one key are both kept; merging a note's own
+        // lines changes nothing.
+        let both_times = format!("{line}{newer}");
+        let n = merge_signatures(&note, &both_times).unwrap();
+        assert_eq!(verify_cosignatures(&n, &[w.verifier()]).unwrap().len(), 2);
+        let own: String = parse_note(&n)
+            .unwrap()
+            .signatures
+            .iter()
+            .map(NoteSignature::to_line)
+            .collect();
+        assert_eq!(merge_signatures(&n, &own).unwrap(), n);
+        // Two witnesses' lines keep the log's line first.
+        let w2 = cosigner(3, "witness.example/w2");
+        let both = merge_signatures(&merged, &w2.cosign_note(&note, 300).unwrap()).unwrap();
+        let sigs = parse_note(&both).unwrap().signatures;
+        assert_eq!(
+            sigs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+            [
+                "example.com/log",
+                "witness.example/w1",
+                "witness.example/w2"
+            ]
+        );
+    }
+
+    #[test]
+    fn merge_refuses_bad_lines_and_limits() {
+        let (note, _) = log_note();
+        for bad in [
+            "",
+            "\n",
+            "— w AAAA\n",
+            "— w AAAAAAA=",
+            "x\n",
+            "— w AAAAAAA=\r\n",
+        ] {
+            assert_eq!(
+                merge_signatures(&note, bad).unwrap_err().code(),
+                "malformed_note",
+                "{bad:?}"
+            );
+        }
+        let mut n = note.clone();
+        for i in 0..15u8 {
+            n = merge_signatures(
+                &n,
+                &cosigner(10 + i, &format!("w{i}"))
+                    .cosign_note(&note, 1)
+                    .unwrap(),
+            )
+            .unwrap();
+        }
+        assert_eq!(parse_note(&n).unwrap().signatures.len(), 16);
+        assert_eq!(
+            merge_signatures(&n, &cosigner(40, "w16").cosign_note(&note, 1).unwrap())
+                .unwrap_err()
+                .code(),
+            "too_many_signatures"
+        );
+    }
+
+    #[test]
+    fn ledger_time_line() {
+        let (note, log) = log_note();
+        assert_eq!(verify_checkpoint_time(&note, &log).unwrap().time, None);
+        let stamp = CosignatureSigner::new(&log.name, key(1)).unwrap();
+        let timed = add_cosignature(&note, &stamp, 1_700_000_123).unwrap();
+        let t = verify_checkpoint_time(&timed, &log).unwrap();
+        assert_eq!(t.checkpoint, cp());
+        assert_eq!(t.time, Some(1_700_000_123));
+        // The time line has a key id of its own: verifiers that know only the
+        // note key ignore it.
+        assert_eq!(
+            open_note(&timed, std::slice::from_ref(&log))
+                .unwrap()
+                .unverified,
+            1
+        );
+        // A time line by another key is not the ledger's time.
+        let other = CosignatureSigner::new(&log.name, key(9)).unwrap();
+        let t = verify_checkpoint_time(&add_cosignature(&note, &other, 5).unwrap(), &log).unwrap();
+        assert_eq!(t.time, None);
+        // A forged time line under the ledger's own key id fails the note.
+        let mut sig = parse_signature_lines(&stamp.cosign_note(&note, 7).unwrap())
+            .unwrap()
+            .remove(0);
+        sig.signature[7] = 8;
+        let forged = merge_signatures(&note, &sig.to_line()).unwrap();
+        assert_eq!(
+            verify_checkpoint_time(&forged, &log).unwrap_err().code(),
+            "bad_signature"
+        );
     }
 
     #[test]

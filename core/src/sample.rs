@@ -398,6 +398,9 @@ pub fn demo_trust_doc(
             .map(|(origin, key)| LedgerEntry {
                 origin: origin.into(),
                 public_key: key.to_base64(),
+                witnesses: Vec::new(),
+                quorum: None,
+                max_age: None,
             })
             .into_iter()
             .collect(),

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TrustError;
 use crate::keys::{KeyId, PublicKey};
-use crate::note::NoteVerifier;
+use crate::note::{CosignatureVerifier, NoteVerifier};
 use crate::status::StatusPurpose;
 
 /// Largest trust store JSON accepted, bytes.
@@ -144,7 +144,8 @@ pub struct EndorsementPolicy {
     pub at_least: usize,
 }
 
-/// A trusted ledger (C2SP signed-note key).
+/// A trusted ledger (C2SP signed-note key), with the witnesses and the
+/// freshness its checkpoints need ([`crate::freshness`], SPEC §9.7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerEntry {
@@ -152,6 +153,56 @@ pub struct LedgerEntry {
     pub origin: String,
     /// base64 of the raw 32-byte Ed25519 key.
     pub public_key: String,
+    /// Witnesses whose timestamped cosignatures (cosignature/v1) count
+    /// towards `quorum`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<WitnessEntry>,
+    /// How many distinct witnesses of `witnesses` must have cosigned a
+    /// checkpoint; absent: 0. At most the number of witnesses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<usize>,
+    /// Oldest a checkpoint may be, by the ledger's own timestamp line,
+    /// seconds; absent: no limit (and no timestamp line needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u64>,
+}
+
+impl LedgerEntry {
+    /// A ledger entry with no witnesses, no quorum and no age limit.
+    #[must_use]
+    pub fn new(origin: &str, public_key: &str) -> Self {
+        Self {
+            origin: origin.to_owned(),
+            public_key: public_key.to_owned(),
+            witnesses: Vec::new(),
+            quorum: None,
+            max_age: None,
+        }
+    }
+}
+
+/// A witness of a ledger: a cosignature/v1 key (SPEC §9.7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessEntry {
+    /// The witness's key name, as in its cosignature lines.
+    pub name: String,
+    /// base64 of its raw 32-byte Ed25519 key.
+    pub public_key: String,
+}
+
+/// A trusted ledger, compiled: its checkpoint key, its witnesses and its
+/// freshness rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedLedger {
+    /// The checkpoint key (name = origin).
+    pub ledger: NoteVerifier,
+    /// The witnesses' cosignature keys, distinct by name and by key.
+    pub witnesses: Vec<CosignatureVerifier>,
+    /// Distinct witnesses needed.
+    pub quorum: usize,
+    /// Oldest ledger time accepted, seconds.
+    pub max_age: Option<u64>,
 }
 
 /// A trusted EVM chain: an `AnchorRegistry` contract on a chain.
@@ -285,6 +336,7 @@ pub struct TrustStore {
     by_kid: HashMap<KeyId, (usize, usize)>,
     policies: HashMap<String, Policy>,
     ledgers: Vec<NoteVerifier>,
+    trusted_ledgers: Vec<TrustedLedger>,
     chains: Vec<TrustedChain>,
 }
 
@@ -462,6 +514,7 @@ impl TrustStore {
             }
         }
         let mut ledgers = Vec::with_capacity(doc.ledgers.len());
+        let mut trusted_ledgers = Vec::with_capacity(doc.ledgers.len());
         for l in &doc.ledgers {
             let key = PublicKey::from_base64(&l.public_key).map_err(|e| TrustError::BadLedger {
                 origin: l.origin.clone(),
@@ -476,10 +529,12 @@ impl TrustStore {
                     reason: "origin must be non-empty, without spaces or '+'".into(),
                 });
             }
-            ledgers.push(NoteVerifier {
+            let ledger = NoteVerifier {
                 name: l.origin.clone(),
                 key,
-            });
+            };
+            trusted_ledgers.push(compile_ledger(l, ledger.clone())?);
+            ledgers.push(ledger);
         }
         let chains = compile_chains(&doc.chains)?;
         Ok(Self {
@@ -488,6 +543,7 @@ impl TrustStore {
             by_kid,
             policies,
             ledgers,
+            trusted_ledgers,
             chains,
         })
     }
@@ -536,6 +592,21 @@ impl TrustStore {
         &self.ledgers
     }
 
+    /// Trusted ledgers with their witnesses and freshness rules, in store order.
+    #[must_use]
+    pub fn trusted_ledgers(&self) -> &[TrustedLedger] {
+        &self.trusted_ledgers
+    }
+
+    /// The trusted ledger of an origin (the first, should the store list
+    /// one twice).
+    #[must_use]
+    pub fn trusted_ledger(&self, origin: &str) -> Option<&TrustedLedger> {
+        self.trusted_ledgers
+            .iter()
+            .find(|l| l.ledger.name == origin)
+    }
+
     /// Trusted EVM chains.
     #[must_use]
     pub fn chains(&self) -> &[TrustedChain] {
@@ -549,6 +620,46 @@ impl TrustStore {
             .iter()
             .find(|c| c.chain_id == chain_id && &c.contract == contract)
     }
+}
+
+/// Checks and compiles a ledger's witnesses, quorum and age limit.
+fn compile_ledger(l: &LedgerEntry, ledger: NoteVerifier) -> Result<TrustedLedger, TrustError> {
+    let bad = |reason: String| TrustError::BadLedger {
+        origin: l.origin.clone(),
+        reason,
+    };
+    let mut witnesses: Vec<CosignatureVerifier> = Vec::with_capacity(l.witnesses.len());
+    for (i, w) in l.witnesses.iter().enumerate() {
+        let key = PublicKey::from_base64(&w.public_key)
+            .map_err(|e| bad(format!("witnesses[{i}].public_key: {e}")))?;
+        let v = CosignatureVerifier::new(&w.name, key)
+            .map_err(|e| bad(format!("witnesses[{i}].name: {e}")))?;
+        if witnesses.iter().any(|o| o.name == v.name) {
+            return Err(bad(format!("witnesses[{i}]: the name is listed twice")));
+        }
+        // A cosignature does not sign the witness's name, so one key under
+        // two names would count twice.
+        if witnesses.iter().any(|o| o.key == v.key) {
+            return Err(bad(format!("witnesses[{i}]: the key is listed twice")));
+        }
+        witnesses.push(v);
+    }
+    let quorum = l.quorum.unwrap_or(0);
+    if quorum > witnesses.len() {
+        return Err(bad(format!(
+            "quorum {quorum} exceeds the {} witnesses listed",
+            witnesses.len()
+        )));
+    }
+    if l.max_age == Some(0) {
+        return Err(bad("max_age must be at least 1 second".into()));
+    }
+    Ok(TrustedLedger {
+        ledger,
+        witnesses,
+        quorum,
+        max_age: l.max_age,
+    })
 }
 
 fn compile_chains(entries: &[ChainEntry]) -> Result<Vec<TrustedChain>, TrustError> {

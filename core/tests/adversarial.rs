@@ -26,7 +26,7 @@ use certanchor::keys::SigningKey;
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::merkle::{self, InclusionProof, MAX_PATH, MerkleTree, leaf_hash, node_hash};
 #[cfg(feature = "ledger")]
-use certanchor::note::{NoteVerifier, verify_checkpoint};
+use certanchor::note::{NoteVerifier, verify_checkpoint, verify_checkpoint_time};
 use certanchor::sample::{self, JAN_1_2024, demo_trust_doc};
 use certanchor::status::{MAX_STATUS_BITS, StatusList, StatusListBody, StatusPurpose};
 use certanchor::trust::TrustStoreDoc;
@@ -163,7 +163,9 @@ fn bundle_with_receipt(tag: &str) -> Bundle {
 
 /// Every bit of the checkpoint flipped: the signed note never verifies, and
 /// a bundle carrying it fails the ledger check (or format, for a note that
-/// is no longer a well-formed note).
+/// is no longer a well-formed note). The last line is the ledger's timestamp
+/// (SPEC §9.7), which note verification ignores like any line of another
+/// key: a flip there never yields a ledger time.
 #[test]
 #[cfg(feature = "ledger")]
 fn every_checkpoint_bit_flip_is_never_valid() {
@@ -180,6 +182,17 @@ fn every_checkpoint_bit_flip_is_never_valid() {
         .checkpoint
         .clone()
         .into_bytes();
+    let time_line = note[..note.len() - 1]
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .unwrap()
+        + 1;
+    assert!(
+        verify_checkpoint_time(std::str::from_utf8(&note).unwrap(), &verifiers[0])
+            .unwrap()
+            .time
+            .is_some()
+    );
     let mut tested = 0;
     for i in 0..note.len() {
         for bit in 0..8 {
@@ -189,6 +202,14 @@ fn every_checkpoint_bit_flip_is_never_valid() {
                 continue;
             };
             tested += 1;
+            if i >= time_line && i < note.len() - 1 {
+                let timed = verify_checkpoint_time(&s, &verifiers[0]);
+                assert!(
+                    timed.is_err() || timed.is_ok_and(|t| t.time.is_none()),
+                    "byte {i} bit {bit} still carries a ledger time"
+                );
+                continue;
+            }
             assert!(
                 verify_checkpoint(&s, &verifiers).is_err(),
                 "byte {i} bit {bit} still verifies"

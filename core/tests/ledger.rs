@@ -211,13 +211,84 @@ fn every_flipped_checkpoint_byte_is_rejected() {
     let v = [verifier()];
     assert!(note::verify_checkpoint(&cp, &v).is_ok());
     let bytes = cp.as_bytes();
+    // The last line is the ledger's timestamp (SPEC §9.7): note verification
+    // ignores it like any line of another key, but a flip there never
+    // yields a ledger time.
+    let time_line = cp[..cp.len() - 1].rfind('\n').unwrap() + 1;
     for i in 0..bytes.len() {
         let mut b = bytes.to_vec();
         b[i] ^= 0x01;
         if let Ok(s) = String::from_utf8(b) {
-            assert!(note::verify_checkpoint(&s, &v).is_err(), "byte {i}");
+            if (time_line..bytes.len() - 1).contains(&i) {
+                let t = note::verify_checkpoint_time(&s, &v[0]);
+                assert!(t.is_err() || t.is_ok_and(|t| t.time.is_none()), "byte {i}");
+            } else {
+                assert!(note::verify_checkpoint(&s, &v).is_err(), "byte {i}");
+            }
         }
     }
+}
+
+static CLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1_700_000_000);
+
+fn test_clock() -> u64 {
+    CLOCK.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Every checkpoint the ledger signs carries its time, from the ledger's
+/// clock; a checkpoint written before ledgers timestamped them still opens
+/// (with no time), and the ledger reopens with both kinds in its file.
+#[test]
+fn checkpoints_carry_the_ledger_time() {
+    let tmp = tempdir("cptime");
+    // A checkpoint as older ledgers wrote it: the note signature only.
+    let old = {
+        let mut l = FileLedger::create(&tmp, ORIGIN, ledger_key()).unwrap();
+        l.set_clock(test_clock);
+        l.append(&anchor("t0")).unwrap();
+        let cp = l.checkpoint().unwrap();
+        let text = note::parse_note(&cp).unwrap().text;
+        note::sign_note(&text, ORIGIN, &ledger_key()).unwrap()
+    };
+    let t = note::verify_checkpoint_time(&old, &verifier()).unwrap();
+    assert_eq!((t.checkpoint.tree_size, t.time), (1, None));
+    // Put it in the checkpoint file in place of the timestamped one.
+    let len = (old.len() as u32).to_le_bytes();
+    let mut file = certanchor::ledger::file::CHECKPOINT_MAGIC.to_vec();
+    file.extend_from_slice(&len);
+    file.extend_from_slice(&crc32c::crc32c(&len).to_le_bytes());
+    file.extend_from_slice(&crc32c::crc32c(old.as_bytes()).to_le_bytes());
+    file.extend_from_slice(old.as_bytes());
+    std::fs::write(tmp.join("checkpoints.log"), file).unwrap();
+
+    let mut l = FileLedger::open(&tmp, ledger_key()).unwrap();
+    l.set_clock(test_clock);
+    assert_eq!(l.checkpoint().unwrap(), old);
+    assert_eq!(
+        note::verify_checkpoint_time(&l.checkpoint_at(1).unwrap().unwrap(), &verifier())
+            .unwrap()
+            .time,
+        None
+    );
+    CLOCK.store(1_700_000_600, std::sync::atomic::Ordering::SeqCst);
+    let r = l.append(&anchor("t1")).unwrap();
+    let t = note::verify_checkpoint_time(&r.checkpoint, &verifier()).unwrap();
+    assert_eq!((t.checkpoint.tree_size, t.time), (2, Some(1_700_000_600)));
+    // Two signature lines: the note signature, then the timestamp, whose key
+    // id is the cosignature key id of the ledger's key.
+    let sigs = note::parse_note(&r.checkpoint).unwrap().signatures;
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0].key_id, verifier().key_id());
+    assert_eq!(
+        sigs[1].key_id,
+        note::cosignature_key_id(ORIGIN, &ledger_key().public_key())
+    );
+    assert_eq!(sigs[1].unverified_time(), Some(1_700_000_600));
+    drop(l);
+    let l = FileLedger::open(&tmp, ledger_key()).unwrap();
+    assert_eq!(l.checkpoint().unwrap(), r.checkpoint);
+    assert_eq!(l.checkpoint_at(1).unwrap().unwrap(), old);
+    assert_eq!(l.checkpoint_at(2).unwrap().unwrap(), r.checkpoint);
 }
 
 #[test]

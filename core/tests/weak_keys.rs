@@ -96,6 +96,9 @@ fn trust_store_with_a_weak_issuer_or_ledger_key_is_refused() {
         doc.ledgers.push(LedgerEntry {
             origin: "ledger.example/log".into(),
             public_key: B64.encode(raw),
+            witnesses: Vec::new(),
+            quorum: None,
+            max_age: None,
         });
         let json = serde_json::to_string(&doc).unwrap();
         let e = TrustStore::from_json(&json).unwrap_err();

@@ -138,6 +138,9 @@ fn trust_doc() -> TrustStoreDoc {
         doc.ledgers.push(LedgerEntry {
             origin: TWIN.into(),
             public_key: twin_key(i).public_key().to_base64(),
+            witnesses: Vec::new(),
+            quorum: None,
+            max_age: None,
         });
     }
     doc.chains.push(ChainEntry {

@@ -5,6 +5,11 @@
 //! `interop ledger-vectors` builds a small ledger and prints its signed
 //! checkpoints, verifier key, leaves and every inclusion and consistency proof
 //! as JSON, for the Go cross-check in `tests/interop/go/`.
+//! `interop cosignature-vectors` prints a file ledger's checkpoint (with the
+//! ledger's timestamp line) cosigned by a witness key, with both keys, and
+//! `interop verify-cosignatures <note file> <cosigner vkey>` prints the
+//! times of the note's valid cosignatures by that key (exit 1 if refused),
+//! for the Python check in `tests/interop/test_cosignature.py`.
 
 use base64::Engine as _;
 use certanchor::status::StatusList;
@@ -15,7 +20,16 @@ fn main() {
     let result = match args.get(1).map(String::as_str) {
         Some("check-status") => check_status(args.get(2).map(String::as_str).unwrap_or_default()),
         Some("ledger-vectors") => ledger_vectors(),
-        _ => Err("usage: interop check-status <base64> | interop ledger-vectors".to_owned()),
+        Some("cosignature-vectors") => cosignature_vectors(),
+        Some("verify-cosignatures") => verify_cosignatures(
+            args.get(2).map(String::as_str).unwrap_or_default(),
+            args.get(3).map(String::as_str).unwrap_or_default(),
+        ),
+        _ => Err(
+            "usage: interop check-status <base64> | interop ledger-vectors | \
+                  interop cosignature-vectors | interop verify-cosignatures <note file> <vkey>"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(json) => println!("{json}"),
@@ -101,6 +115,63 @@ fn ledger_vectors() -> Result<String, String> {
     drop(ledger);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out.to_string())
+}
+
+fn cosignature_vectors() -> Result<String, String> {
+    use certanchor::keys::SigningKey;
+    use certanchor::ledger::{FileLedger, Ledger};
+    use certanchor::note::{self, CosignatureSigner};
+    use certanchor::{Anchor, AnchorBody, Hash};
+    let dir = std::env::temp_dir().join(format!("certanchor-interop-cosig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut ledger = FileLedger::create(
+        &dir,
+        "ledger.interop.test/certanchor",
+        SigningKey::from_seed(&[0x42; 32]),
+    )
+    .map_err(|e| e.to_string())?;
+    let body = AnchorBody {
+        issuer: "cn.beijing.scjgj".into(),
+        batch: "interop-cosig".into(),
+        tree_size: 1,
+        root: Hash::digest(b"interop"),
+        issued_at: 1_704_067_200,
+        kinds: vec!["business_license".into()],
+    };
+    let anchor =
+        Anchor::sign(&body, &SigningKey::from_seed(&[0x12; 32])).map_err(|e| e.to_string())?;
+    let receipt = ledger
+        .append(anchor.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let witness = CosignatureSigner::new(
+        "witness.interop.test/w1",
+        SigningKey::from_seed(&[0x51; 32]),
+    )
+    .map_err(|e| e.to_string())?;
+    let time = 1_700_000_000;
+    let cosigned =
+        note::add_cosignature(&receipt.checkpoint, &witness, time).map_err(|e| e.to_string())?;
+    let out = serde_json::json!({
+        "note": cosigned, "ledger_vkey": ledger.verifier_key(),
+        "witness_vkey": witness.verifier().to_verifier_key(), "witness_time": time,
+    });
+    drop(ledger);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out.to_string())
+}
+
+fn verify_cosignatures(path: &str, vkey: &str) -> Result<String, String> {
+    use certanchor::note::{self, CosignatureVerifier};
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let v = CosignatureVerifier::from_verifier_key(vkey)
+        .map_err(|e| format!("{} ({})", e, e.code()))?;
+    let found =
+        note::verify_cosignatures(&text, &[v]).map_err(|e| format!("{} ({})", e, e.code()))?;
+    Ok(serde_json::json!(found
+        .iter()
+        .map(|c| serde_json::json!({"name": c.name, "key_id": hex::encode(c.key_id), "time": c.time}))
+        .collect::<Vec<_>>())
+    .to_string())
 }
 
 /// The current time, Unix seconds.

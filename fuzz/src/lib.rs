@@ -117,6 +117,11 @@ pub fn bundle() -> &'static Bundle {
     B.get_or_init(|| batch().bundle(1, Some(&["name", "uscc"])).expect("bundle"))
 }
 
+/// The clock of the fixture ledgers: 2024-01-01T00:00:00Z, always.
+pub fn fixture_clock() -> u64 {
+    JAN_1_2024
+}
+
 /// Files of a ledger holding three anchors: (file name, bytes), including
 /// `ledger.json`, the segment and the checkpoint log.
 pub fn ledger_template() -> &'static [(String, Vec<u8>)] {
@@ -125,6 +130,9 @@ pub fn ledger_template() -> &'static [(String, Vec<u8>)] {
         let dir = scratch_dir("template");
         {
             let mut l = FileLedger::create(&dir, LEDGER_ORIGIN, ledger_key()).expect("create");
+            // a fixed time in the checkpoints' timestamp lines: the template
+            // is the same bytes on every run
+            l.set_clock(fixture_clock);
             for a in ledger_anchors() {
                 l.append(a).expect("append");
             }
@@ -152,6 +160,7 @@ pub fn ledger_snapshot() -> &'static [u8] {
         use certanchor::ledger::{snapshot, tiles};
         let dir = scratch_dir("snapshot");
         let mut l = FileLedger::create(&dir, LEDGER_ORIGIN, ledger_key()).expect("create");
+        l.set_clock(fixture_clock);
         for a in ledger_anchors() {
             l.append(a).expect("append");
         }
@@ -467,6 +476,35 @@ pub fn checkpoint_note(data: &[u8]) {
     }
     if let Ok(cp) = Checkpoint::from_text(s) {
         assert_eq!(cp.to_text(), s, "checkpoint text re-encodes differently");
+    }
+    // Timestamped cosignatures (SPEC §9.7): the ledger's own time line and a
+    // witness's lines, merged notes, and the witness's request parser.
+    let Some(ledger) = ledger_verifiers().first() else {
+        return;
+    };
+    if let Ok(t) = certanchor::note::verify_checkpoint_time(s, ledger) {
+        assert!(
+            t.time
+                .is_none_or(|x| x <= certanchor::note::MAX_COSIGNATURE_TIME)
+        );
+    }
+    let time_key = certanchor::note::ledger_time_key(ledger);
+    let _ = certanchor::note::verify_cosignatures(s, std::slice::from_ref(&time_key));
+    if let Ok(lines) = certanchor::note::parse_signature_lines(s) {
+        assert!(!lines.is_empty());
+    }
+    if let Ok(p) = parse_note(s) {
+        let own: String = p.signatures.iter().map(|x| x.to_line()).collect();
+        let merged =
+            certanchor::note::merge_signatures(s, &own).expect("a note merges its own lines");
+        assert!(parse_note(&merged).is_ok(), "a merged note does not parse");
+    }
+    if let Ok(req) = certanchor::witness::AddCheckpointRequest::from_body(data) {
+        assert_eq!(
+            req.to_body().as_bytes(),
+            data,
+            "request re-encodes differently"
+        );
     }
 }
 

@@ -132,6 +132,8 @@ pub struct FileLedger {
     ids: HashMap<Hash, u64>,
     tree: LogTree,
     poisoned: bool,
+    /// The clock of the checkpoints' timestamp lines (Unix seconds).
+    clock: fn() -> u64,
 }
 
 fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> LedgerError + 'a {
@@ -521,6 +523,7 @@ impl FileLedger {
             ids,
             tree,
             poisoned: false,
+            clock: crate::time::now,
         };
         if ledger.tree.size() > acked {
             // durable entries whose checkpoint was not written before a crash
@@ -700,6 +703,12 @@ impl FileLedger {
         self.ids.get(anchor_id).copied()
     }
 
+    /// Sets the clock whose time the checkpoints signed from now on carry
+    /// in their timestamp line (default [`crate::time::now`]); for tests.
+    pub fn set_clock(&mut self, clock: fn() -> u64) {
+        self.clock = clock;
+    }
+
     fn write_checkpoint(&mut self) -> Result<String, LedgerError> {
         let size = self.tree.size();
         let cp = Checkpoint {
@@ -708,7 +717,14 @@ impl FileLedger {
             root: self.tree.root_at(size).unwrap_or_default(),
             extensions: Vec::new(),
         };
+        // The note signature, then the ledger's timestamp: a cosignature/v1
+        // line by the same key and name (SPEC §9.7).
+        let stamp = note::CosignatureSigner {
+            name: self.origin.clone(),
+            key: self.key.clone(),
+        };
         let text = note::sign_checkpoint(&cp, &self.key)
+            .and_then(|signed| note::add_cosignature(&signed, &stamp, (self.clock)()))
             .map_err(|e| LedgerError::Checkpoint(e.to_string()))?;
         let rec = frame(text.as_bytes());
         let path = self.dir.join(CHECKPOINTS);

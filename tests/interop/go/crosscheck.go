@@ -129,8 +129,17 @@ func main() {
 		if _, err := note.Open(bad, verifiers); err == nil {
 			fail("tampered note opened")
 		}
+		// The ledger's signature line comes first; the last line is the
+		// ledger's timestamp (cosignature/v1, SPEC §9.7), whose key id is
+		// not the note key's: Go's verifier leaves it unverified.
+		if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 1 {
+			fail("size %d: want 1 verified and 1 unverified (timestamp) line, got %d and %d",
+				c.TreeSize, len(n.Sigs), len(n.UnverifiedSigs))
+		}
+		sigStart := strings.LastIndex(c.Note, "\n\n") + 2
+		firstEnd := sigStart + strings.Index(c.Note[sigStart:], "\n")
 		bad = []byte(c.Note)
-		bad[len(bad)-6] ^= 1
+		bad[firstEnd-6] ^= 1
 		if _, err := note.Open(bad, verifiers); err == nil {
 			fail("note with a tampered signature opened")
 		}
