@@ -93,6 +93,13 @@ pub enum LedgerCommand {
         #[arg(long)]
         full: bool,
     },
+    /// Serve a published site over HTTP (SPEC §9.6, "Serving"): GET and
+    /// HEAD of /checkpoint (text/plain, Cache-Control: no-cache) and of tile
+    /// and entry-bundle paths (application/octet-stream, cached for a year,
+    /// immutable), with Access-Control-Allow-Origin: *; anything else is 404
+    /// (other methods 405). Prints `serving SITE at http://ADDR/` first;
+    /// Ctrl-C or SIGTERM stops it.
+    Serve(crate::serve::ServeArgs),
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {
         /// The ledger directory (with --evm: the first anchor file or batch directory).
@@ -287,6 +294,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
         }
         LedgerCommand::Check { dir, anchors } => check(&dir, &anchors, json),
         LedgerCommand::Publish { dir, out, full } => publish(&dir, &out, full, json),
+        LedgerCommand::Serve(args) => crate::serve::serve(&args, json),
         LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(
             "usage",
             "deploy and authorize need --evm RPC_URL",
@@ -295,7 +303,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
 }
 
 /// The file name of the published checkpoint in a site.
-pub const SITE_CHECKPOINT: &str = "checkpoint";
+pub const SITE_CHECKPOINT: &str = tiles::CHECKPOINT_PATH;
 
 fn site_mismatch(site: &Path, reason: impl std::fmt::Display) -> CliError {
     CliError::new(
