@@ -93,12 +93,14 @@ pub enum LedgerCommand {
         #[arg(long)]
         full: bool,
     },
-    /// Serve a published site over HTTP (SPEC §9.6, "Serving"): GET and
-    /// HEAD of /checkpoint (text/plain, Cache-Control: no-cache) and of tile
-    /// and entry-bundle paths (application/octet-stream, cached for a year,
-    /// immutable), with Access-Control-Allow-Origin: *; anything else is 404
-    /// (other methods 405). Prints `serving SITE at http://ADDR/` first;
-    /// Ctrl-C or SIGTERM stops it.
+    /// Serve a published site over HTTP (SPEC §9.6, "Serving"); Ctrl-C or SIGTERM stops it.
+    ///
+    /// Answers GET and HEAD of /checkpoint (text/plain, Cache-Control:
+    /// no-cache) and of tile and entry-bundle paths (application/octet-stream,
+    /// cached for a year, immutable), with Access-Control-Allow-Origin: *;
+    /// any other target is 404, any other method 405. Never follows a
+    /// symbolic link or serves anything but a regular file below SITE.
+    /// Prints `serving SITE at http://ADDR:PORT/` first.
     Serve(crate::serve::ServeArgs),
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {

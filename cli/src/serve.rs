@@ -13,7 +13,7 @@
 //! wait in the listen queue); request line and headers at most
 //! [`MAX_HEADER_BYTES`] and [`MAX_HEADERS`] headers (431 beyond); a client
 //! that sends no complete request head, or reads nothing of a response,
-//! for `--timeout` seconds is disconnected, and no connection lasts longer
+//! for `--client-timeout` seconds is disconnected, and no connection lasts longer
 //! than [`MAX_CONNECTION_TIME`]; files are streamed in [`CHUNK`]-byte
 //! pieces. So memory is bounded by connections × (buffers + a chunk).
 //! SIGINT (Ctrl-C) and SIGTERM stop it: no new connection is accepted, idle
@@ -80,7 +80,7 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a request head, or stay without
     /// reading a response, before it is disconnected.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub timeout: u64,
+    pub client_timeout: u64,
     /// Most connections served at once (more wait in the listen queue).
     #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub max_connections: u32,
@@ -194,7 +194,7 @@ impl Site {
             if last {
                 let file = std::fs::File::from(fd);
                 let meta = file.metadata()?;
-                return Ok(meta.is_file().then(|| (file, meta.len())));
+                return Ok(meta.is_file().then_some((file, meta.len())));
             }
             dir = Some(fd);
         }
@@ -224,7 +224,7 @@ impl Site {
             Err(e) => return Err(e),
         };
         let meta = file.metadata()?;
-        Ok(meta.is_file().then(|| (file, meta.len())))
+        Ok(meta.is_file().then_some((file, meta.len())))
     }
 }
 
@@ -538,7 +538,7 @@ async fn run(args: &ServeArgs, site: Arc<Site>, json: bool) -> Result<i32, CliEr
     }
     util::flush_stdout();
 
-    let timeout = Duration::from_secs(args.timeout);
+    let timeout = Duration::from_secs(args.client_timeout);
     let permits = Arc::new(Semaphore::new(args.max_connections as usize));
     let (stop_tx, stop_rx) = watch::channel(false);
     loop {

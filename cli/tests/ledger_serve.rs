@@ -115,9 +115,15 @@ impl Server {
         let line = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("no URL printed within 30 s");
-        let want = format!("serving {} at http://", site.display());
-        assert!(line.starts_with(&want), "{line:?}");
-        server.url = line.trim_end().rsplit(' ').next().unwrap().to_owned();
+        if extra.contains(&"--json") {
+            let j: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(j["site"], s(site), "{line}");
+            server.url = j["url"].as_str().unwrap().to_owned();
+        } else {
+            let want = format!("serving {} at http://", site.display());
+            assert!(line.starts_with(&want), "{line:?}");
+            server.url = line.trim_end().rsplit(' ').next().unwrap().to_owned();
+        }
         server.addr = server
             .url
             .trim_start_matches("http://")
@@ -384,7 +390,7 @@ fn serves_checkpoint_and_tiles_with_their_headers_and_nothing_else() {
 fn a_stalled_client_does_not_block_others_and_is_dropped() {
     let d = tempfile::tempdir().unwrap();
     let (_, site, _) = published(d.path(), &[3]);
-    let server = Server::start(&site, &["--timeout", "2", "--threads", "1"]);
+    let server = Server::start(&site, &["--client-timeout", "2", "--threads", "1"]);
     // connections that send nothing, or half a request head
     let mut idle: Vec<TcpStream> = (0..4)
         .map(|_| TcpStream::connect(&server.addr).unwrap())
@@ -404,7 +410,7 @@ fn a_stalled_client_does_not_block_others_and_is_dropped() {
         "took {:?} beside stalled clients",
         start.elapsed()
     );
-    // the stalled ones are closed after about --timeout (2 s)
+    // the stalled ones are closed after about --client-timeout (2 s)
     idle.push(half);
     for c in &mut idle {
         c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -419,7 +425,7 @@ fn a_stalled_client_does_not_block_others_and_is_dropped() {
     );
 
     // a client that asks for a large file and reads nothing is dropped
-    // after --timeout without progress (the file is larger than the socket
+    // after --client-timeout without progress (the file is larger than the socket
     // buffers; no tile is, but the server does not look inside files)
     let big = 48 << 20;
     std::fs::write(site.join("tile/0/009"), vec![1u8; big]).unwrap();
@@ -436,7 +442,10 @@ fn a_stalled_client_does_not_block_others_and_is_dropped() {
             Ok(n) => got += n,
         }
     }
-    assert!(got < big, "the whole file was sent to a client that stalled");
+    assert!(
+        got < big,
+        "the whole file was sent to a client that stalled"
+    );
     // and the others are still served
     let (status, _, _) = fetch(&format!("{}checkpoint", server.url), false, &[]);
     assert_eq!(status, 200);
@@ -446,8 +455,8 @@ fn a_stalled_client_does_not_block_others_and_is_dropped() {
 fn sigterm_and_sigint_stop_it() {
     let d = tempfile::tempdir().unwrap();
     let (_, site, _) = published(d.path(), &[3]);
-    for signal in ["-TERM", "-INT"] {
-        let mut server = Server::start(&site, &[]);
+    for (signal, json) in [("-TERM", false), ("-INT", true)] {
+        let mut server = Server::start(&site, if json { &["--json"] } else { &[] });
         // a keep-alive connection left open does not hold the stop up
         let mut idle = TcpStream::connect(&server.addr).unwrap();
         idle.write_all(b"GET /checkpoint HTTP/1.1\r\nHost: x\r\n\r\n")
