@@ -4,6 +4,7 @@
 //! over HTTP agreeing with proofs read from the directory. Every server is
 //! killed when its guard drops, and every wait is bounded.
 
+#![cfg(unix)]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -27,7 +28,7 @@ use certanchor::ledger::tiles::{self, DirTileSource, TileReader, TileSource};
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::note::{self, NoteVerifier};
 use certanchor::{Anchor, AnchorBody, Hash};
-use common::{key_file, run_json_code, s};
+use common::{key_file, run_json_code, run_stderr, s};
 
 const ORIGIN: &str = "ledger.serve.test/certanchor";
 
@@ -674,4 +675,25 @@ fn a_server_that_stalls_gives_fetch_stalled_within_the_timeout() {
     let e = src.read("tile/0/000", 8192).unwrap_err();
     assert_eq!(e.code(), "fetch_failed", "{e}");
     assert!(e.to_string().contains("503"), "{e}");
+}
+
+#[test]
+fn refuses_a_missing_site_and_a_taken_port() {
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("nothing");
+    let err = run_stderr(
+        &["ledger", "serve", s(&missing), "--listen", "127.0.0.1:0"],
+        2,
+    );
+    assert!(err.contains("cannot open"), "{err}");
+    let file = d.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let err = run_stderr(&["ledger", "serve", s(&file), "--listen", "127.0.0.1:0"], 2);
+    assert!(err.contains("is not a directory"), "{err}");
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = run_stderr(&["ledger", "serve", s(d.path()), "--listen", &addr], 2);
+    assert!(err.contains("cannot listen"), "{err}");
+    let out = run_json_code(&["ledger", "serve", s(d.path()), "--listen", &addr], 2);
+    assert_eq!(out["error"]["code"], "io_error");
 }

@@ -121,7 +121,8 @@ impl HttpTileSource {
             .timeout_per_write(Some(self.read_timeout))
             .timeout_per_call(Some(self.total_timeout))
             // tiles are small; a large buffer per connection is not needed
-            .input_buffer_size(16 * 1024)
+            // (it must hold a whole response head)
+            .input_buffer_size(32 * 1024)
             .output_buffer_size(4 * 1024)
             .max_response_header_size(16 * 1024)
             .build()
