@@ -404,11 +404,10 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         .sync(
             &certanchor::ledger::snapshot::Snapshot::parse(snap)?,
             &ledger_vkey,
-            |_| None,
             |_, _| {},
         )
         .map_err(mirror_err)?;
-    let view = mirror.view(|_| None).map_err(mirror_err)?;
+    let view = mirror.view(&ledger_vkey).map_err(mirror_err)?;
     drop(mirror);
     let mut synced_verifier = Verifier::new(trust.clone());
     synced_verifier.use_ledger(view, now + 240)?;

@@ -119,6 +119,15 @@ pub enum LedgerCommand {
         #[arg(long)]
         witness_vkey: String,
     },
+    /// Serve a published site over HTTP (SPEC §9.6, "Serving"); Ctrl-C or SIGTERM stops it.
+    ///
+    /// Answers GET and HEAD of /checkpoint (text/plain, Cache-Control:
+    /// no-cache) and of tile and entry-bundle paths (application/octet-stream,
+    /// cached for a year, immutable), with Access-Control-Allow-Origin: *;
+    /// any other target is 404, any other method 405. Never follows a
+    /// symbolic link or serves anything but a regular file below SITE.
+    /// Prints `serving SITE at http://ADDR:PORT/` first.
+    Serve(crate::serve::ServeArgs),
     /// Look anchors up: exit 0 when every one is recorded, 1 otherwise.
     Check {
         /// The ledger directory (with --evm: the first anchor file or batch directory).
@@ -345,6 +354,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
         } => crate::witness_cmd::ledger_witness(&open_ledger(&dir)?, &witness, &witness_vkey, json),
         LedgerCommand::Publish { dir, out, full } => publish(&dir, &out, full, json),
         LedgerCommand::Snapshot { dir, out } => snapshot(&dir, &out, json),
+        LedgerCommand::Serve(args) => crate::serve::serve(&args, json),
         LedgerCommand::Deploy { .. } | LedgerCommand::Authorize { .. } => Err(CliError::new(
             "usage",
             "deploy and authorize need --evm RPC_URL",
@@ -353,7 +363,7 @@ pub fn run(cmd: LedgerCommand, json: bool) -> Result<i32, CliError> {
 }
 
 /// The file name of the published checkpoint in a site.
-pub const SITE_CHECKPOINT: &str = "checkpoint";
+pub const SITE_CHECKPOINT: &str = tiles::CHECKPOINT_PATH;
 
 fn site_mismatch(site: &Path, reason: impl std::fmt::Display) -> CliError {
     CliError::new(

@@ -34,6 +34,7 @@ mod evm_cmd;
 mod issuing;
 mod ledger_cmd;
 mod qr;
+mod serve;
 mod sync_cmd;
 mod trust_cmd;
 mod util;

@@ -1,6 +1,5 @@
 //! `certanchor sync`: bring a verifier's ledger mirror up to date
-//! (SPEC §9.8) from a published directory, a snapshot file or (with the
-//! `http` feature of the core) a URL.
+//! (SPEC §9.8) from a published directory, a snapshot file or a URL.
 
 use std::path::{Path, PathBuf};
 
@@ -25,7 +24,8 @@ pub struct SyncArgs {
     #[arg(long)]
     state: PathBuf,
     /// Where the published ledger is: a directory written by `ledger
-    /// publish`, a file written by `ledger snapshot`, or an http:// URL.
+    /// publish`, a file written by `ledger snapshot`, or the http:// URL a
+    /// `ledger serve` (or any web server) serves such a directory at.
     #[arg(long)]
     from: PathBuf,
     /// Which of the trust store's ledgers (its origin); needed only when it
@@ -78,10 +78,8 @@ pub fn mirror_ledger(store: &TrustStore, dir: &Path) -> Result<NoteVerifier, Cli
 fn source(from: &Path) -> Result<Box<dyn TileSource>, CliError> {
     let text = from.to_string_lossy();
     if text.starts_with("http://") || text.starts_with("https://") {
-        return Err(CliError::new(
-            "usage",
-            "syncing from a URL needs the http feature (not in this build); use a published directory or a snapshot file",
-        ));
+        let src = certanchor::ledger::http::HttpTileSource::new(&text)?;
+        return Ok(Box::new(src));
     }
     let meta = std::fs::metadata(from).map_err(util::io_err("read", from))?;
     if meta.is_dir() {
@@ -122,15 +120,10 @@ pub fn run(a: &SyncArgs, json: bool) -> Result<i32, CliError> {
     let src = source(&a.from)?;
     let mut mirror = Mirror::open(&a.state, &ledger.name).map_err(mirror_err)?;
     let pb = util::progress(0, "syncing");
-    let result = mirror.sync(
-        &*src,
-        &ledger,
-        |_| None,
-        |done, total| {
-            pb.set_length(total);
-            pb.set_position(done);
-        },
-    );
+    let result = mirror.sync(&*src, &ledger, |done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    });
     pb.finish_and_clear();
     let s: SyncSummary = match result {
         Ok(s) => s,

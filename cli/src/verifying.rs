@@ -78,7 +78,7 @@ fn load_verifier_with(trust: &Path, mirror: Option<&Path>, now: u64) -> Result<V
     let mut v = load_verifier(trust)?;
     if let Some(dir) = mirror {
         let ledger = crate::sync_cmd::mirror_ledger(v.trust_store(), dir)?;
-        let view = certanchor::ledger::mirror::Mirror::read_view(dir, &ledger.name, |_| None)
+        let view = certanchor::ledger::mirror::Mirror::read_view(dir, &ledger)
             .map_err(|e| CliError::new(e.code(), e.to_string()).at(dir.display()))?;
         v.use_ledger(view, now)
             .map_err(|e| CliError::from(e).at(dir.display()))?;

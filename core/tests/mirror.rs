@@ -119,10 +119,6 @@ impl TileSource for Site {
     }
 }
 
-fn no_time(_: &str) -> Option<u64> {
-    None
-}
-
 /// A ledger with `n` anchors and, after the first, a status list.
 fn ledger(name: &str, seed: u8, n: usize) -> (FileLedger, Vec<u8>) {
     let mut l = FileLedger::create(tempdir(name), ORIGIN, key(seed)).unwrap();
@@ -166,7 +162,7 @@ fn sync_from_scratch_then_incrementally() {
     let site = Site::of(&l);
     let mut seen = Vec::new();
     let s = m
-        .sync(&site, &vkey(0x42), no_time, |d, t| seen.push((d, t)))
+        .sync(&site, &vkey(0x42), |d, t| seen.push((d, t)))
         .unwrap();
     assert_eq!(
         (s.old_size, s.new_size, s.anchors, s.status_lists),
@@ -174,7 +170,7 @@ fn sync_from_scratch_then_incrementally() {
     );
     assert_eq!(seen.last(), Some(&(601, 601)));
     assert_eq!(site.bundles_read().len(), 3);
-    let v = m.view(no_time).unwrap();
+    let v = m.view(&vkey(0x42)).unwrap();
     assert_eq!(v.anchor_count(), 600);
     let id = Anchor::from_slice(&anchor("scratch-7")).unwrap().id();
     assert_eq!(v.anchor(&id).unwrap().index, 8);
@@ -186,7 +182,7 @@ fn sync_from_scratch_then_incrementally() {
     // 300 more: only the bundles from the old partial one are read
     append(&mut l, "scratch", 600, 900);
     let site = Site::of(&l);
-    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    let s = m.sync(&site, &vkey(0x42), |_, _| {}).unwrap();
     assert_eq!((s.old_size, s.new_size, s.entries_read), (601, 901, 300));
     assert_eq!(
         site.bundles_read(),
@@ -194,14 +190,14 @@ fn sync_from_scratch_then_incrementally() {
     );
     // up to date: nothing read but the checkpoint
     let site = Site::of(&l);
-    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    let s = m.sync(&site, &vkey(0x42), |_, _| {}).unwrap();
     assert_eq!(s.entries_read, 0);
     assert_eq!(*site.reads.borrow(), ["checkpoint"]);
     drop(m);
     // reopened: the same view
     let m = Mirror::open(&dir, ORIGIN).unwrap();
     assert_eq!(m.size(), 901);
-    assert_eq!(m.view(no_time).unwrap().anchor_count(), 900);
+    assert_eq!(m.view(&vkey(0x42)).unwrap().anchor_count(), 900);
     // another origin's mirror directory
     drop(m);
     assert_eq!(
@@ -233,15 +229,12 @@ fn rollback_fork_and_bad_tiles_are_refused_and_change_nothing() {
     append(&mut l, "refuse", 300, 400);
     let dir = tempdir("refuse-mirror");
     let mut m = Mirror::open(&dir, ORIGIN).unwrap();
-    m.sync(&Site::of(&l), &vkey(0x42), no_time, |_, _| {})
-        .unwrap();
+    m.sync(&Site::of(&l), &vkey(0x42), |_, _| {}).unwrap();
     let before = state_files(&dir);
     let new_note = l.checkpoint().unwrap();
 
     // rollback: an older checkpoint of the same ledger
-    let e = m
-        .sync(&old_site, &vkey(0x42), no_time, |_, _| {})
-        .unwrap_err();
+    let e = m.sync(&old_site, &vkey(0x42), |_, _| {}).unwrap_err();
     assert_eq!(e.code(), "rollback");
     match e {
         certanchor::ledger::mirror::MirrorError::Sync(
@@ -261,12 +254,12 @@ fn rollback_fork_and_bad_tiles_are_refused_and_change_nothing() {
     // a fork: the same key and origin, other entries; same size and larger
     let (mut other, _) = ledger("fork", 0x42, 400);
     let e = m
-        .sync(&Site::of(&other), &vkey(0x42), no_time, |_, _| {})
+        .sync(&Site::of(&other), &vkey(0x42), |_, _| {})
         .unwrap_err();
     assert_eq!(e.code(), "fork", "{e}");
     append(&mut other, "fork", 400, 450);
     let e = m
-        .sync(&Site::of(&other), &vkey(0x42), no_time, |_, _| {})
+        .sync(&Site::of(&other), &vkey(0x42), |_, _| {})
         .unwrap_err();
     assert_eq!(e.code(), "fork", "{e}");
     assert!(e.to_string().contains("at size 401"), "{e}");
@@ -303,16 +296,16 @@ fn rollback_fork_and_bad_tiles_are_refused_and_change_nothing() {
                 *data = tiles::entry_bundle(256, &swapped).unwrap();
             }
         }
-        let e = m.sync(&bad, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+        let e = m.sync(&bad, &vkey(0x42), |_, _| {}).unwrap_err();
         assert_eq!(e.code(), code, "{what}: {e}");
         assert_eq!(state_files(&dir), before, "{what}");
     }
     // another key, or a note of another origin
-    let e = m.sync(&good, &vkey(0x43), no_time, |_, _| {}).unwrap_err();
+    let e = m.sync(&good, &vkey(0x43), |_, _| {}).unwrap_err();
     assert_eq!(e.code(), "unknown_signer", "{e}");
     assert_eq!(state_files(&dir), before);
     // and the genuine site still syncs afterwards
-    let s = m.sync(&good, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    let s = m.sync(&good, &vkey(0x42), |_, _| {}).unwrap();
     assert_eq!(s.new_size, 701);
 }
 
@@ -324,12 +317,12 @@ fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
     m.set_commit_every(2);
     let mut cut = Site::of(&l);
     cut.fail_after_bundles = Some(5);
-    let e = m.sync(&cut, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+    let e = m.sync(&cut, &vkey(0x42), |_, _| {}).unwrap_err();
     assert_eq!(e.code(), "tile_unavailable");
     // nothing verified yet, the progress up to bundle 4 kept as pending
     assert_eq!(m.size(), 0);
     assert_eq!(m.pending_size(), Some(1024));
-    assert!(m.view(no_time).is_err());
+    assert!(m.view(&vkey(0x42)).is_err());
     // an altered bundle after the pending point drops the pending progress
     let mut bad = Site::of(&l);
     *bad.files
@@ -337,7 +330,7 @@ fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
         .unwrap()
         .last_mut()
         .unwrap() ^= 1;
-    let e = m.sync(&bad, &vkey(0x42), no_time, |_, _| {}).unwrap_err();
+    let e = m.sync(&bad, &vkey(0x42), |_, _| {}).unwrap_err();
     assert_eq!(e.code(), "tile_root_mismatch");
     assert_eq!(m.pending_size(), None);
     drop(m);
@@ -349,7 +342,7 @@ fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
     cut.fail_after_bundles = Some(5);
     // simulate a kill: a handler that stops the process is a panic here
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        m.sync(&cut, &vkey(0x42), no_time, |done, _| {
+        m.sync(&cut, &vkey(0x42), |done, _| {
             assert!(done < 1024, "killed");
         })
     }));
@@ -367,12 +360,12 @@ fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
     // progress was recorded after bundle 2 (the kill came in bundle 4's)
     assert_eq!(m.pending_size(), Some(512));
     let site = Site::of(&l);
-    let s = m.sync(&site, &vkey(0x42), no_time, |_, _| {}).unwrap();
+    let s = m.sync(&site, &vkey(0x42), |_, _| {}).unwrap();
     assert!(s.resumed);
     assert_eq!(s.new_size, 2001);
     // only the bundles after the pending point were read
     assert_eq!(site.bundles_read().len(), 6);
-    let v = m.view(no_time).unwrap();
+    let v = m.view(&vkey(0x42)).unwrap();
     assert_eq!(v.anchor_count(), 2000);
     for i in [0usize, 1022, 1023, 1999] {
         let id = Anchor::from_slice(&anchor(&format!("resume-{i}")))

@@ -664,7 +664,7 @@ pub fn ledger_tiles(data: &[u8]) {
         }
     }
     if let Ok(snap) = Snapshot::parse(data.to_vec())
-        && let Ok(view) = LedgerView::from_source(&snap, &ledger_verifiers()[0], |_| None)
+        && let Ok(view) = LedgerView::from_source(&snap, &ledger_verifiers()[0])
     {
         assert!(view.anchor_count() as u64 <= view.checkpoint.tree_size);
         verify_checkpoint(&view.note, ledger_verifiers()).expect("the view's checkpoint verifies");

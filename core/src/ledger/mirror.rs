@@ -35,9 +35,9 @@ use serde::{Deserialize, Serialize};
 use super::Entry;
 pub use super::sync::{AnchorRecord, LedgerView};
 use super::sync::{Event, Frontier, SyncError, diagnose, follow};
-use super::tiles::TileSource;
+use super::tiles::{TileSource, read_checkpoint};
 use crate::Hash;
-use crate::note::{self, Checkpoint, MAX_NOTE_LEN, NoteError, NoteVerifier};
+use crate::note::{self, NoteError, NoteVerifier};
 
 /// Entry bundles between two recorded (pending) progress points of a sync.
 pub const COMMIT_EVERY: u64 = 256;
@@ -306,9 +306,9 @@ impl Mirror {
     /// Brings the mirror up to `source`'s checkpoint: verifies it with
     /// `ledger` (the trust store's key for this origin), refuses a rollback
     /// or a fork (both notes in the error), reads the new entries and
-    /// proves them against it. `ledger_time(note)` gives the checkpoint's
-    /// ledger time, if any (recorded with each new anchor).
-    /// `progress(done, total)` is called after each entry bundle.
+    /// proves them against it. The checkpoint's ledger time (SPEC §9.7), if
+    /// it has one, is recorded with each new anchor. `progress(done,
+    /// total)` is called after each entry bundle.
     ///
     /// # Errors
     /// [`MirrorError`]; the mirror is then as it was (a pending sync may
@@ -317,17 +317,11 @@ impl Mirror {
         &mut self,
         source: &S,
         ledger: &NoteVerifier,
-        ledger_time: impl Fn(&str) -> Option<u64>,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<SyncSummary, MirrorError> {
-        let bytes = source
-            .read("checkpoint", MAX_NOTE_LEN)
-            .map_err(SyncError::from)?;
-        let note_text = String::from_utf8(bytes).map_err(|_| NoteError::Malformed {
-            line: 1,
-            reason: "the checkpoint is not UTF-8".into(),
-        })?;
-        let cp = note::verify_checkpoint(&note_text, std::slice::from_ref(ledger))?;
+        let note_text = read_checkpoint(source).map_err(SyncError::from)?;
+        let timed = note::verify_checkpoint_time(&note_text, ledger)?;
+        let cp = timed.checkpoint;
         if cp.origin != self.state.origin {
             return Err(MirrorError::NotAMirror {
                 path: self.dir.display().to_string(),
@@ -337,7 +331,7 @@ impl Mirror {
                 ),
             });
         }
-        let time = ledger_time(&note_text);
+        let time = timed.time;
         let verified = self.state.verified.clone();
         let old_size = verified.as_ref().map_or(0, |p| p.size);
         let old_root = match &verified {
@@ -509,11 +503,8 @@ impl Mirror {
     ///
     /// # Errors
     /// [`MirrorError::NotAMirror`] before the first sync; I/O.
-    pub fn view(
-        &self,
-        ledger_time: impl Fn(&str) -> Option<u64>,
-    ) -> Result<LedgerView, MirrorError> {
-        Self::load_view(&self.dir, &self.state, ledger_time)
+    pub fn view(&self, ledger: &NoteVerifier) -> Result<LedgerView, MirrorError> {
+        Self::load_view(&self.dir, &self.state, ledger)
     }
 
     /// Loads the verified view of the mirror in `dir` without taking its
@@ -522,12 +513,13 @@ impl Mirror {
     ///
     /// # Errors
     /// [`MirrorError::NotAMirror`] for a directory that is not a mirror of
-    /// `origin` or was never synced; I/O.
+    /// `ledger`'s origin or was never synced; the note error when its
+    /// checkpoint no longer verifies with `ledger`; I/O.
     pub fn read_view(
         dir: impl AsRef<Path>,
-        origin: &str,
-        ledger_time: impl Fn(&str) -> Option<u64>,
+        ledger: &NoteVerifier,
     ) -> Result<LedgerView, MirrorError> {
+        let origin = ledger.name.as_str();
         let dir = dir.as_ref();
         let path = dir.join(STATE);
         let not = |reason: String| MirrorError::NotAMirror {
@@ -549,13 +541,13 @@ impl Mirror {
                 state.origin
             )));
         }
-        Self::load_view(dir, &state, ledger_time)
+        Self::load_view(dir, &state, ledger)
     }
 
     fn load_view(
         dir: &Path,
         state: &State,
-        ledger_time: impl Fn(&str) -> Option<u64>,
+        ledger: &NoteVerifier,
     ) -> Result<LedgerView, MirrorError> {
         let v = state
             .verified
@@ -564,10 +556,15 @@ impl Mirror {
                 path: dir.display().to_string(),
                 reason: "never synced: run `certanchor sync` first".into(),
             })?;
-        let text = note::parse_note(&v.checkpoint)?.text;
-        let checkpoint = Checkpoint::from_text(&text)?;
-        let mut view =
-            LedgerView::new(v.checkpoint.clone(), checkpoint, ledger_time(&v.checkpoint));
+        // verified again: a mirror.json edited by hand proves nothing
+        let timed = note::verify_checkpoint_time(&v.checkpoint, ledger)?;
+        if timed.checkpoint.tree_size != v.size {
+            return Err(MirrorError::NotAMirror {
+                path: dir.join(STATE).display().to_string(),
+                reason: "the verified size is not its checkpoint's".into(),
+            });
+        }
+        let mut view = LedgerView::new(v.checkpoint.clone(), timed.checkpoint, timed.time);
         let path = dir.join(ANCHORS);
         let mut f = File::open(&path).map_err(io("open", &path))?;
         let mut buf = vec![0u8; ANCHOR_RECORD * 4096];

@@ -18,7 +18,9 @@
 //!   and crash recovery (see the [`file`](mod@self::file) module for the on-disk format).
 //!
 //! * [`tiles`] publishes the tree as C2SP tlog-tiles static files and reads
-//!   proofs back from them (SPEC §9.6; `certanchor ledger publish`).
+//!   proofs back from them (SPEC §9.6; `certanchor ledger publish`); with
+//!   the `http` feature, [`http::HttpTileSource`] reads them from a web
+//!   server (`certanchor ledger serve`).
 //!
 //! The [`Ledger`] trait lets an embedder anchor elsewhere (for example an
 //! EVM-compatible chain, crate `certanchor-ledger-evm`) behind the same
@@ -28,6 +30,8 @@
 
 #[cfg(feature = "ledger")]
 pub mod file;
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(feature = "ledger")]
 pub mod mirror;
 pub mod snapshot;

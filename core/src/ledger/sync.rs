@@ -21,7 +21,7 @@ use super::Entry;
 use super::tiles::{MAX_BUNDLE_LEN, TILE_WIDTH, Tile, TileError, TileReader, TileSource};
 use crate::Hash;
 use crate::merkle::{leaf_hash, node_hash};
-use crate::note::{self, Checkpoint, MAX_NOTE_LEN, NoteError, NoteVerifier};
+use crate::note::{self, Checkpoint, NoteError, NoteVerifier};
 
 /// The compact form of an RFC 9162 tree: the roots of its maximal complete
 /// subtrees, left to right (one per 1 bit of the size).
@@ -151,7 +151,15 @@ impl SyncError {
     /// worth retrying, and what was read before stays usable.
     #[must_use]
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Tile(TileError::Unavailable { .. }))
+        matches!(
+            self,
+            Self::Tile(
+                TileError::Unavailable { .. }
+                    | TileError::NotFound { .. }
+                    | TileError::Stalled { .. }
+                    | TileError::FetchFailed { .. }
+            )
+        )
     }
 
     /// Stable machine-readable code.
@@ -329,15 +337,10 @@ impl LedgerView {
     pub fn from_source<S: TileSource + ?Sized>(
         source: &S,
         ledger: &NoteVerifier,
-        ledger_time: impl Fn(&str) -> Option<u64>,
     ) -> Result<Self, ViewError> {
-        let bytes = source.read("checkpoint", MAX_NOTE_LEN)?;
-        let text = String::from_utf8(bytes).map_err(|_| NoteError::Malformed {
-            line: 1,
-            reason: "the checkpoint is not UTF-8".into(),
-        })?;
-        let cp = note::verify_checkpoint(&text, std::slice::from_ref(ledger))?;
-        let time = ledger_time(&text);
+        let text = super::tiles::read_checkpoint(source)?;
+        let timed = note::verify_checkpoint_time(&text, ledger)?;
+        let (cp, time) = (timed.checkpoint, timed.time);
         let mut view = Self::new(text, cp.clone(), time);
         follow(source, &Frontier::new(), &cp, |e| {
             match e {

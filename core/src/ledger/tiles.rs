@@ -9,7 +9,9 @@
 //! *partial* (1 to 255 hashes) and published under `….p/<W>`. Entries are
 //! published in *entry bundles* beside the level-0 tiles, each entry as a
 //! big-endian `u16` length and its bytes. Everything here is pure: no I/O
-//! except [`DirTileSource`], which reads tiles from a published directory.
+//! except [`DirTileSource`], which reads tiles from a published directory
+//! (`super::http::HttpTileSource`, feature `http`, reads them from a web
+//! server).
 //!
 //! ```
 //! use certanchor::ledger::tiles::Tile;
@@ -116,6 +118,46 @@ pub enum TileError {
         /// The source's error.
         reason: String,
     },
+    /// The source has nothing at the path: no such file in a directory, or
+    /// HTTP 404 / 410. Every source reports a missing tile with this code.
+    #[error("{path} not found")]
+    NotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// A fetch over the network sent nothing for longer than its read
+    /// timeout, or did not finish within its total timeout.
+    #[error("fetching {path} stalled: {reason}")]
+    Stalled {
+        /// The path asked for.
+        path: String,
+        /// Which timeout expired.
+        reason: String,
+    },
+    /// A fetch over the network failed: no connection, a broken response,
+    /// or an HTTP status other than 200, 404 and 410.
+    #[error("cannot fetch {path}: {reason}")]
+    FetchFailed {
+        /// The path asked for.
+        path: String,
+        /// What failed.
+        reason: String,
+    },
+    /// A base URL an HTTP source cannot use.
+    #[error("bad URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A site's `checkpoint` that is longer than a note may be
+    /// ([`crate::note::MAX_NOTE_LEN`]) or is not UTF-8.
+    #[error("the site's checkpoint {reason}")]
+    BadCheckpoint {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }
 
 impl TileError {
@@ -132,6 +174,11 @@ impl TileError {
             Self::RootMismatch { .. } => "tile_root_mismatch",
             Self::Unavailable { .. } => "tile_unavailable",
             Self::BadSnapshot { .. } => "bad_snapshot",
+            Self::NotFound { .. } => "tile_not_found",
+            Self::Stalled { .. } => "fetch_stalled",
+            Self::FetchFailed { .. } => "fetch_failed",
+            Self::BadUrl { .. } => "bad_url",
+            Self::BadCheckpoint { .. } => "bad_site_checkpoint",
         }
     }
 }
@@ -507,12 +554,16 @@ pub fn parse_entry_bundle(tile: Tile, data: &[u8]) -> Result<Vec<&[u8]>, TileErr
 
 /// Where a [`TileReader`] gets tile bytes from (a directory, HTTP, memory).
 pub trait TileSource {
-    /// The bytes at `path` (a [`Tile::path`]). An implementation should read
-    /// at most `max_len + 1` bytes, so that an oversized file is refused
-    /// without being read whole.
+    /// The bytes at `path` (a [`Tile::path`], an entry-bundle path or
+    /// [`CHECKPOINT_PATH`]). An implementation should read at most
+    /// `max_len + 1` bytes, so that an oversized file is refused without
+    /// being read whole.
     ///
     /// # Errors
-    /// [`TileError::Unavailable`] when it cannot be read.
+    /// [`TileError::NotFound`] when the source has nothing at `path`;
+    /// [`TileError::Unavailable`] (or, over a network,
+    /// [`TileError::Stalled`] and [`TileError::FetchFailed`]) when it cannot
+    /// be read.
     fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError>;
 }
 
@@ -520,6 +571,28 @@ impl<T: TileSource + ?Sized> TileSource for &T {
     fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError> {
         (**self).read(path, max_len)
     }
+}
+
+/// The path of a published site's signed checkpoint.
+pub const CHECKPOINT_PATH: &str = "checkpoint";
+
+/// Reads a site's `checkpoint` from `source`: at most
+/// [`crate::note::MAX_NOTE_LEN`] bytes of UTF-8, to be verified with
+/// [`crate::note::verify_checkpoint`] before anything is read by it.
+///
+/// # Errors
+/// [`TileError::BadCheckpoint`] for a longer or non-UTF-8 checkpoint; the
+/// source's errors ([`TileError::NotFound`] when there is none).
+pub fn read_checkpoint<S: TileSource + ?Sized>(source: &S) -> Result<String, TileError> {
+    let bytes = source.read(CHECKPOINT_PATH, crate::note::MAX_NOTE_LEN)?;
+    if bytes.len() > crate::note::MAX_NOTE_LEN {
+        return Err(TileError::BadCheckpoint {
+            reason: "is longer than a signed note may be (16 KiB)",
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| TileError::BadCheckpoint {
+        reason: "is not UTF-8",
+    })
 }
 
 /// Reads tiles from a directory laid out as `ledger publish` writes it.
@@ -539,9 +612,16 @@ impl DirTileSource {
 impl TileSource for DirTileSource {
     fn read(&self, path: &str, max_len: usize) -> Result<Vec<u8>, TileError> {
         let full = self.root.join(path);
-        let unavailable = |e: std::io::Error| TileError::Unavailable {
-            path: path.to_owned(),
-            reason: e.to_string(),
+        let unavailable = |e: std::io::Error| match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory => {
+                TileError::NotFound {
+                    path: path.to_owned(),
+                }
+            }
+            _ => TileError::Unavailable {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            },
         };
         let f = std::fs::File::open(&full).map_err(unavailable)?;
         let mut buf = Vec::new();
@@ -1185,9 +1265,36 @@ mod tests {
         std::fs::write(dir.join("tile/0/000.p/1"), vec![0u8; 100_000]).unwrap();
         let s = DirTileSource::new(&dir);
         assert_eq!(s.read("tile/0/000.p/1", 32).unwrap().len(), 33);
+        // a missing tile, or a path through a file, is `tile_not_found`
         assert_eq!(
-            s.read("tile/0/001", 32).unwrap_err().code(),
-            "tile_unavailable"
+            s.read("tile/0/001", 32).unwrap_err(),
+            TileError::NotFound {
+                path: "tile/0/001".into()
+            }
+        );
+        assert_eq!(
+            s.read("tile/0/000.p/1/2", 32).unwrap_err().code(),
+            "tile_not_found"
+        );
+        // a directory is not a tile
+        assert_eq!(s.read("tile/0", 32).unwrap_err().code(), "tile_unavailable");
+        // the checkpoint: bounded, UTF-8
+        assert_eq!(read_checkpoint(&s).unwrap_err().code(), "tile_not_found");
+        std::fs::write(dir.join(CHECKPOINT_PATH), "origin\n1\n").unwrap();
+        assert_eq!(read_checkpoint(&s).unwrap(), "origin\n1\n");
+        std::fs::write(dir.join(CHECKPOINT_PATH), [0xff, 0xfe]).unwrap();
+        assert_eq!(
+            read_checkpoint(&s).unwrap_err().code(),
+            "bad_site_checkpoint"
+        );
+        std::fs::write(
+            dir.join(CHECKPOINT_PATH),
+            vec![b'a'; crate::note::MAX_NOTE_LEN + 1],
+        )
+        .unwrap();
+        assert_eq!(
+            read_checkpoint(&s).unwrap_err().code(),
+            "bad_site_checkpoint"
         );
         let mut r = TileReader::new(s, 1, Hash::default());
         assert_eq!(r.verify_root().unwrap_err().code(), "bad_tile_length");
