@@ -63,7 +63,8 @@ export type ResultCode =
   | "expired" | "not_yet_valid" | "unknown_kind" | "schema_violation" | "no_receipt" | "receipt_missing"
   | "not_in_ledger" | "note_too_large" | "too_many_signatures" | "malformed_note" | "bad_key_name" | "bad_note_key"
   | "ambiguous_key" | "unknown_signer" | "origin_not_signed" | "bad_checkpoint" | "unknown_chain" | "chain_not_checked"
-  | "chain_unreachable" | "not_on_chain" | "chain_mismatch" | "chain_receipt_mismatch";
+  | "chain_unreachable" | "not_on_chain" | "chain_mismatch" | "chain_receipt_mismatch"
+  | "ledger_not_fresh";
 
 /** One check of a report. */
 export interface Check {

@@ -129,6 +129,7 @@
       not_yet_valid: "尚未生效", unknown_kind: "未知证照种类", schema_violation: "字段不符合规范",
       receipt_missing: "缺少账本回执", not_in_ledger: "账本中查无此证", chain_not_checked: "链上存证未确认（本页离线，无法核实）",
       chain_unreachable: "链上存证未确认", not_on_chain: "链上查无此证",
+      ledger_not_fresh: "账本副本未及时同步，无法确认",
     },
     // what the page's own calls throw (trust store, status list files)
     errors: {
@@ -166,6 +167,7 @@
       unknown_chain: "链上回执指向信任库中没有的区块链或合约", chain_not_checked: "链上回执需联网核实，离线无法确认",
       chain_unreachable: "无法连接区块链核实回执", not_on_chain: "区块链上查不到此锚定",
       chain_mismatch: "区块链记录的批次与证照不一致", chain_receipt_mismatch: "链上回执与区块链记录不一致",
+      ledger_not_fresh: "本地账本副本的检查点已过期或见证不足，无法确认；请先同步账本",
     }),
   };
 
@@ -240,6 +242,7 @@
       not_yet_valid: "not yet valid", unknown_kind: "unknown kind", schema_violation: "fields break the rules",
       receipt_missing: "ledger receipt missing", not_in_ledger: "not in the ledger", chain_not_checked: "chain receipt not confirmed (this page is offline)",
       chain_unreachable: "chain receipt not confirmed", not_on_chain: "not on the chain",
+      ledger_not_fresh: "ledger copy not synced recently; cannot confirm",
     },
     errors: {
       untrusted_status_list: "Not a status list signed by a valid key of a trusted authority (or dated after now); not used",
@@ -277,6 +280,7 @@
       unknown_chain: "The chain receipt names a chain or contract the trust store does not list", chain_not_checked: "The chain receipt must be confirmed online; offline it cannot be",
       chain_unreachable: "The chain could not be reached to confirm the receipt", not_on_chain: "The chain holds no record of this anchor",
       chain_mismatch: "The chain's record of the batch differs from the certificate's", chain_receipt_mismatch: "The chain receipt differs from the chain's record",
+      ledger_not_fresh: "The local copy of the ledger has a stale or under-witnessed checkpoint; sync it first",
     }),
   };
 

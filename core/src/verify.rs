@@ -1159,7 +1159,31 @@ impl Verifier {
         anchor: &Anchor,
         receipt: Option<&LedgerReceipt>,
         required: bool,
+        now: u64,
     ) -> (Check, Option<LedgerInfo>) {
+        if let Some(view) = self.ledger.as_deref() {
+            let cp = &view.checkpoint;
+            let when = view
+                .time
+                .map(|t| format!(" of {}", time::format(t)))
+                .unwrap_or_default();
+            // A verifier that follows a ledger answers only from a fresh
+            // view of it: a stale one may miss a newer status list.
+            if let Err(e) = self.trust.checkpoint_freshness(&view.note, now) {
+                return (
+                    Check::new(
+                        CheckCode::Ledger,
+                        Outcome::Indeterminate,
+                        ResultCode::LedgerNotFresh,
+                        format!(
+                            "the mirror of ledger `{}` (checkpoint {}{when}) is not fresh: {e}",
+                            cp.origin, cp.tree_size
+                        ),
+                    ),
+                    None,
+                );
+            }
+        }
         if let Some(view) = self.ledger.as_deref()
             && let Some(rec) = view.anchor(&anchor.id())
         {
@@ -1172,6 +1196,29 @@ impl Verifier {
                 .ledger_time
                 .map(|t| format!(", logged by {}", time::format(t)))
                 .unwrap_or_default();
+            // back-dating: the issuer's key revoked before the anchor was logged
+            if let Some(t) = rec.ledger_time
+                && let Some(kid) = anchor.signer_key_ids().first()
+                && let Some((ti, tk)) = self.trust.key(kid)
+                && ti.id == anchor.body().issuer
+                && let Some(r) = tk.revoked_at.filter(|r| *r <= t)
+            {
+                return (
+                    Check::new(
+                        CheckCode::Ledger,
+                        Outcome::Failed,
+                        ResultCode::KeyNotValid,
+                        format!(
+                            "the issuer's key {kid} was revoked at {}, and the anchor was logged only by {} (entry {} of ledger `{}`): its signature may be back-dated",
+                            time::format(r),
+                            time::format(t),
+                            rec.index,
+                            cp.origin
+                        ),
+                    ),
+                    None,
+                );
+            }
             return (
                 Check::new(
                     CheckCode::Ledger,

@@ -20,7 +20,7 @@ use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::note::NoteVerifier;
 use certanchor::sample::{self, JAN_1_2024};
 use certanchor::status::StatusPurpose;
-use certanchor::{Anchor, AnchorBody, Hash, IssueOptions, Issuer};
+use certanchor::{Anchor, AnchorBody, Document as _, Hash, IssueOptions, Issuer};
 
 const ORIGIN: &str = "ledger.mirror.test/certanchor";
 
@@ -374,4 +374,91 @@ fn an_interrupted_sync_resumes_and_nothing_unproven_is_used() {
         let want = if i == 0 { 0 } else { i as u64 + 1 };
         assert_eq!(v.anchor(&id).unwrap().index, want, "anchor {i}");
     }
+}
+
+/// Unix time the ledger of `verifying_with_a_view…` signs at.
+const LOGGED: u64 = JAN_1_2024 + 86_400 + 100;
+
+fn logged_clock() -> u64 {
+    LOGGED
+}
+
+#[test]
+fn verifying_with_a_view_checks_freshness_and_back_dating() {
+    use certanchor::ledger::sync::LedgerView;
+    use certanchor::{CheckCode, Outcome, TrustStore, Verdict, Verifier};
+    let auths = sample::demo_authorities();
+    let issuer = Issuer::new(auths[1].key.clone(), auths[1].id);
+    let issued = JAN_1_2024 + 86_400;
+    let mut batch = issuer
+        .issue(
+            "view",
+            &(0..4).map(sample::business_license).collect::<Vec<_>>(),
+            &IssueOptions::at(issued),
+        )
+        .unwrap();
+    batch.endorse(&auths[2].key, issued).unwrap();
+    let mut l = FileLedger::create(tempdir("view"), ORIGIN, key(0x42)).unwrap();
+    l.set_clock(logged_clock);
+    l.append(batch.anchor().as_bytes()).unwrap();
+    let view = LedgerView::from_source(&Site::of(&l), &vkey(0x42)).unwrap();
+    assert_eq!(view.time, Some(LOGGED));
+    assert_eq!(
+        view.anchor(&batch.anchor().id()).unwrap().ledger_time,
+        Some(LOGGED)
+    );
+    // a bundle without any receipt
+    let bundle = batch.bundle(2, Some(&["name"])).unwrap().to_vec();
+    let doc = || {
+        let mut d = sample::demo_trust_doc(Some((ORIGIN, &key(0x42).public_key())));
+        d.ledgers[0].max_age = Some(3600);
+        d
+    };
+    let verifier = |d| {
+        let mut v = Verifier::new(TrustStore::from_doc(d).unwrap());
+        v.use_ledger(view.clone(), LOGGED + 10).unwrap();
+        v
+    };
+    let v = verifier(doc());
+    let r = v.verify(&bundle, LOGGED + 10);
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    let c = r.check(CheckCode::Ledger).unwrap();
+    assert_eq!(c.outcome, Outcome::Passed);
+    assert!(c.reason.contains("logged by"), "{}", c.reason);
+    // two hours later the checkpoint is older than max_age: never valid
+    let r = v.verify(&bundle, LOGGED + 7200);
+    assert_eq!(r.verdict, Verdict::Indeterminate, "{r}");
+    assert_eq!(r.check(CheckCode::Ledger).unwrap().code, "ledger_not_fresh");
+    // a checkpoint dated after `now` (beyond the skew) is not fresh either
+    let r = v.verify(&bundle, LOGGED - 3600);
+    assert_eq!(r.check(CheckCode::Ledger).unwrap().code, "ledger_not_fresh");
+    // the issuer's key revoked after the anchor's own date but before it
+    // was logged: a back-dated signature
+    let mut d = doc();
+    let issuer_entry = d.issuers.iter_mut().find(|i| i.id == auths[1].id).unwrap();
+    issuer_entry.keys[0].revoked_at = Some(certanchor::time::format(LOGGED - 50));
+    let r = verifier(d).verify(&bundle, LOGGED + 10);
+    assert_eq!(r.verdict, Verdict::Invalid, "{r}");
+    let c = r.check(CheckCode::Ledger).unwrap();
+    assert_eq!(
+        (c.outcome, c.code.as_str()),
+        (Outcome::Failed, "key_not_valid")
+    );
+    assert!(c.reason.contains("back-dated"), "{}", c.reason);
+    // revoked after it was logged: the anchor stands
+    let mut d = doc();
+    let issuer_entry = d.issuers.iter_mut().find(|i| i.id == auths[1].id).unwrap();
+    issuer_entry.keys[0].revoked_at = Some(certanchor::time::format(LOGGED + 5));
+    let r = verifier(d).verify(&bundle, LOGGED + 10);
+    assert_eq!(
+        r.check(CheckCode::Ledger).unwrap().outcome,
+        Outcome::Passed,
+        "{r}"
+    );
+    // a view of a ledger the trust store does not trust
+    let mut untrusted = Verifier::new(TrustStore::from_doc(sample::demo_trust_doc(None)).unwrap());
+    assert_eq!(
+        untrusted.use_ledger(view, LOGGED).unwrap_err().code(),
+        "untrusted_ledger"
+    );
 }

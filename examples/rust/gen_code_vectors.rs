@@ -1113,6 +1113,7 @@ pub fn generate() -> Res<String> {
         "not_on_chain": "online only: Verifier::verify_online when the registry holds no record of the anchor",
         "chain_mismatch": "online only: Verifier::verify_online when the registry's root or tree size differs from the anchor's",
         "chain_receipt_mismatch": "online only: Verifier::verify_online when the registry's block differs from the receipt's",
+        "ledger_not_fresh": "with a ledger mirror only (Verifier::use_ledger): core/tests/mirror.rs checks it",
     });
 
     let doc = json!({

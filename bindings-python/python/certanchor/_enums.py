@@ -88,6 +88,7 @@ ResultCode = Literal[
     "not_on_chain",
     "chain_mismatch",
     "chain_receipt_mismatch",
+    "ledger_not_fresh",
 ]
 """Every code a check can carry (``Check.code``), in the core's order;
 ``certanchor.RESULT_CODES`` is the core's own list (a test keeps them equal)."""

@@ -191,6 +191,10 @@ result_codes! {
     ChainMismatch = "chain_mismatch",
     /// The registry's record differs from the receipt (block or transaction).
     ChainReceiptMismatch = "chain_receipt_mismatch",
+    /// The followed ledger's checkpoint is not fresh: older than the trust
+    /// store's `max_age`, without its ledger time, dated in the future, or
+    /// cosigned by fewer trusted witnesses than the quorum (SPEC §9.7).
+    LedgerNotFresh = "ledger_not_fresh",
 }
 
 impl std::fmt::Display for ResultCode {

@@ -36,7 +36,7 @@ impl Verifier {
             .trust
             .policy(&cert.kind)
             .is_some_and(|p| p.require_ledger);
-        let (tlog, _) = self.check_ledger(&eval.anchor, bundle.receipt.as_ref(), required);
+        let (tlog, _) = self.check_ledger(&eval.anchor, bundle.receipt.as_ref(), required, now);
         let check = self.with_chain_receipt(tlog, &eval.anchor, Some(chain), Some(oracle));
         if let Some(slot) = report
             .checks

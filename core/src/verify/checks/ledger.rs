@@ -11,6 +11,7 @@ pub(super) fn check(ctx: &Ctx<'_>, found: &mut Found) -> Check {
         &ctx.eval.anchor,
         ctx.bundle.receipt.as_ref(),
         ctx.policy.is_some_and(|p| p.require_ledger),
+        ctx.now,
     );
     found.ledger = ledger;
     v.with_chain_receipt(check, &ctx.eval.anchor, ctx.bundle.chain.as_ref(), None)
