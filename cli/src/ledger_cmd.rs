@@ -461,7 +461,7 @@ fn tile_files(
 /// number of files in it.
 pub fn snapshot_bytes(ledger: &FileLedger) -> Result<(Vec<u8>, usize), CliError> {
     let size = ledger.size();
-    let checkpoint = ledger.checkpoint_at(size)?.ok_or_else(|| {
+    let checkpoint = crate::witness_cmd::published_checkpoint(&ledger, size)?.ok_or_else(|| {
         CliError::new(
             "empty",
             format!(
@@ -513,7 +513,7 @@ fn snapshot(dir: &Path, out: &Path, json: bool) -> Result<i32, CliError> {
 fn publish(dir: &Path, site: &Path, full: bool, json: bool) -> Result<i32, CliError> {
     let ledger = open_ledger(dir)?;
     let size = ledger.size();
-    let checkpoint = ledger.checkpoint_at(size)?.ok_or_else(|| {
+    let checkpoint = crate::witness_cmd::published_checkpoint(&ledger, size)?.ok_or_else(|| {
         CliError::new(
             "empty",
             format!("{}: no entry yet, nothing to publish", dir.display()),

@@ -559,6 +559,29 @@ pub fn ledger_witness(
 /// The stored cosigned checkpoint: the note, its size and the names of the
 /// cosigners whose lines it holds; `None` when there is none. A file that is
 /// not this ledger's checkpoint is an error (never overwritten silently).
+/// The checkpoint `publish` and `snapshot` give out for `size`: the
+/// ledger's own note, with the witnesses' cosignatures from
+/// `DIR/cosigned-checkpoint` when those are for this very checkpoint (a
+/// stale or damaged file is ignored: its lines would not verify anyway).
+pub fn published_checkpoint(ledger: &FileLedger, size: u64) -> Result<Option<String>, CliError> {
+    let Some(own) = ledger.checkpoint_at(size)? else {
+        return Ok(None);
+    };
+    let log_key = NoteVerifier::from_verifier_key(&ledger.verifier_key())?;
+    let path = ledger.dir().join(COSIGNED_CHECKPOINT);
+    let cosigned = read_cosigned(&path, &log_key).ok().flatten();
+    Ok(Some(match cosigned {
+        Some((text, n, _))
+            if n == size
+                && note::parse_note(&text).map(|p| p.text).ok()
+                    == note::parse_note(&own).map(|p| p.text).ok() =>
+        {
+            text
+        }
+        _ => own,
+    }))
+}
+
 fn read_cosigned(
     path: &Path,
     log_key: &NoteVerifier,

@@ -426,6 +426,25 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
             .code(),
         "no_quorum"
     );
+    // `ledger publish` and `ledger snapshot` give out the cosigned note
+    let site = root.join("site");
+    run_json(&["ledger", "publish", s(&dir), "--out", s(&site)]);
+    assert_eq!(
+        std::fs::read_to_string(site.join("checkpoint")).unwrap(),
+        cosigned
+    );
+    // …and the ledger's own once it has grown past it
+    append(&dir, "a", 10, 1);
+    run_json(&["ledger", "publish", s(&dir), "--out", s(&site)]);
+    let published = std::fs::read_to_string(site.join("checkpoint")).unwrap();
+    assert_ne!(published, cosigned);
+    assert_eq!(
+        store
+            .checkpoint_freshness(&published, certanchor::time::now())
+            .unwrap_err()
+            .code(),
+        "no_quorum"
+    );
     // A quorum above the witnesses listed is refused by `trust add-ledger`.
     let out = run_json_code(
         &[
