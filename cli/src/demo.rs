@@ -21,6 +21,10 @@ use crate::util::{self, CliError};
 use crate::verifying::render_report;
 
 const ORIGIN: &str = "ledger.demo.beijing.gov.cn/certanchor";
+/// The tax bureau's witness (SPEC §9.7).
+const WITNESS: &str = "witness.tax.demo.beijing.gov.cn";
+/// A ledger checkpoint older than this is not fresh (trust store `max_age`).
+const LEDGER_MAX_AGE: u64 = 3600;
 const TTL: u64 = 86_400;
 
 struct Office {
@@ -138,6 +142,8 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         )?;
     }
     let ledger_key = SigningKey::generate()?;
+    // the tax bureau runs a witness that cosigns the ledger's checkpoints
+    let witness_key = SigningKey::generate()?;
     let doc = TrustStoreDoc {
         version: 1,
         issuers: offices
@@ -181,9 +187,12 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         ledgers: vec![LedgerEntry {
             origin: ORIGIN.into(),
             public_key: ledger_key.public_key().to_base64(),
-            witnesses: Vec::new(),
-            quorum: None,
-            max_age: None,
+            witnesses: vec![certanchor::trust::WitnessEntry {
+                name: WITNESS.into(),
+                public_key: witness_key.public_key().to_base64(),
+            }],
+            quorum: Some(1),
+            max_age: Some(LEDGER_MAX_AGE),
         }],
         chains: vec![],
     };
@@ -193,7 +202,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         (trust.to_json() + "\n").as_bytes(),
         false,
     )?;
-    say("1. Five offices made keys; trust.json trusts them, requires 2 endorsements (tax + housing) for titles,\n   1 (tax or public security) for licenses, fresh revocation and suspension lists for titles, and a ledger receipt.".into());
+    say("1. Five offices made keys; trust.json trusts them, requires 2 endorsements (tax + housing) for titles,\n   1 (tax or public security) for licenses, fresh revocation and suspension lists for titles, and a ledger receipt;\n   a department following the ledger needs a checkpoint under an hour old, cosigned by the tax bureau's witness.".into());
 
     // 2. Issue.
     let scjgj = office(&offices, "cn.beijing.scjgj")?;
@@ -393,9 +402,33 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     summary.push(
         json!({"case": "old bundle, verifier without the ledger", "verdict": r.verdict.as_str()}),
     );
+    // the tax bureau's witness cosigns the ledger's newest checkpoint (the
+    // same request `ledger witness` sends over HTTP), which the snapshot then
+    // carries; trust.json asks for 1 witness and a checkpoint under an hour old
+    let ledger_vkey = certanchor::note::NoteVerifier::new(ORIGIN, ledger_key.public_key())?;
+    let witness = certanchor::witness::Witness::open(
+        dir.join("witness-state"),
+        certanchor::note::CosignatureSigner::new(WITNESS, witness_key)?,
+        vec![ledger_vkey.clone()],
+    )
+    .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let latest = ledger.checkpoint()?;
+    let lines = witness
+        .add_checkpoint(&certanchor::witness::AddCheckpointRequest::new(
+            0,
+            Vec::new(),
+            &latest,
+        ))
+        .map_err(|e| CliError::new(e.code(), e.to_string()))?;
+    let cosigned = certanchor::note::merge_signatures(&latest, &lines)?;
+    util::write_atomic(
+        &dir.join("ledger")
+            .join(crate::witness_cmd::COSIGNED_CHECKPOINT),
+        cosigned.as_bytes(),
+        false,
+    )?;
     let (snap, _) = crate::ledger_cmd::snapshot_bytes(&ledger)?;
     util::write_atomic(&dir.join("ledger-snapshot.bin"), &snap, false)?;
-    let ledger_vkey = certanchor::note::NoteVerifier::new(ORIGIN, ledger_key.public_key())?;
     let mirror_err =
         |e: certanchor::ledger::mirror::MirrorError| CliError::new(e.code(), e.to_string());
     let mut mirror =
@@ -413,7 +446,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
     synced_verifier.use_ledger(view, now + 240)?;
     let r = synced_verifier.verify(&before_sale.to_vec(), now + 240);
     say(format!(
-        "   The same bundle at a department whose mirror synced the ledger ({} entries: anchors and every status list): {}\n   status: {}\n   ledger: {}",
+        "   The same bundle at a department whose mirror synced the ledger (a snapshot of {} entries, anchors and every status list, its checkpoint cosigned by the tax bureau's witness): {}\n   status: {}\n   ledger: {}",
         synced.new_size,
         verdict_word(r.verdict),
         line(&r, "status"),
@@ -426,6 +459,20 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
         return Err(CliError::new(
             "demo_failed",
             "a sold title's old bundle was not refused by a synced verifier",
+        ));
+    }
+    let late = now + 240 + LEDGER_MAX_AGE + 600;
+    let r = synced_verifier.verify(&bundle(&tit, &tit_rc, 5, None)?.to_vec(), late);
+    say(format!(
+        "   Title 5 at that department after its mirror went unsynced for over an hour: {}\n   ledger: {}",
+        verdict_word(r.verdict),
+        line(&r, "ledger")
+    ));
+    summary.push(json!({"case": "mirror not synced for too long", "verdict": r.verdict.as_str()}));
+    if r.verdict == Verdict::Valid {
+        return Err(CliError::new(
+            "demo_failed",
+            "a verifier whose ledger mirror is stale said valid",
         ));
     }
 

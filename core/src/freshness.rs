@@ -94,7 +94,7 @@ pub enum FreshnessError {
     #[error("checkpoint has no ledger timestamp line, and the ledger's max_age requires one")]
     NoLedgerTime,
     /// The ledger time is more than [`MAX_CLOCK_SKEW`] after `now`.
-    #[error("checkpoint signed at {time}, more than {MAX_CLOCK_SKEW} s after now ({now})")]
+    #[error("checkpoint signed at {}, more than {MAX_CLOCK_SKEW} s after now ({})", crate::time::format(*time), crate::time::format(*now))]
     FutureCheckpoint {
         /// The ledger time.
         time: u64,
@@ -102,7 +102,7 @@ pub enum FreshnessError {
         now: u64,
     },
     /// The ledger time is more than `max_age` before `now`.
-    #[error("checkpoint signed at {time} is {} s old, more than max_age {max_age} s", now.saturating_sub(*time))]
+    #[error("checkpoint signed at {} is {} s old, more than max_age {max_age} s", crate::time::format(*time), now.saturating_sub(*time))]
     StaleCheckpoint {
         /// The ledger time.
         time: u64,
