@@ -782,6 +782,7 @@ mod tests {
             witnesses: Vec::new(),
             quorum: None,
             max_age: None,
+            url: None,
         });
         rich.chains = vec![
             ChainEntry {

@@ -193,6 +193,7 @@ pub fn demo(out: Option<&Path>, json: bool) -> Result<i32, CliError> {
             }],
             quorum: Some(1),
             max_age: Some(LEDGER_MAX_AGE),
+            url: None,
         }],
         chains: vec![],
     };

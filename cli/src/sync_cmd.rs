@@ -26,8 +26,9 @@ pub struct SyncArgs {
     /// Where the published ledger is: a directory written by `ledger
     /// publish`, a file written by `ledger snapshot`, or the http:// URL a
     /// `ledger serve` (or any web server) serves such a directory at.
+    /// Default: the ledger's `url` in the trust store.
     #[arg(long)]
-    from: PathBuf,
+    from: Option<PathBuf>,
     /// Which of the trust store's ledgers (its origin); needed only when it
     /// trusts several.
     #[arg(long)]
@@ -117,7 +118,23 @@ pub fn run(a: &SyncArgs, json: bool) -> Result<i32, CliError> {
     let store = TrustStore::from_json(&util::read_text(&a.trust)?)
         .map_err(|e| CliError::from(e).at(a.trust.display()))?;
     let ledger = pick_ledger(&store, a.origin.as_deref())?;
-    let src = source(&a.from)?;
+    let from = match &a.from {
+        Some(f) => f.clone(),
+        None => store
+            .trusted_ledger(&ledger.name)
+            .and_then(|l| l.url.clone())
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                CliError::new(
+                    "usage",
+                    format!(
+                        "no --from, and the trust store gives no url for ledger `{}` (trust add-ledger --url)",
+                        ledger.name
+                    ),
+                )
+            })?,
+    };
+    let src = source(&from)?;
     let mut mirror = Mirror::open(&a.state, &ledger.name).map_err(mirror_err)?;
     let pb = util::progress(0, "syncing");
     let result = mirror.sync(&*src, &ledger, |done, total| {

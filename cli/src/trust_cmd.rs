@@ -108,6 +108,11 @@ pub enum TrustCommand {
         /// Oldest a checkpoint may be by the ledger's own timestamp, seconds.
         #[arg(long)]
         max_age: Option<u64>,
+        /// Where the ledger is published (http:// or https:// URL of the
+        /// directory `ledger publish` writes, e.g. served by `ledger serve`):
+        /// `certanchor sync` reads it when given no --from.
+        #[arg(long)]
+        url: Option<String>,
     },
     /// Trust an anchor registry contract on an EVM chain (replaces the same chain and contract).
     AddChain {
@@ -400,6 +405,7 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
             witnesses,
             quorum,
             max_age,
+            url,
         } => {
             let v = NoteVerifier::from_verifier_key(&vkey)?;
             let witnesses = witnesses
@@ -421,6 +427,7 @@ pub fn run(cmd: TrustCommand, json: bool) -> Result<i32, CliError> {
                 witnesses,
                 quorum,
                 max_age,
+                url,
             });
             save(&trust, doc, json, &format!("ledger `{}`", v.name))
         }

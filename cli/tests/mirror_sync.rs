@@ -15,7 +15,7 @@ use serde_json::Value as J;
 
 mod common;
 
-use common::{LATER, Office, Setup, ca, check, run_json, run_json_code};
+use common::{Office, Setup, ca, check, run_json, run_json_code};
 
 fn office() -> Office {
     Office::with(Setup {
@@ -50,12 +50,12 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
         .success();
     let land = o.p("land.pem");
     let r = run_json(&[
-        "status", "revoke", "--key", &land, "--batch", &batch, "--index", "2", "--at", LATER,
+        "status", "revoke", "--key", &land, "--batch", &batch, "--index", "2",
     ]);
     assert_eq!(r["ledger_index"], 1);
 
     // the verifier that knows only the bundle
-    let r = run_json_code(&["verify", "--trust", &trust, "--at", LATER, &before], 0);
+    let r = run_json_code(&["verify", "--trust", &trust, &before], 0);
     assert_eq!(r["verdict"], "valid");
 
     // publish, sync, verify with the mirror: the ledger's list wins
@@ -73,12 +73,7 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
         ),
         (Some(2), Some(1), Some(1))
     );
-    let r = run_json_code(
-        &[
-            "verify", "--trust", &trust, "--mirror", &m1, "--at", LATER, &before,
-        ],
-        1,
-    );
+    let r = run_json_code(&["verify", "--trust", &trust, "--mirror", &m1, &before], 1);
     assert_eq!(r["verdict"], "invalid");
     assert_eq!(check(&r, "status")["code"], "revoked");
     assert!(
@@ -95,14 +90,9 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
     ca().args(["prove", "--batch", &batch, "--index", "3", "--out", &plain])
         .assert()
         .success();
-    let r = run_json_code(&["verify", "--trust", &trust, "--at", LATER, &plain], 0);
+    let r = run_json_code(&["verify", "--trust", &trust, &plain], 0);
     assert_eq!(check(&r, "ledger")["outcome"], "skipped");
-    let r = run_json_code(
-        &[
-            "verify", "--trust", &trust, "--mirror", &m1, "--at", LATER, &plain,
-        ],
-        0,
-    );
+    let r = run_json_code(&["verify", "--trust", &trust, "--mirror", &m1, &plain], 0);
     assert_eq!(check(&r, "ledger")["outcome"], "passed");
     // verify-many with the mirror
     let r = run_json_code(
@@ -112,8 +102,6 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
             &trust,
             "--mirror",
             &m1,
-            "--at",
-            LATER,
             &o.p("batch/bundles"),
         ],
         1,
@@ -129,12 +117,7 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
     let m2 = o.p("m2");
     let s = run_json(&["sync", "--trust", &trust, "--state", &m2, "--from", &snap]);
     assert_eq!(s["new_size"], 2);
-    let r = run_json_code(
-        &[
-            "verify", "--trust", &trust, "--mirror", &m2, "--at", LATER, &before,
-        ],
-        1,
-    );
+    let r = run_json_code(&["verify", "--trust", &trust, "--mirror", &m2, &before], 1);
     assert_eq!(check(&r, "status")["code"], "revoked");
 
     // a snapshot cut short, a rollback: refused, the mirror unchanged
@@ -167,5 +150,95 @@ fn a_synced_verifier_refuses_the_old_bundle_of_a_revoked_title() {
     assert_eq!(
         error_code(&["verify", "--trust", &trust, "--mirror", &empty, &before]),
         "not_a_mirror"
+    );
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn sync_reads_the_trust_stores_url_from_ledger_serve() {
+    use std::io::BufRead as _;
+    let o = office();
+    let (trust, ledger) = (o.p("trust.json"), o.p("ledger"));
+    let site = o.p("site");
+    ca().args(["ledger", "publish", &ledger, "--out", &site])
+        .assert()
+        .success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("certanchor"))
+        .args(["ledger", "serve", &site, "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
+    let mut first = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    // no url in the trust store and no --from: a usage error naming the fix
+    let m = o.p("m");
+    let out = ca()
+        .args(["sync", "--trust", &trust, "--state", &m])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--url"));
+    // the trust store names where the ledger is published
+    let vkey = run_json(&["ledger", "vkey", &ledger])["vkey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bad = run_json_code(
+        &[
+            "trust",
+            "add-ledger",
+            &trust,
+            "--vkey",
+            &vkey,
+            "--url",
+            "ftp://x",
+        ],
+        2,
+    );
+    assert_eq!(bad["error"]["code"], "invalid_ledger");
+    ca().args([
+        "trust",
+        "add-ledger",
+        &trust,
+        "--vkey",
+        &vkey,
+        "--url",
+        &url,
+    ])
+    .assert()
+    .success();
+    let s = run_json(&["sync", "--trust", &trust, "--state", &m]);
+    assert_eq!(s["new_size"], 1);
+    // the server goes away: a transport error, the mirror kept
+    drop(served);
+    let state = std::fs::read(o.path().join("m/mirror.json")).unwrap();
+    let out = ca()
+        .args(["--json", "sync", "--trust", &trust, "--state", &m])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e: J = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(e["error"]["code"], "fetch_failed", "{e}");
+    assert_eq!(
+        std::fs::read(o.path().join("m/mirror.json")).unwrap(),
+        state
     );
 }

@@ -46,6 +46,7 @@
 //!     witnesses: vec![witness.verifier()],
 //!     quorum: 1,
 //!     max_age: Some(3_600),
+//!     url: None,
 //! };
 //! let fresh = check_freshness(&witnessed, &ledger, 1_100).unwrap();
 //! assert_eq!((fresh.checkpoint.tree_size, fresh.time), (9, Some(1_000)));
@@ -263,6 +264,7 @@ mod tests {
             witnesses: witnesses.iter().map(|n| witness(*n).verifier()).collect(),
             quorum,
             max_age,
+            url: None,
         }
     }
 

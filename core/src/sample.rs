@@ -401,6 +401,7 @@ pub fn demo_trust_doc(
                 witnesses: Vec::new(),
                 quorum: None,
                 max_age: None,
+                url: None,
             })
             .into_iter()
             .collect(),

@@ -165,6 +165,11 @@ pub struct LedgerEntry {
     /// seconds; absent: no limit (and no timestamp line needed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
+    /// Where the ledger is published (an `http://` or `https://` URL of the
+    /// directory `ledger publish` writes); `certanchor sync` reads it when
+    /// given no `--from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl LedgerEntry {
@@ -177,6 +182,7 @@ impl LedgerEntry {
             witnesses: Vec::new(),
             quorum: None,
             max_age: None,
+            url: None,
         }
     }
 }
@@ -203,6 +209,8 @@ pub struct TrustedLedger {
     pub quorum: usize,
     /// Oldest ledger time accepted, seconds.
     pub max_age: Option<u64>,
+    /// Where the ledger is published, if the trust store says.
+    pub url: Option<String>,
 }
 
 /// A trusted EVM chain: an `AnchorRegistry` contract on a chain.
@@ -654,11 +662,21 @@ fn compile_ledger(l: &LedgerEntry, ledger: NoteVerifier) -> Result<TrustedLedger
     if l.max_age == Some(0) {
         return Err(bad("max_age must be at least 1 second".into()));
     }
+    if let Some(u) = &l.url
+        && (!(u.starts_with("http://") || u.starts_with("https://"))
+            || u.len() > 2048
+            || u.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(bad(
+            "url must be an http:// or https:// URL without spaces, at most 2048 bytes".into(),
+        ));
+    }
     Ok(TrustedLedger {
         ledger,
         witnesses,
         quorum,
         max_age: l.max_age,
+        url: l.url.clone(),
     })
 }
 

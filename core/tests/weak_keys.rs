@@ -99,6 +99,7 @@ fn trust_store_with_a_weak_issuer_or_ledger_key_is_refused() {
             witnesses: Vec::new(),
             quorum: None,
             max_age: None,
+            url: None,
         });
         let json = serde_json::to_string(&doc).unwrap();
         let e = TrustStore::from_json(&json).unwrap_err();

@@ -141,6 +141,7 @@ fn trust_doc() -> TrustStoreDoc {
             witnesses: Vec::new(),
             quorum: None,
             max_age: None,
+            url: None,
         });
     }
     doc.chains.push(ChainEntry {
