@@ -31,6 +31,7 @@ macro_rules! print {
 mod bench;
 mod demo;
 mod evm_cmd;
+mod http_server;
 mod issuing;
 mod ledger_cmd;
 mod qr;

@@ -9,18 +9,13 @@
 //! SITE one path element at a time without following symbolic links
 //! (`openat` with `O_NOFOLLOW`), and only regular files are served.
 //!
-//! Bounds: at most `--max-connections` connections at once (further ones
-//! wait in the listen queue); request line and headers at most
-//! [`MAX_HEADER_BYTES`] and [`MAX_HEADERS`] headers (431 beyond); a client
-//! that sends no complete request head, or reads nothing of a response,
-//! for `--client-timeout` seconds is disconnected, and no connection lasts longer
-//! than [`MAX_CONNECTION_TIME`]; files are streamed in [`CHUNK`]-byte
-//! pieces. So memory is bounded by connections × (buffers + a chunk).
-//! SIGINT (Ctrl-C) and SIGTERM stop it: no new connection is accepted, idle
-//! ones are closed, responses under way get [`GRACE`] to finish.
+//! The server itself (listening, connection limit, timeouts, bounded
+//! request heads, shutdown on SIGINT and SIGTERM) is
+//! [`crate::http_server`]'s, shared with `witness serve`. Here: at most
+//! `--max-connections` connections at once, `--client-timeout` seconds for
+//! a request head or a stalled reader, files streamed in [`CHUNK`]-byte
+//! pieces; so memory is bounded by connections × (buffers + a chunk).
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,31 +29,15 @@ use certanchor::ledger::tiles::{CHECKPOINT_PATH, Tile};
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::header;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
 use tokio::io::{AsyncRead, ReadBuf};
-use tokio::net::TcpStream;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
-use tokio::time::Sleep;
 
+use crate::http_server;
 use crate::util::{self, CliError};
 
-/// Most bytes of a request line and headers together (431 beyond).
-pub const MAX_HEADER_BYTES: usize = 8 * 1024;
-/// Most request headers (431 beyond).
-pub const MAX_HEADERS: usize = 32;
-/// Connection read buffer (hyper's minimum is 8 KiB).
-const READ_BUFFER: usize = 16 * 1024;
 /// Bytes of a file read and sent at a time.
 pub const CHUNK: usize = 16 * 1024;
-/// Longest life of one connection, whatever it does.
-pub const MAX_CONNECTION_TIME: Duration = Duration::from_secs(600);
-/// How long responses under way may still take once a stop is asked for.
-pub const GRACE: Duration = Duration::from_secs(3);
-
 /// `Cache-Control` of the checkpoint: it changes with every publish.
 pub const CHECKPOINT_CACHE: &str = "no-cache";
 /// `Cache-Control` of tiles and entry bundles, full and partial. A full
@@ -312,45 +291,34 @@ fn text(status: StatusCode, msg: &'static str, head: bool) -> Response<ServeBody
         .unwrap_or_else(|_| Response::new(ServeBody::Empty))
 }
 
-async fn respond(
-    site: Arc<Site>,
-    req: Request<Incoming>,
-) -> Result<Response<ServeBody>, Infallible> {
+async fn respond(site: Arc<Site>, req: Request<Incoming>) -> Response<ServeBody> {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
-        return Ok(text(
+        return text(
             StatusCode::METHOD_NOT_ALLOWED,
             "method not allowed: GET or HEAD\n",
             false,
-        ));
+        );
     }
     let Some(target) = Target::of(req.uri()) else {
-        return Ok(text(StatusCode::NOT_FOUND, "not found\n", head));
+        return text(StatusCode::NOT_FOUND, "not found\n", head);
     };
     let rel = target.path().to_owned();
     let s = Arc::clone(&site);
     let opened = tokio::task::spawn_blocking(move || s.open_file(&rel)).await;
     let (file, len) = match opened {
         Ok(Ok(Some(f))) => f,
-        Ok(Ok(None)) => return Ok(text(StatusCode::NOT_FOUND, "not found\n", head)),
+        Ok(Ok(None)) => return text(StatusCode::NOT_FOUND, "not found\n", head),
         Ok(Err(e)) => {
             eprintln!(
                 "ledger serve: {}/{}: {e}",
                 util::show_path(&site.root),
                 target.path()
             );
-            return Ok(text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read\n",
-                head,
-            ));
+            return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read\n", head);
         }
         Err(_) => {
-            return Ok(text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read\n",
-                head,
-            ));
+            return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot read\n", head);
         }
     };
     let (content_type, cache) = match target {
@@ -365,221 +333,39 @@ async fn respond(
             remaining: len,
         }
     };
-    Ok(base(StatusCode::OK)
+    base(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
         .header(header::CACHE_CONTROL, cache)
         .header(header::CONTENT_LENGTH, len)
         .body(body)
-        .unwrap_or_else(|_| Response::new(ServeBody::Empty)))
-}
-
-/// The connection's socket, failing a write that makes no progress for the
-/// timeout (a client that stopped reading).
-struct Guarded {
-    io: TokioIo<TcpStream>,
-    timeout: Duration,
-    stall: Option<Pin<Box<Sleep>>>,
-}
-
-impl Guarded {
-    fn progress<T>(&mut self, cx: &mut Context<'_>, r: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
-        match r {
-            Poll::Pending => {
-                let timeout = self.timeout;
-                let stall = self
-                    .stall
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
-                ready!(stall.as_mut().poll(cx));
-                Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the client stopped reading",
-                )))
-            }
-            ready => {
-                self.stall = None;
-                ready
-            }
-        }
-    }
-}
-
-impl hyper::rt::Read for Guarded {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl hyper::rt::Write for Guarded {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_write(cx, buf);
-        this.progress(cx, r)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        this.progress(cx, r)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        hyper::rt::Write::is_write_vectored(&self.io)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_flush(cx);
-        this.progress(cx, r)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_shutdown(cx);
-        this.progress(cx, r)
-    }
-}
-
-async fn connection(
-    stream: TcpStream,
-    site: Arc<Site>,
-    timeout: Duration,
-    mut stop: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
-) {
-    let _ = stream.set_nodelay(true);
-    let io = Guarded {
-        io: TokioIo::new(stream),
-        timeout,
-        stall: None,
-    };
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(timeout)
-        .max_headers(MAX_HEADERS)
-        .max_header_size(MAX_HEADER_BYTES)
-        .max_buf_size(READ_BUFFER)
-        .keep_alive(true);
-    let conn = builder.serve_connection(io, service_fn(move |req| respond(Arc::clone(&site), req)));
-    tokio::pin!(conn);
-    let life = tokio::time::sleep(MAX_CONNECTION_TIME);
-    tokio::pin!(life);
-    tokio::select! {
-        _ = conn.as_mut() => return,
-        () = &mut life => return,
-        _ = stop.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
-    }
-    let _ = tokio::time::timeout(GRACE, conn).await;
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn stop_signal() -> io::Result<impl Future<Output = ()>> {
-    #[cfg(unix)]
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    #[cfg(unix)]
-    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    Ok(async move {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = term.recv() => {},
-            _ = int.recv() => {},
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    })
+        .unwrap_or_else(|_| Response::new(ServeBody::Empty))
 }
 
 /// Runs `ledger serve` until SIGINT or SIGTERM.
 pub fn serve(args: &ServeArgs, json: bool) -> Result<i32, CliError> {
     let site = Arc::new(Site::open(&args.site)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(usize::from(args.threads))
-        .max_blocking_threads(usize::from(args.threads).saturating_mul(2))
-        .thread_name("certanchor-serve")
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::new("io_error", format!("cannot start the server: {e}")))?;
-    let code = runtime.block_on(run(args, site, json));
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    code
-}
-
-async fn run(args: &ServeArgs, site: Arc<Site>, json: bool) -> Result<i32, CliError> {
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| CliError::new("io_error", format!("cannot listen on {}: {e}", args.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::new("io_error", format!("cannot listen on {}: {e}", args.listen)))?;
-    let stop = stop_signal()
-        .await
-        .map_err(|e| CliError::new("io_error", format!("cannot handle signals: {e}")))?;
-    tokio::pin!(stop);
-    let url = format!("http://{addr}/");
-    if json {
-        println!(
-            "{}",
-            json!({"site": args.site, "url": url, "listen": addr.to_string()})
-        );
-    } else {
-        println!("serving {} at {url}", util::show_path(&args.site));
-    }
-    util::flush_stdout();
-
-    let timeout = Duration::from_secs(args.client_timeout);
-    let permits = Arc::new(Semaphore::new(args.max_connections as usize));
-    let (stop_tx, stop_rx) = watch::channel(false);
-    loop {
-        let permit = tokio::select! {
-            () = &mut stop => break,
-            p = Arc::clone(&permits).acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let stream = tokio::select! {
-            () = &mut stop => break,
-            r = listener.accept() => match r {
-                Ok((s, _)) => s,
-                Err(e) => {
-                    // out of file descriptors, a connection reset before
-                    // accept: wait a little, go on
-                    eprintln!("ledger serve: accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        tokio::spawn(connection(
-            stream,
-            Arc::clone(&site),
-            timeout,
-            stop_rx.clone(),
-            permit,
-        ));
-    }
-    drop(listener);
-    let _ = stop_tx.send(true);
-    // every connection holds a permit until it ends
-    let _ = tokio::time::timeout(
-        GRACE + Duration::from_secs(1),
-        permits.acquire_many(args.max_connections),
-    )
-    .await;
-    eprintln!("ledger serve: stopped");
-    Ok(0)
+    let settings = http_server::Settings {
+        name: "ledger serve",
+        listen: args.listen.to_string(),
+        client_timeout: Duration::from_secs(args.client_timeout),
+        max_connections: args.max_connections,
+        threads: args.threads,
+        blocking_threads: usize::from(args.threads).saturating_mul(2),
+    };
+    let announce = |addr: SocketAddr| {
+        let url = format!("http://{addr}/");
+        if json {
+            println!(
+                "{}",
+                json!({"site": args.site, "url": url, "listen": addr.to_string()})
+            );
+        } else {
+            println!("serving {} at {url}", util::show_path(&args.site));
+        }
+    };
+    http_server::serve(&settings, announce, move |_peer, req| {
+        respond(Arc::clone(&site), req)
+    })
 }
 
 #[cfg(test)]

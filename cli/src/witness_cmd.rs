@@ -3,20 +3,20 @@
 //! ledger's latest checkpoint). The rules are the core's
 //! ([`certanchor::witness`], SPEC §9.7); this file is HTTP and files.
 //!
-//! The server is a small HTTP/1.1 server over `std::net` with `httparse`
-//! reading the request head: one thread per connection, at most
-//! [`MAX_CONNECTIONS`] at once (more are answered 503 and closed), a read
-//! and write timeout on every socket and a deadline on every request so
-//! that a stalled or trickling client holds only its own thread for a
-//! bounded time, a bounded head and body, keep-alive.
+//! The server is [`crate::http_server`] (hyper on tokio, shared with
+//! `ledger serve`: bounded request heads, a client timeout, a connection
+//! limit, shutdown on SIGINT and SIGTERM) with at most [`MAX_CONNECTIONS`]
+//! connections; this file answers its requests: `POST /add-checkpoint`
+//! with a `Content-Length` of at most [`MAX_REQUEST_LEN`] bytes, a body
+//! that arrives whole within [`BODY_TIMEOUT`], handed to
+//! [`Witness::handle`] on a blocking thread (it writes the state durably).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use bytes::Bytes;
 use certanchor::display::escape_text;
 use certanchor::keys::SigningKey;
 use certanchor::ledger::{FileLedger, Ledger};
@@ -26,25 +26,33 @@ use certanchor::witness::{
     parse_add_checkpoint_response,
 };
 use clap::Subcommand;
+use http_body::Body as _;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::header;
+use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 
+use crate::http_server;
 use crate::util::{self, CliError};
 
 /// Where `ledger witness` keeps the latest checkpoint with the witnesses'
 /// cosignatures, in the ledger directory.
 pub const COSIGNED_CHECKPOINT: &str = "cosigned-checkpoint";
 
-/// Most connections served at once.
-pub const MAX_CONNECTIONS: usize = 64;
+/// Most connections served at once (more wait in the listen queue).
+pub const MAX_CONNECTIONS: u32 = 64;
 
-/// Longest request head (request line and headers), bytes.
-const MAX_HEAD_LEN: usize = 8 * 1024;
+/// How long a client may take to send a request head, or stay without
+/// reading an answer, before it is disconnected.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a socket read or write may wait before the connection is dropped.
-const SOCKET_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may take to arrive whole (408 beyond).
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// How long one request (head and body) may take to arrive in all.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Worker threads of the server (`Witness::handle` runs on blocking
+/// threads, at most one per connection).
+const THREADS: u16 = 2;
 
 /// Largest witness answer `ledger witness` reads, bytes.
 const MAX_RESPONSE_LEN: u64 = 64 * 1024;
@@ -71,7 +79,7 @@ pub enum WitnessCommand {
         #[arg(long)]
         name: String,
     },
-    /// Serve `POST /add-checkpoint` over HTTP until killed; one line per request on stdout.
+    /// Serve `POST /add-checkpoint` over HTTP until SIGINT or SIGTERM; one line per request on stdout.
     Serve {
         /// The witness's private key.
         #[arg(long)]
@@ -151,277 +159,132 @@ pub fn run(cmd: WitnessCommand, json: bool) -> Result<i32, CliError> {
                 .collect::<Result<Vec<_>, _>>()?;
             let witness = Witness::open(&state, signer(&key, &name)?, logs)
                 .map_err(|e| CliError::from(e).at(util::show_path(&state)))?;
-            let listener = TcpListener::bind(&listen).map_err(|e| {
-                CliError::new("io_error", format!("cannot listen on {listen}: {e}"))
-            })?;
-            let addr = listener
-                .local_addr()
-                .map_err(|e| CliError::new("io_error", format!("listening socket: {e}")))?;
-            if json {
-                println!(
-                    "{}",
-                    json!({"listening": addr.to_string(), "vkey": witness.verifier().to_verifier_key()})
-                );
-            } else {
-                println!(
-                    "witness {} listening on {addr} ({})",
-                    escape_text(&name),
-                    witness.verifier().to_verifier_key()
-                );
-            }
-            serve(&Arc::new(witness), &listener, json);
-            Ok(0)
+            let vkey = witness.verifier().to_verifier_key();
+            let settings = http_server::Settings {
+                name: "witness serve",
+                listen,
+                client_timeout: CLIENT_TIMEOUT,
+                max_connections: MAX_CONNECTIONS,
+                threads: THREADS,
+                blocking_threads: MAX_CONNECTIONS as usize,
+            };
+            let announce = |addr: SocketAddr| {
+                if json {
+                    println!("{}", json!({"listening": addr.to_string(), "vkey": vkey}));
+                } else {
+                    println!(
+                        "witness {} listening on {addr} ({vkey})",
+                        escape_text(&name)
+                    );
+                }
+            };
+            let witness = Arc::new(witness);
+            http_server::serve(&settings, announce, move |peer, req| {
+                respond(Arc::clone(&witness), peer, req, json)
+            })
         }
     }
 }
 
 // ---------------------------------------------------------------- server
 
-/// Counts a live connection; the count drops with it.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Accepts connections for ever, one thread each.
-fn serve(witness: &Arc<Witness>, listener: &TcpListener, json: bool) {
-    let live = Arc::new(AtomicUsize::new(0));
-    loop {
-        let (stream, peer) = match listener.accept() {
-            Ok(c) => c,
-            Err(e) => {
-                // out of descriptors, a connection reset before accept: go on
-                eprintln!("accept: {e}");
-                std::thread::sleep(Duration::from_millis(50));
-                continue;
-            }
-        };
-        let _ = stream.set_read_timeout(Some(SOCKET_TIMEOUT));
-        let _ = stream.set_write_timeout(Some(SOCKET_TIMEOUT));
-        let _ = stream.set_nodelay(true);
-        if live.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            live.fetch_sub(1, Ordering::SeqCst);
-            let mut s = stream;
-            let _ = write_response(&mut s, 503, "text/plain", b"busy\n", true);
-            continue;
-        }
-        let slot = Slot(Arc::clone(&live));
-        let witness = Arc::clone(witness);
-        let spawned = std::thread::Builder::new()
-            .name("witness-conn".into())
-            .spawn(move || {
-                let _slot = slot;
-                connection(&witness, stream, peer, json);
-            });
-        if let Err(e) = spawned {
-            eprintln!("cannot start a connection thread: {e}");
-        }
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        422 => "Unprocessable Content",
-        431 => "Request Header Fields Too Large",
-        501 => "Not Implemented",
-        503 => "Service Unavailable",
-        _ => "Internal Server Error",
-    }
-}
-
-fn write_response(
-    s: &mut TcpStream,
-    status: u16,
-    content_type: &str,
-    body: &[u8],
+/// An answer: status, content type, body; `close` ends the connection
+/// after it (the request was not read whole, or cannot be).
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
     close: bool,
-) -> std::io::Result<()> {
-    let mut out = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
-        reason(status),
-        body.len()
-    )
-    .into_bytes();
+) -> Response<Full<Bytes>> {
+    let mut b = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        b = b.header(header::ALLOW, "POST");
+    }
     if close {
-        out.extend_from_slice(b"Connection: close\r\n");
+        b = b.header(header::CONNECTION, "close");
     }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    s.write_all(&out)?;
-    s.flush()
+    b.body(Full::new(body.into()))
+        .unwrap_or_else(|_| Response::new(Full::default()))
 }
 
-/// One parsed request head.
-struct Head {
-    method: String,
-    path: String,
-    content_length: Option<usize>,
-    chunked: bool,
-    close: bool,
-    expect_continue: bool,
-    len: usize,
-}
-
-/// Parses the head at the start of `buf`: `Ok(None)` when incomplete.
-fn parse_head(buf: &[u8]) -> Result<Option<Head>, ()> {
-    let mut headers = [httparse::EMPTY_HEADER; 32];
-    let mut req = httparse::Request::new(&mut headers);
-    let len = match req.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(_) => return Err(()),
+/// Answers one request: `POST /add-checkpoint` goes to the witness; the
+/// head is checked before the body is read (501 chunked, 411 without a
+/// length, 413 over [`MAX_REQUEST_LEN`]), then 404 for another path and
+/// 405 for another method. One log line per answer (none when the
+/// client left before its body arrived).
+async fn respond(
+    witness: Arc<Witness>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+    json: bool,
+) -> Response<Full<Bytes>> {
+    let method = req.method().clone();
+    let target = req.uri().to_string();
+    let answer = |status: StatusCode, body: &'static str, close: bool| {
+        log(peer, method.as_str(), &target, status.as_u16(), None, json);
+        response(status, "text/plain; charset=utf-8", body, close)
     };
-    let mut head = Head {
-        method: req.method.unwrap_or_default().to_owned(),
-        path: req.path.unwrap_or_default().to_owned(),
-        content_length: None,
-        chunked: false,
-        close: req.version != Some(1),
-        expect_continue: false,
-        len,
+    if req.headers().contains_key(header::TRANSFER_ENCODING) {
+        return answer(
+            StatusCode::NOT_IMPLEMENTED,
+            "chunked bodies are not supported\n",
+            true,
+        );
+    }
+    if method == Method::POST && !req.headers().contains_key(header::CONTENT_LENGTH) {
+        return answer(
+            StatusCode::LENGTH_REQUIRED,
+            "Content-Length required\n",
+            true,
+        );
+    }
+    // hyper has checked the Content-Length (one, a number): the body's exact size
+    let len = req.body().size_hint().upper().unwrap_or(u64::MAX);
+    if len > MAX_REQUEST_LEN as u64 {
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large\n",
+            true,
+        );
+    }
+    let body = match tokio::time::timeout(BODY_TIMEOUT, req.into_body().collect()).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        // the client went away, or sent less than it announced and closed
+        Ok(Err(_)) => {
+            return response(StatusCode::BAD_REQUEST, "text/plain", "bad request\n", true);
+        }
+        Err(_) => return answer(StatusCode::REQUEST_TIMEOUT, "timeout\n", true),
     };
-    for h in req.headers.iter() {
-        let value = std::str::from_utf8(h.value).map_err(|_| ())?.trim();
-        if h.name.eq_ignore_ascii_case("content-length") {
-            let n: usize = value.parse().map_err(|_| ())?;
-            if head.content_length.is_some_and(|m| m != n) {
-                return Err(());
-            }
-            head.content_length = Some(n);
-        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            head.chunked = true;
-        } else if h.name.eq_ignore_ascii_case("connection") {
-            if value.eq_ignore_ascii_case("close") {
-                head.close = true;
-            } else if value.eq_ignore_ascii_case("keep-alive") {
-                head.close = false;
-            }
-        } else if h.name.eq_ignore_ascii_case("expect") {
-            head.expect_continue = value.eq_ignore_ascii_case("100-continue");
-        }
+    let path = target.split('?').next().unwrap_or_default();
+    if path != "/add-checkpoint" {
+        return answer(StatusCode::NOT_FOUND, "not found\n", false);
     }
-    Ok(Some(head))
-}
-
-/// Reads requests from one connection and answers them, until the client
-/// closes, asks to close, times out or sends something unreadable.
-fn connection(witness: &Witness, mut s: TcpStream, peer: SocketAddr, json: bool) {
-    let mut buf: Vec<u8> = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    loop {
-        // A request has REQUEST_TIMEOUT in all from its first read (or from
-        // the end of the previous one), however slowly its bytes trickle in.
-        let deadline = Instant::now() + REQUEST_TIMEOUT;
-        // the head
-        let head = loop {
-            match parse_head(&buf) {
-                Ok(Some(h)) => break h,
-                Ok(None) if buf.len() > MAX_HEAD_LEN => {
-                    let _ = write_response(&mut s, 431, "text/plain", b"head too large\n", true);
-                    return;
-                }
-                Ok(None) => {}
-                Err(()) => {
-                    let _ = write_response(&mut s, 400, "text/plain", b"bad request\n", true);
-                    return;
-                }
-            }
-            match read_before(&mut s, &mut chunk, deadline) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-                Err(e) => {
-                    if !buf.is_empty() && is_timeout(&e) {
-                        let _ = write_response(&mut s, 408, "text/plain", b"timeout\n", true);
-                    }
-                    return;
-                }
-            }
-        };
-        let answer = |s: &mut TcpStream, status: u16, body: &str, close: bool| {
-            log(peer, &head.method, &head.path, status, None, json);
-            write_response(
-                s,
-                status,
-                "text/plain; charset=utf-8",
-                body.as_bytes(),
-                close,
-            )
-        };
-        if head.chunked {
-            let _ = answer(&mut s, 501, "chunked bodies are not supported\n", true);
-            return;
-        }
-        let Some(len) = head.content_length.or((head.method != "POST").then_some(0)) else {
-            let _ = answer(&mut s, 411, "Content-Length required\n", true);
-            return;
-        };
-        if len > MAX_REQUEST_LEN {
-            let _ = answer(&mut s, 413, "request body too large\n", true);
-            return;
-        }
-        if head.expect_continue && s.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err() {
-            return;
-        }
-        // the body: what came with the head, then the rest
-        buf.drain(..head.len);
-        while buf.len() < len {
-            match read_before(&mut s, &mut chunk, deadline) {
-                Ok(0) => return,
-                Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
-                Err(e) => {
-                    if is_timeout(&e) {
-                        let _ = answer(&mut s, 408, "timeout\n", true);
-                    }
-                    return;
-                }
-            }
-        }
-        let body: Vec<u8> = buf.drain(..len).collect();
-        let close = head.close;
-        let path = head.path.split('?').next().unwrap_or_default();
-        let sent = if path != "/add-checkpoint" {
-            answer(&mut s, 404, "not found\n", close)
-        } else if head.method != "POST" {
-            answer(&mut s, 405, "POST only\n", close)
-        } else {
-            let a = witness.handle(&body);
-            log(peer, &head.method, path, a.status, a.code, json);
-            write_response(&mut s, a.status, a.content_type, a.body.as_bytes(), close)
-        };
-        if sent.is_err() || close {
-            return;
-        }
+    if method != Method::POST {
+        return answer(StatusCode::METHOD_NOT_ALLOWED, "POST only\n", false);
     }
-}
-
-/// One read, waiting no later than `deadline` (nor longer than
-/// [`SOCKET_TIMEOUT`]); a passed deadline is a timeout error.
-fn read_before(s: &mut TcpStream, chunk: &mut [u8], deadline: Instant) -> std::io::Result<usize> {
-    let left = deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::TimedOut))?;
-    s.set_read_timeout(Some(left.min(SOCKET_TIMEOUT)))?;
-    s.read(chunk)
-}
-
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    )
+    // state writes and fsync: off the workers
+    let handled = tokio::task::spawn_blocking(move || {
+        let a = witness.handle(&body);
+        log(peer, "POST", "/add-checkpoint", a.status, a.code, json);
+        a
+    })
+    .await;
+    match handled {
+        Ok(a) => response(
+            StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            a.content_type,
+            a.body,
+            false,
+        ),
+        Err(_) => response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "text/plain; charset=utf-8",
+            "internal error\n",
+            true,
+        ),
+    }
 }
 
 /// One line per request.
@@ -556,9 +419,6 @@ pub fn ledger_witness(
     Ok(0)
 }
 
-/// The stored cosigned checkpoint: the note, its size and the names of the
-/// cosigners whose lines it holds; `None` when there is none. A file that is
-/// not this ledger's checkpoint is an error (never overwritten silently).
 /// The checkpoint `publish` and `snapshot` give out for `size`: the
 /// ledger's own note, with the witnesses' cosignatures from
 /// `DIR/cosigned-checkpoint` when those are for this very checkpoint (a
@@ -582,6 +442,9 @@ pub fn published_checkpoint(ledger: &FileLedger, size: u64) -> Result<Option<Str
     }))
 }
 
+/// The stored cosigned checkpoint: the note, its size and the names of the
+/// cosigners whose lines it holds; `None` when there is none. A file that is
+/// not this ledger's checkpoint is an error (never overwritten silently).
 fn read_cosigned(
     path: &Path,
     log_key: &NoteVerifier,

@@ -2,8 +2,8 @@
 //! a witness on 127.0.0.1 (a free port the server reports) cosigns a
 //! ledger's checkpoints as it grows, refuses a rollback and a forked copy,
 //! keeps its state across a restart, is not held up by a stalled client,
-//! and the cosigned checkpoint passes the trust store's freshness rule.
-//! Every server is killed when its test ends, and every wait is bounded.
+//! and the cosigned checkpoint passes the trust store's freshness rule;
+//! SIGTERM and SIGINT stop the server. Every server is killed when its test ends, and every wait is bounded.
 
 #![allow(
     clippy::unwrap_used,
@@ -116,14 +116,19 @@ impl Drop for Server {
     }
 }
 
-/// A raw HTTP/1.1 request; returns (status, content type, body).
-fn raw(addr: &str, request: &[u8]) -> (u16, String, String) {
+/// A raw HTTP/1.1 request; returns everything the server sent before closing.
+fn raw_text(addr: &str, request: &[u8]) -> String {
     let mut c = TcpStream::connect(addr).unwrap();
     c.set_read_timeout(Some(WAIT)).unwrap();
     c.write_all(request).unwrap();
     let mut out = Vec::new();
     c.read_to_end(&mut out).unwrap();
-    let text = String::from_utf8(out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// A raw HTTP/1.1 request; returns (status, content type, body).
+fn raw(addr: &str, request: &[u8]) -> (u16, String, String) {
+    let text = raw_text(addr, request);
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head[9..12].parse().unwrap();
     let content_type = head
@@ -342,13 +347,28 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
         .0,
         413
     );
+    // ... whatever its method, and without waiting for the body
     assert_eq!(
         raw(
             &server.addr,
-            b"GET /add-checkpoint HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n"
+            b"PUT /add-checkpoint HTTP/1.1\r\nHost: w\r\nContent-Length: 65537\r\n\r\nold 0\n"
         )
         .0,
-        405
+        413
+    );
+    let text = raw_text(
+        &server.addr,
+        b"GET /add-checkpoint HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n",
+    );
+    assert!(text.starts_with("HTTP/1.1 405 "), "{text}");
+    assert!(text.contains("\r\nAllow: POST\r\n"), "{text}");
+    assert_eq!(
+        raw(
+            &server.addr,
+            b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        )
+        .0,
+        501
     );
     assert_eq!(
         raw(
@@ -475,4 +495,42 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
         2,
     );
     assert_eq!(out["error"]["code"], "bad_note_key");
+}
+
+#[test]
+fn sigterm_and_sigint_stop_the_witness() {
+    let d = tempfile::tempdir().unwrap();
+    let root = d.path();
+    let wkey = root.join("witness.pem");
+    run_json(&["witness", "init", "--name", WITNESS, "--key-out", s(&wkey)]);
+    let log_vkey = NoteVerifier::new(ORIGIN, SigningKey::from_seed(&[0x42; 32]).public_key())
+        .unwrap()
+        .to_verifier_key();
+    for signal in ["-TERM", "-INT"] {
+        let mut server = Server::start(root, &wkey, &log_vkey);
+        // a keep-alive connection left open does not hold the stop up
+        let mut idle = TcpStream::connect(&server.addr).unwrap();
+        idle.write_all(b"GET / HTTP/1.1\r\nHost: w\r\n\r\n")
+            .unwrap();
+        let mut first = [0u8; 12];
+        idle.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 404");
+        assert!(
+            Process::new("kill")
+                .arg(signal)
+                .arg(server.child.id().to_string())
+                .status()
+                .unwrap()
+                .success()
+        );
+        let start = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(start.elapsed() < WAIT, "still running after {signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(0), "{signal}");
+    }
 }
