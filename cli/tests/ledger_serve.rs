@@ -22,37 +22,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use certanchor::keys::SigningKey;
 use certanchor::ledger::http::HttpTileSource;
 use certanchor::ledger::tiles::{self, DirTileSource, TileReader, TileSource};
-use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::note::{self, NoteVerifier};
-use certanchor::{Anchor, AnchorBody, Hash};
-use common::{key_file, run_json_code, run_stderr, s};
+use common::{append_anchors, key_file, run_json_code, run_stderr, s};
 
 const ORIGIN: &str = "ledger.serve.test/certanchor";
-
-/// Appends `n` distinct anchors (batch names from `from`).
-fn append(ledger_dir: &Path, from: u64, n: u64) {
-    let key = SigningKey::from_seed(&[0x42; 32]);
-    let mut ledger = FileLedger::open(ledger_dir, key).unwrap();
-    let issuer = SigningKey::from_seed(&[0x12; 32]);
-    let anchors: Vec<Vec<u8>> = (from..from + n)
-        .map(|i| {
-            let body = AnchorBody {
-                issuer: "cn.beijing.scjgj".into(),
-                batch: format!("serve-{i}"),
-                tree_size: 1,
-                root: Hash::digest(&i.to_be_bytes()),
-                issued_at: 1_704_067_200,
-                kinds: vec!["business_license".into()],
-            };
-            Anchor::sign(&body, &issuer).unwrap().as_bytes().to_vec()
-        })
-        .collect();
-    let refs: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
-    ledger.append_many(&refs).unwrap();
-}
 
 /// A ledger of `sizes.last()` entries published at each of `sizes`; returns
 /// (ledger dir, site, verifier key).
@@ -75,7 +50,7 @@ fn published(root: &Path, sizes: &[u64]) -> (PathBuf, PathBuf, String) {
     let site = root.join("site");
     let mut size = 0;
     for &n in sizes {
-        append(&dir, size, n - size);
+        append_anchors(&dir, "serve", size, n - size);
         size = n;
         run_json_code(&["ledger", "publish", s(&dir), "--out", s(&site)], 0);
     }

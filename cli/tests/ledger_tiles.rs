@@ -22,31 +22,9 @@ use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::merkle::{leaf_hash, verify_inclusion};
 use certanchor::note::{self, NoteVerifier};
 use certanchor::{Anchor, AnchorBody, Hash};
-use common::{key_file, run_json_code, run_stderr, s};
+use common::{append_anchors, key_file, run_json_code, run_stderr, s};
 
 const ORIGIN: &str = "ledger.tiles.test/certanchor";
-
-/// Appends `n` distinct anchors (batch names from `from`).
-fn append(ledger_dir: &Path, from: u64, n: u64) {
-    let key = SigningKey::from_seed(&[0x42; 32]);
-    let mut ledger = FileLedger::open(ledger_dir, key).unwrap();
-    let issuer = SigningKey::from_seed(&[0x12; 32]);
-    let anchors: Vec<Vec<u8>> = (from..from + n)
-        .map(|i| {
-            let body = AnchorBody {
-                issuer: "cn.beijing.scjgj".into(),
-                batch: format!("tiles-{i}"),
-                tree_size: 1,
-                root: Hash::digest(&i.to_be_bytes()),
-                issued_at: 1_704_067_200,
-                kinds: vec!["business_license".into()],
-            };
-            Anchor::sign(&body, &issuer).unwrap().as_bytes().to_vec()
-        })
-        .collect();
-    let refs: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
-    ledger.append_many(&refs).unwrap();
-}
 
 fn init(root: &Path, name: &str, seed: u8) -> (PathBuf, String) {
     let key = key_file(root, &format!("{name}.pem"), seed);
@@ -164,7 +142,7 @@ fn publish_incrementally_and_go_verifies_the_tiles() {
     assert!(err.contains("nothing to publish"), "{err}");
 
     // size a = 300: tile/0/000 full, tile/0/001.p/44, tile/1/000.p/1
-    append(&ledger_dir, 0, 300);
+    append_anchors(&ledger_dir, "tiles", 0, 300);
     let out = run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
     assert_eq!(out["tree_size"], 300);
     assert_eq!(out["previous_size"], 0);
@@ -190,7 +168,7 @@ fn publish_incrementally_and_go_verifies_the_tiles() {
     let full_tile_inode = inode(&site.join("tile/0/000"));
 
     // size b = 1000: only new tiles are written; the full tile stays as it is
-    append(&ledger_dir, 300, 700);
+    append_anchors(&ledger_dir, "tiles", 300, 700);
     let out = run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
     assert_eq!(out["tree_size"], 1000);
     assert_eq!(out["previous_size"], 300);
@@ -241,7 +219,7 @@ fn publish_incrementally_and_go_verifies_the_tiles() {
 fn publish_refuses_a_site_of_another_log_or_a_damaged_one() {
     let d = tempfile::tempdir().unwrap();
     let (ledger_dir, _) = init(d.path(), "ledger", 0x42);
-    append(&ledger_dir, 0, 260);
+    append_anchors(&ledger_dir, "tiles", 0, 260);
     let site = d.path().join("site");
     run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
 
@@ -319,11 +297,11 @@ fn publish_three_levels_and_go_verifies_them() {
     let d = tempfile::tempdir().unwrap();
     let (ledger_dir, vkey) = init(d.path(), "ledger", 0x42);
     let site = d.path().join("site");
-    append(&ledger_dir, 0, 65_000);
+    append_anchors(&ledger_dir, "tiles", 0, 65_000);
     run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
     let old_cp = d.path().join("checkpoint-65000");
     std::fs::copy(site.join("checkpoint"), &old_cp).unwrap();
-    append(&ledger_dir, 65_000, 5_000);
+    append_anchors(&ledger_dir, "tiles", 65_000, 5_000);
     let out = run_json_code(&["ledger", "publish", s(&ledger_dir), "--out", s(&site)], 0);
     assert_eq!(out["previous_size"], 65_000);
     assert_eq!(out["tiles_written"], tiles::new_tiles(65_000, 70_000).len());

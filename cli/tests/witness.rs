@@ -26,34 +26,13 @@ use certanchor::keys::SigningKey;
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::note::{self, CosignatureVerifier, NoteVerifier};
 use certanchor::witness::AddCheckpointRequest;
-use certanchor::{Anchor, AnchorBody, Hash};
-use common::{key_file, run_json, run_json_code, s};
+use certanchor::Hash;
+use common::{append_anchors, key_file, run_json, run_json_code, s};
 
 const ORIGIN: &str = "ledger.witness.test/certanchor";
 const WITNESS: &str = "witness.test/w1";
 /// Longest any wait on the server may take.
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Appends anchors `from..from + n` (batch names prefixed with `tag`).
-fn append(ledger_dir: &Path, tag: &str, from: u64, n: u64) {
-    let mut ledger = FileLedger::open(ledger_dir, SigningKey::from_seed(&[0x42; 32])).unwrap();
-    let issuer = SigningKey::from_seed(&[0x12; 32]);
-    let anchors: Vec<Vec<u8>> = (from..from + n)
-        .map(|i| {
-            let body = AnchorBody {
-                issuer: "cn.beijing.scjgj".into(),
-                batch: format!("{tag}-{i}"),
-                tree_size: 1,
-                root: Hash::digest(&i.to_be_bytes()),
-                issued_at: 1_704_067_200,
-                kinds: vec!["business_license".into()],
-            };
-            Anchor::sign(&body, &issuer).unwrap().as_bytes().to_vec()
-        })
-        .collect();
-    let refs: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
-    ledger.append_many(&refs).unwrap();
-}
 
 /// A running `witness serve`, killed on drop.
 struct Server {
@@ -191,7 +170,7 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
     ]);
     let log_vkey = out["vkey"].as_str().unwrap().to_owned();
     let log = NoteVerifier::from_verifier_key(&log_vkey).unwrap();
-    append(&dir, "a", 0, 3);
+    append_anchors(&dir, "a", 0, 3);
     // A copy at size 3, for the rollback and the fork below.
     let at3 = copy_dir(&dir, &root.join("ledger-at-3"));
 
@@ -244,7 +223,7 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
     assert!(server.next_line().contains(" POST /add-checkpoint 200 ok"));
 
     // 2. Size 8: a consistency proof from 3 is needed.
-    append(&dir, "a", 3, 5);
+    append_anchors(&dir, "a", 3, 5);
     let out = witness_ledger(&dir, &server, &wvkey, 0);
     assert_eq!(
         (out["tree_size"].as_u64(), out["old_size"].as_u64()),
@@ -289,11 +268,11 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
 
     // 4. A fork: the copy extended with other entries to size 8.
     let fork = copy_dir(&at3, &root.join("ledger-fork"));
-    append(&fork, "fork", 3, 5);
+    append_anchors(&fork, "fork", 3, 5);
     let out = witness_ledger(&fork, &server, &wvkey, 2);
     assert_eq!(out["error"]["code"], "bad_consistency_proof", "{out}");
     // ... and to size 9, from 8 with its own (forked) proof.
-    append(&fork, "fork", 8, 1);
+    append_anchors(&fork, "fork", 8, 1);
     let forked = FileLedger::open(&fork, SigningKey::from_seed(&[0x42; 32])).unwrap();
     let req = AddCheckpointRequest::new(
         8,
@@ -397,7 +376,7 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
         &AddCheckpointRequest::new(0, vec![], &note3).to_body(),
     );
     assert_eq!((status, body.as_str()), (409, "8\n"));
-    append(&dir, "a", 8, 2);
+    append_anchors(&dir, "a", 8, 2);
     let out = witness_ledger(&dir, &server, &wvkey, 0);
     assert_eq!(
         (out["tree_size"].as_u64(), out["old_size"].as_u64()),
@@ -454,7 +433,7 @@ fn witness_cosigns_a_growing_ledger_and_refuses_rollbacks_and_forks() {
         cosigned
     );
     // …and the ledger's own once it has grown past it
-    append(&dir, "a", 10, 1);
+    append_anchors(&dir, "a", 10, 1);
     run_json(&["ledger", "publish", s(&dir), "--out", s(&site)]);
     let published = std::fs::read_to_string(site.join("checkpoint")).unwrap();
     assert_ne!(published, cosigned);

@@ -234,3 +234,32 @@ impl Office {
             .success();
     }
 }
+
+/// Appends anchors `from..from + n` to the file ledger in `ledger_dir`
+/// (ledger key seed 0x42): distinct signed anchors whose batch names are
+/// `tag-i`.
+#[allow(dead_code)]
+pub fn append_anchors(ledger_dir: &Path, tag: &str, from: u64, n: u64) {
+    use certanchor::ledger::Ledger as _;
+    let key = SigningKey::from_seed(&[0x42; 32]);
+    let mut ledger = certanchor::ledger::FileLedger::open(ledger_dir, key).unwrap();
+    let issuer = SigningKey::from_seed(&[0x12; 32]);
+    let anchors: Vec<Vec<u8>> = (from..from + n)
+        .map(|i| {
+            let body = certanchor::AnchorBody {
+                issuer: "cn.beijing.scjgj".into(),
+                batch: format!("{tag}-{i}"),
+                tree_size: 1,
+                root: certanchor::Hash::digest(&i.to_be_bytes()),
+                issued_at: 1_704_067_200,
+                kinds: vec!["business_license".into()],
+            };
+            certanchor::Anchor::sign(&body, &issuer)
+                .unwrap()
+                .as_bytes()
+                .to_vec()
+        })
+        .collect();
+    let refs: Vec<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
+    ledger.append_many(&refs).unwrap();
+}
