@@ -79,6 +79,18 @@ pub(crate) fn to_py_err(err: impl Into<Error>) -> PyErr {
     py_err
 }
 
+/// A `LedgerError` with the core's `code` and message, for the ledger
+/// errors outside the core's [`Error`] enum (following a ledger:
+/// `MirrorError`, `TileError`, `NoteError`).
+pub(crate) fn ledger_err(code: &'static str, msg: impl Into<String>) -> PyErr {
+    let py_err = LedgerError::new_err(msg.into());
+    Python::attach(|py| {
+        // as in `to_py_err`: the class attribute answers should this fail
+        let _ = py_err.value(py).setattr("code", code);
+    });
+    py_err
+}
+
 /// `Result<T, core error>` → `PyResult<T>`.
 pub(crate) trait IntoPyResult<T> {
     /// Maps the error with [`to_py_err`].
