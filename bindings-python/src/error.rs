@@ -49,7 +49,7 @@ create_exception!(
     certanchor,
     LedgerError,
     CertanchorError,
-    "A ledger operation failed."
+    "A ledger operation failed. For a sync refused as a rollback or a fork, `evidence` is the path of the file keeping both signed checkpoints (else None)."
 );
 
 /// Converts any core error into the matching Python exception, `code` set.
@@ -104,7 +104,8 @@ impl<T, E: Into<Error>> IntoPyResult<T> for Result<T, E> {
 }
 
 /// Registers the exception classes in the module, each with a class-level
-/// `code` default of `"error"` (instances always carry the real code).
+/// `code` default of `"error"` (instances always carry the real code), and
+/// `LedgerError.evidence` (default `None`).
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let base = py.get_type::<CertanchorError>();
@@ -115,6 +116,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IssueError", py.get_type::<IssueError>())?;
     m.add("TrustStoreError", py.get_type::<TrustStoreError>())?;
     m.add("VerifyError", py.get_type::<VerifyError>())?;
-    m.add("LedgerError", py.get_type::<LedgerError>())?;
+    let ledger = py.get_type::<LedgerError>();
+    // set on a refused sync's rollback or fork: the evidence file's path
+    ledger.setattr("evidence", py.None())?;
+    m.add("LedgerError", ledger)?;
     Ok(())
 }

@@ -134,7 +134,6 @@ impl Bar {
             let kwargs = PyDict::new(py);
             kwargs.set_item("total", total)?;
             kwargs.set_item("unit", "entry")?;
-            kwargs.set_item("unit_scale", true)?;
             kwargs.set_item("desc", &self.desc)?;
             self.bar = Some(m.getattr("tqdm")?.call((), Some(&kwargs))?.unbind());
         }

@@ -25,12 +25,16 @@ use crate::trust::PyTrustStore;
 /// Bytes of one pickled anchor record: id, index, ledger time (0: none).
 const ANCHOR_RECORD: usize = 48;
 
-/// Verifies bundles against a trust store (SPEC §8). Thread-safe;
-/// picklable: the trust store and every status list the verifier accepted
-/// (added with `add_status_list` or learned from verified bundles) travel,
-/// and the copy takes the lists in again as of the time it is unpickled
-/// (raising `VerifyError` if one is no longer usable); the signature cache
-/// does not travel.
+/// Verifies bundles against a trust store (SPEC §8), and with `mirror=`
+/// against a followed ledger (SPEC §9.8). Thread-safe; picklable: the
+/// trust store and every status list the verifier accepted (added with
+/// `add_status_list`, learned from verified bundles or from the ledger)
+/// travel, and the copy takes the lists in again as of the time it is
+/// unpickled (raising `VerifyError` if one is no longer usable); a
+/// verifier made with `mirror=` also carries the ledger's view (its
+/// checkpoint, verified again with the copy's trust store, every anchor
+/// and every status list), so the copy needs neither the mirror's
+/// directory nor its lock; the signature cache does not travel.
 #[pyclass(frozen, module = "certanchor", name = "Verifier")]
 pub struct PyVerifier {
     inner: Arc<certanchor::Verifier>,
