@@ -12,13 +12,17 @@ CLI binary is ``$CERTANCHOR_BIN``, else the newer of ``target/release`` and
 from __future__ import annotations
 
 import copy
+import http.server
 import json
 import os
 import pickle
 import select
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -428,3 +432,39 @@ def test_the_example_script(tmp_path: Path, demo: Path, site: Path) -> None:
     assert "up to date at 6 entries" in proc.stdout
     proc = subprocess.run([*args, "--from", str(tmp_path / "missing")], capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "FileNotFoundError" in proc.stderr
+
+
+def test_ctrl_c_stops_a_sync_between_bundles(tmp_path: Path, site: Path, trust: certanchor.TrustStore) -> None:
+    """SIGINT while the checkpoint is being fetched (a slow server): the
+    sync stops before it reads the entry bundle, and raises
+    KeyboardInterrupt with the mirror as it was."""
+
+    class Slow(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(site), **kwargs)
+
+        def do_GET(self) -> None:
+            if self.path == "/checkpoint":
+                time.sleep(1.0)
+            super().do_GET()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    serving = threading.Thread(target=httpd.serve_forever, daemon=True)
+    serving.start()
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        m = certanchor.Mirror(tmp_path / "m", trust)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            m.sync(f"http://127.0.0.1:{httpd.server_address[1]}/", progress=False)
+        assert m.size == 0
+        # the next sync completes
+        assert m.sync(f"http://127.0.0.1:{httpd.server_address[1]}/", progress=False)["new_size"] == 6
+    finally:
+        timer.cancel()
+        httpd.shutdown()
+        httpd.server_close()
+        serving.join(timeout=10)
