@@ -49,7 +49,7 @@ create_exception!(
     certanchor,
     LedgerError,
     CertanchorError,
-    "A ledger operation failed."
+    "A ledger operation failed. For a sync refused as a rollback or a fork, `evidence` is the path of the file keeping both signed checkpoints (else None)."
 );
 
 /// Converts any core error into the matching Python exception, `code` set.
@@ -79,6 +79,18 @@ pub(crate) fn to_py_err(err: impl Into<Error>) -> PyErr {
     py_err
 }
 
+/// A `LedgerError` with the core's `code` and message, for the ledger
+/// errors outside the core's [`Error`] enum (following a ledger:
+/// `MirrorError`, `TileError`, `NoteError`).
+pub(crate) fn ledger_err(code: &'static str, msg: impl Into<String>) -> PyErr {
+    let py_err = LedgerError::new_err(msg.into());
+    Python::attach(|py| {
+        // as in `to_py_err`: the class attribute answers should this fail
+        let _ = py_err.value(py).setattr("code", code);
+    });
+    py_err
+}
+
 /// `Result<T, core error>` → `PyResult<T>`.
 pub(crate) trait IntoPyResult<T> {
     /// Maps the error with [`to_py_err`].
@@ -92,7 +104,8 @@ impl<T, E: Into<Error>> IntoPyResult<T> for Result<T, E> {
 }
 
 /// Registers the exception classes in the module, each with a class-level
-/// `code` default of `"error"` (instances always carry the real code).
+/// `code` default of `"error"` (instances always carry the real code), and
+/// `LedgerError.evidence` (default `None`).
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let base = py.get_type::<CertanchorError>();
@@ -103,6 +116,9 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("IssueError", py.get_type::<IssueError>())?;
     m.add("TrustStoreError", py.get_type::<TrustStoreError>())?;
     m.add("VerifyError", py.get_type::<VerifyError>())?;
-    m.add("LedgerError", py.get_type::<LedgerError>())?;
+    let ledger = py.get_type::<LedgerError>();
+    // set on a refused sync's rollback or fork: the evidence file's path
+    ledger.setattr("evidence", py.None())?;
+    m.add("LedgerError", ledger)?;
     Ok(())
 }

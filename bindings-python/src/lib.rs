@@ -10,6 +10,7 @@ mod bundle;
 mod convert;
 mod error;
 mod issue;
+mod mirror;
 mod sample;
 mod trust;
 mod verify;
@@ -31,6 +32,7 @@ fn _certanchor(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<verify::PyVerifier>()?;
     m.add_class::<verify::PyReport>()?;
     m.add_class::<verify::PyCheck>()?;
+    m.add_class::<mirror::PyMirror>()?;
     m.add_class::<issue::PySigningKey>()?;
     m.add_class::<issue::PyIssuer>()?;
     m.add_class::<issue::PyIssuedBatch>()?;

@@ -3,12 +3,15 @@
 //! The GIL is released while the core verifies; `verify_many` runs the
 //! core's parallel path.
 
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use certanchor::ledger::sync::{AnchorRecord, LedgerView};
+
 use certanchor::{Check, CheckCode, Outcome, Report, ResultCode, Verdict};
-use pyo3::exceptions::{PyRuntimeError, PyUserWarning, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
 use crate::bulk;
 use crate::convert::{
@@ -16,14 +19,22 @@ use crate::convert::{
     typed_value_to_py, verdict,
 };
 use crate::error::IntoPyResult;
+use crate::mirror::PyMirror;
 use crate::trust::PyTrustStore;
 
-/// Verifies bundles against a trust store (SPEC §8). Thread-safe;
-/// picklable: the trust store and every status list the verifier accepted
-/// (added with `add_status_list` or learned from verified bundles) travel,
-/// and the copy takes the lists in again as of the time it is unpickled
-/// (raising `VerifyError` if one is no longer usable); the signature cache
-/// does not travel.
+/// Bytes of one pickled anchor record: id, index, ledger time (0: none).
+const ANCHOR_RECORD: usize = 48;
+
+/// Verifies bundles against a trust store (SPEC §8), and with `mirror=`
+/// against a followed ledger (SPEC §9.8). Thread-safe; picklable: the
+/// trust store and every status list the verifier accepted (added with
+/// `add_status_list`, learned from verified bundles or from the ledger)
+/// travel, and the copy takes the lists in again as of the time it is
+/// unpickled (raising `VerifyError` if one is no longer usable); a
+/// verifier made with `mirror=` also carries the ledger's view (its
+/// checkpoint, verified again with the copy's trust store, every anchor
+/// and every status list), so the copy needs neither the mirror's
+/// directory nor its lock; the signature cache does not travel.
 #[pyclass(frozen, module = "certanchor", name = "Verifier")]
 pub struct PyVerifier {
     inner: Arc<certanchor::Verifier>,
@@ -39,11 +50,73 @@ const PROGRESS_CHUNK: usize = 2048;
 #[pymethods]
 impl PyVerifier {
     /// A verifier trusting `trust`, with the built-in kinds' schemas.
+    ///
+    /// With `mirror` (a `Mirror`, or the path of a mirror's directory,
+    /// `str` or `os.PathLike`), it verifies against the ledger the mirror
+    /// has verified (SPEC §9.8): every status list in the ledger is taken
+    /// in as of `now` (default: the current time; lists the trust store
+    /// does not vouch for are skipped), so the newest list of each batch
+    /// counts whatever older list a bundle carries; an anchor the ledger
+    /// holds passes the `ledger` check without a receipt; and a checkpoint
+    /// that is not fresh per the trust store makes that check
+    /// indeterminate (`ledger_not_fresh`). The mirror is read once, here:
+    /// make a new verifier after a sync. `now` is only for `mirror`.
+    /// Raises `LedgerError` (`not_a_mirror` for a directory never synced,
+    /// `unknown_ledger`, the signed note's codes) or `VerifyError`
+    /// (`untrusted_ledger`).
     #[new]
-    fn new(trust: &PyTrustStore) -> Self {
-        Self {
-            inner: Arc::new(certanchor::Verifier::new(trust.inner.clone())),
+    #[pyo3(signature = (trust, mirror = None, now = None))]
+    fn new(
+        py: Python<'_>,
+        trust: &PyTrustStore,
+        mirror: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let mut v = certanchor::Verifier::new(trust.inner.clone());
+        match mirror.filter(|m| !m.is_none()) {
+            Some(m) => {
+                let view = if let Ok(pm) = m.cast::<PyMirror>() {
+                    pm.get().view(py, &trust.inner)?
+                } else if m.is_instance_of::<PyString>() || m.hasattr("__fspath__")? {
+                    let dir: PathBuf = m.extract()?;
+                    crate::mirror::read_view(py, &dir, &trust.inner)?
+                } else {
+                    return Err(PyTypeError::new_err(format!(
+                        "mirror must be a Mirror or the path of a mirror directory, not {}",
+                        m.get_type().name()?
+                    )));
+                };
+                let now = time_arg(now)?;
+                py.detach(|| v.use_ledger(view, now)).py()?;
+            }
+            None if now.is_some_and(|n| !n.is_none()) => {
+                return Err(PyValueError::new_err(
+                    "now= is the time a mirror's status lists are taken in as of: give it with mirror=",
+                ));
+            }
+            None => {}
         }
+        Ok(Self { inner: Arc::new(v) })
+    }
+
+    /// The followed ledger when the verifier was made with `mirror=`, else
+    /// `None`: `{"origin", "size", "time", "checkpoint", "anchors",
+    /// "status_lists"}` (the checkpoint's size, its ledger time in Unix
+    /// seconds or `None`, the signed note, the number of anchors and of
+    /// status lists in the ledger).
+    #[getter]
+    fn ledger<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(view) = self.inner.ledger_view() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("origin", view.origin())?;
+        d.set_item("size", view.checkpoint.tree_size)?;
+        d.set_item("time", view.time)?;
+        d.set_item("checkpoint", &view.note)?;
+        d.set_item("anchors", view.anchor_count())?;
+        d.set_item("status_lists", view.status_lists().len())?;
+        Ok(Some(d))
     }
 
     /// The trust store.
@@ -279,14 +352,86 @@ impl PyVerifier {
         self.inner.memory_bytes()
     }
 
-    /// Pickles as the trust store and `{"status_lists": status_lists()}`.
+    /// Pickles as the trust store and `{"status_lists": status_lists()}`;
+    /// a verifier made with `mirror=` also carries the ledger's view
+    /// (checkpoint, anchors, status lists), rebuilt by `_with_ledger`.
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
         py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (PyTrustStore,), Bound<'py, PyDict>)> {
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>, Bound<'py, PyDict>)> {
+        let this = slf.get();
         let state = PyDict::new(py);
-        state.set_item("status_lists", slf.get().status_lists(py))?;
-        Ok((slf.get_type().into_any(), (slf.get().trust_store(),), state))
+        state.set_item("status_lists", this.status_lists(py))?;
+        let trust = this.trust_store().into_pyobject(py)?.into_any();
+        let Some(view) = this.inner.ledger_view() else {
+            let args = PyTuple::new(py, [trust])?;
+            return Ok((slf.get_type().into_any(), args, state));
+        };
+        let mut anchors = Vec::with_capacity(view.anchor_count() * ANCHOR_RECORD);
+        for (id, r) in view.anchors() {
+            anchors.extend_from_slice(id.as_bytes());
+            anchors.extend_from_slice(&r.index.to_be_bytes());
+            anchors.extend_from_slice(&r.ledger_time.unwrap_or(0).to_be_bytes());
+        }
+        let lists: Vec<(u64, Bound<'py, PyBytes>)> = view
+            .status_lists()
+            .iter()
+            .map(|(i, b)| (*i, PyBytes::new(py, b)))
+            .collect();
+        let args = (
+            trust,
+            view.origin(),
+            &view.note,
+            PyBytes::new(py, &anchors),
+            lists,
+        )
+            .into_pyobject(py)?;
+        Ok((slf.get_type().getattr("_with_ledger")?, args, state))
+    }
+
+    /// Unpickling a verifier made with `mirror=`: the trust store's ledger
+    /// of `origin` verifies `note` again, and the view of `anchors` (48-byte
+    /// records: id, index and ledger time, big-endian) and `lists` is
+    /// used as of the current time.
+    #[staticmethod]
+    fn _with_ledger(
+        py: Python<'_>,
+        trust: &PyTrustStore,
+        origin: &str,
+        note: String,
+        anchors: &[u8],
+        lists: Vec<(u64, Vec<u8>)>,
+    ) -> PyResult<Self> {
+        let ledger = certanchor::ledger::mirror::pick_ledger(trust.inner.ledgers(), Some(origin))
+            .map_err(|e| crate::mirror::mirror_err(&e))?;
+        let timed = certanchor::note::verify_checkpoint_time(&note, ledger)
+            .map_err(|e| crate::error::ledger_err(e.code(), format!("checkpoint: {e}")))?;
+        if !anchors.len().is_multiple_of(ANCHOR_RECORD) {
+            return Err(PyValueError::new_err(
+                "bad pickled ledger: anchor records cut short",
+            ));
+        }
+        let mut view = LedgerView::new(note, timed.checkpoint, timed.time);
+        for r in anchors.chunks_exact(ANCHOR_RECORD) {
+            let (id, rest) = r.split_at(32);
+            let (index, time) = rest.split_at(8);
+            let num = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap_or_default());
+            let t = num(time);
+            view.insert_anchor(
+                certanchor::Hash::from_slice(id).unwrap_or_default(),
+                AnchorRecord {
+                    index: num(index),
+                    ledger_time: (t != 0).then_some(t),
+                },
+            );
+        }
+        for (index, bytes) in lists {
+            view.insert_list(index, bytes);
+        }
+        let mut v = certanchor::Verifier::new(trust.inner.clone());
+        let now = time_arg(None)?;
+        py.detach(|| v.use_ledger(view, now)).py()?;
+        Ok(Self { inner: Arc::new(v) })
     }
 
     /// Unpickling: takes in the pickled status lists as of the current
@@ -311,7 +456,15 @@ impl PyVerifier {
             .iter()
             .map(|i| i.id.as_str())
             .collect();
-        format!("Verifier(trusted={})", repr_list(&ids))
+        match self.inner.ledger_view() {
+            Some(l) => format!(
+                "Verifier(trusted={}, ledger={}, size={})",
+                repr_list(&ids),
+                repr_str(l.origin()),
+                l.checkpoint.tree_size
+            ),
+            None => format!("Verifier(trusted={})", repr_list(&ids)),
+        }
     }
 }
 

@@ -4,9 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use certanchor::TrustStore;
-use certanchor::ledger::mirror::{Mirror, MirrorError, SyncSummary};
+use certanchor::ledger::mirror::{self, Mirror, MirrorError, SyncSummary};
 use certanchor::ledger::snapshot::Snapshot;
-use certanchor::ledger::sync::SyncError;
 use certanchor::ledger::tiles::{DirTileSource, TileSource};
 use certanchor::note::NoteVerifier;
 use clap::Args;
@@ -35,43 +34,17 @@ pub struct SyncArgs {
     origin: Option<String>,
 }
 
-/// The trust store's ledger to follow.
+/// The trust store's ledger to follow (`mirror::pick_ledger`).
 pub fn pick_ledger(store: &TrustStore, origin: Option<&str>) -> Result<NoteVerifier, CliError> {
-    let ledgers = store.ledgers();
-    match origin {
-        Some(o) => ledgers
-            .iter()
-            .find(|l| l.name == o)
-            .cloned()
-            .ok_or_else(|| {
-                CliError::new(
-                    "unknown_ledger",
-                    format!("the trust store has no ledger `{o}`"),
-                )
-            }),
-        None => match ledgers {
-            [one] => Ok(one.clone()),
-            [] => Err(CliError::new(
-                "unknown_ledger",
-                "the trust store trusts no ledger (certanchor trust add-ledger)",
-            )),
-            _ => Err(CliError::new(
-                "usage",
-                "the trust store trusts several ledgers: choose one with --origin",
-            )),
-        },
-    }
+    mirror::pick_ledger(store.ledgers(), origin)
+        .cloned()
+        .map_err(mirror_err)
 }
 
 /// The trust store's ledger a mirror directory follows (its
 /// `mirror.json` names the origin).
 pub fn mirror_ledger(store: &TrustStore, dir: &Path) -> Result<NoteVerifier, CliError> {
-    let path = dir.join("mirror.json");
-    let text = util::read_text(&path)?;
-    let origin = serde_json::from_str::<serde_json::Value>(&text)
-        .ok()
-        .and_then(|v| v.get("origin")?.as_str().map(str::to_owned))
-        .ok_or_else(|| CliError::new("not_a_mirror", format!("{}: no origin", path.display())))?;
+    let origin = Mirror::origin_of(dir).map_err(mirror_err)?;
     pick_ledger(store, Some(&origin))
 }
 
@@ -90,28 +63,6 @@ fn source(from: &Path) -> Result<Box<dyn TileSource>, CliError> {
             Snapshot::parse(util::read(from)?).map_err(|e| CliError::from(e).at(from.display()))?;
         Ok(Box::new(snap))
     }
-}
-
-/// Writes the two checkpoints of a rollback or fork into `STATE/evidence/`.
-fn keep_evidence(state: &Path, e: &MirrorError) -> Option<PathBuf> {
-    let (kind, old, new) = match e {
-        MirrorError::Sync(SyncError::Rollback {
-            old_note, new_note, ..
-        }) => ("rollback", old_note, new_note),
-        MirrorError::Sync(SyncError::Fork {
-            old_note, new_note, ..
-        }) => ("fork", old_note, new_note),
-        _ => return None,
-    };
-    let dir = state.join("evidence");
-    let now = certanchor::time::now();
-    let path = dir.join(format!("{kind}-{now}.txt"));
-    let text = format!(
-        "certanchor sync: {kind}\n{e}\n\n--- the checkpoint this mirror had verified ---\n{old}\n--- the checkpoint the source showed ---\n{new}"
-    );
-    std::fs::create_dir_all(&dir).ok()?;
-    util::write_atomic(&path, text.as_bytes(), false).ok()?;
-    Some(path)
 }
 
 pub fn run(a: &SyncArgs, json: bool) -> Result<i32, CliError> {
@@ -145,7 +96,7 @@ pub fn run(a: &SyncArgs, json: bool) -> Result<i32, CliError> {
     let s: SyncSummary = match result {
         Ok(s) => s,
         Err(e) => {
-            let evidence = keep_evidence(&a.state, &e);
+            let evidence = mirror.keep_evidence(&e);
             let mut err = mirror_err(e);
             if let Some(p) = evidence {
                 err = CliError::new(

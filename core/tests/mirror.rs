@@ -462,3 +462,45 @@ fn verifying_with_a_view_checks_freshness_and_back_dating() {
         "untrusted_ledger"
     );
 }
+
+#[test]
+fn the_ledger_is_picked_by_origin_and_a_rollback_leaves_evidence() {
+    use certanchor::ledger::mirror::pick_ledger;
+    let other = NoteVerifier::new("ledger.other.test/x", key(0x43).public_key()).unwrap();
+    let one = [vkey(0x44)];
+    let two = [vkey(0x44), other.clone()];
+    assert_eq!(pick_ledger(&one, None).unwrap().name, ORIGIN);
+    assert_eq!(
+        pick_ledger(&two, Some("ledger.other.test/x")).unwrap(),
+        &other
+    );
+    assert_eq!(
+        pick_ledger(&two, None).unwrap_err().code(),
+        "ambiguous_ledger"
+    );
+    assert_eq!(
+        pick_ledger(&one, Some("nope")).unwrap_err().code(),
+        "unknown_ledger"
+    );
+    assert_eq!(pick_ledger(&[], None).unwrap_err().code(), "unknown_ledger");
+
+    let (mut l, _) = ledger("evidence", 0x44, 3);
+    let old_site = Site::of(&l);
+    append(&mut l, "evidence", 3, 5);
+    let dir = tempdir("evidence-mirror");
+    assert_eq!(Mirror::origin_of(&dir).unwrap_err().code(), "not_a_mirror");
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    assert_eq!((m.origin(), m.dir()), (ORIGIN, dir.as_path()));
+    m.sync(&Site::of(&l), &vkey(0x44), |_, _| {}).unwrap();
+    assert_eq!(Mirror::origin_of(&dir).unwrap(), ORIGIN);
+    let e = m.sync(&old_site, &vkey(0x44), |_, _| {}).unwrap_err();
+    assert_eq!(e.code(), "rollback");
+    let path = m.keep_evidence(&e).unwrap();
+    assert_eq!(path.parent().unwrap(), dir.join("evidence"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&l.checkpoint().unwrap()), "{text}");
+    assert!(text.contains(std::str::from_utf8(&old_site.files["checkpoint"]).unwrap()));
+    // only a rollback or a fork is evidence
+    let not = certanchor::ledger::mirror::MirrorError::Locked { path: "x".into() };
+    assert_eq!(m.keep_evidence(&not), None);
+}

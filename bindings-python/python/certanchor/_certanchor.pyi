@@ -3,7 +3,8 @@
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, Optional, Union, final
+from pathlib import Path
+from typing import Any, Literal, Optional, TypedDict, Union, final
 
 from ._enums import Outcome, ResultCode, Verdict
 
@@ -15,6 +16,7 @@ __all__ = [
     "TrustStoreError",
     "VerifyError",
     "LedgerError",
+    "Mirror",
     "Bundle",
     "TrustStore",
     "Verifier",
@@ -49,6 +51,28 @@ _BundleInput = Union[bytes, bytearray, memoryview, str, "Bundle"]
 _ManyInput = Union[Iterable[_BundleInput], "os.PathLike[str]"]
 _Errors = Literal["raise", "report"]
 _TimeInput = Union[int, datetime, date, None]
+_PathInput = Union[str, "os.PathLike[str]"]
+
+class _SyncSummary(TypedDict):
+    """What ``Mirror.sync`` did."""
+
+    origin: str
+    old_size: int
+    new_size: int
+    entries_read: int
+    anchors: int
+    status_lists: int
+    resumed: bool
+
+class _LedgerInfo(TypedDict):
+    """The ledger a ``Verifier`` made with ``mirror=`` follows."""
+
+    origin: str
+    size: int
+    time: Optional[int]
+    checkpoint: str
+    anchors: int
+    status_lists: int
 
 class CertanchorError(ValueError):
     """Base class of every certanchor error; ``code`` is the core's stable code."""
@@ -72,6 +96,49 @@ class VerifyError(CertanchorError):
 
 class LedgerError(CertanchorError):
     """A ledger operation failed."""
+
+    #: For a sync refused as a ``rollback`` or ``fork``: the file in the
+    #: mirror's ``evidence/`` directory holding both signed checkpoints.
+    evidence: Optional[str]
+
+@final
+class Mirror:
+    """A verifier's copy of a ledger's index in a local directory (SPEC
+    §9.8), brought up to date by ``sync``; ``Verifier(trust, mirror=...)``
+    verifies against it. Holds the directory's lock until ``close()`` (or
+    the end of a ``with`` block). Not picklable."""
+
+    def __new__(
+        cls, state_dir: _PathInput, trust_store: TrustStore, origin: Optional[str] = None
+    ) -> Mirror:
+        """Opens (or creates) the mirror in ``state_dir`` for the trust
+        store's ledger ``origin`` (default: its only one); raises
+        ``LedgerError`` (``unknown_ledger``, ``ambiguous_ledger``,
+        ``locked``, ``not_a_mirror``)."""
+    def sync(self, source: _PathInput, progress: bool = True) -> _SyncSummary:
+        """Brings the mirror up to the checkpoint of ``source`` (a published
+        directory, a snapshot file or an ``http://`` URL), with the GIL
+        released; a tqdm bar with ``progress=True`` when tqdm is installed.
+        Raises ``LedgerError`` with the core's code (``rollback``, ``fork``,
+        ``bad_snapshot``, …), the mirror left as it was."""
+    @property
+    def size(self) -> int:
+        """Entries verified (0 before the first sync)."""
+    @property
+    def checkpoint(self) -> Optional[str]:
+        """The verified checkpoint (signed note), ``None`` before the first sync."""
+    @property
+    def origin(self) -> str:
+        """The origin of the ledger the mirror follows."""
+    @property
+    def path(self) -> Path:
+        """The mirror's directory."""
+    def close(self) -> None:
+        """Releases the mirror's lock; the object is unusable afterwards."""
+    def __enter__(self) -> Mirror:
+        """Returns the mirror itself."""
+    def __exit__(self, *_args: object) -> bool:
+        """Closes the mirror."""
 
 @final
 class Bundle:
@@ -219,10 +286,21 @@ class Report:
 @final
 class Verifier:
     """Verifies bundles against a trust store. Thread-safe, picklable (with
-    every status list it accepted)."""
+    every status list it accepted, and the followed ledger's view)."""
 
-    def __new__(cls, trust: TrustStore) -> Verifier:
-        """A verifier trusting ``trust``."""
+    def __new__(
+        cls,
+        trust: TrustStore,
+        mirror: Union[Mirror, _PathInput, None] = None,
+        now: _TimeInput = None,
+    ) -> Verifier:
+        """A verifier trusting ``trust``; with ``mirror`` (a ``Mirror`` or a
+        mirror's directory), verifying against the ledger the mirror has
+        verified, its status lists taken in as of ``now`` (default: the
+        current time)."""
+    @property
+    def ledger(self) -> Optional[_LedgerInfo]:
+        """The followed ledger (made with ``mirror=``), else ``None``."""
     @property
     def trust_store(self) -> TrustStore:
         """The trust store."""
@@ -279,8 +357,9 @@ class Verifier:
         """The status lists this verifier accepted, encoded (what pickling carries)."""
     def memory_bytes(self) -> int:
         """Bytes held by the verifier's caches and status memory."""
-    def __reduce__(self) -> tuple[Any, tuple[TrustStore], dict[str, list[bytes]]]:
-        """Pickles as the trust store and the accepted status lists."""
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...], dict[str, list[bytes]]]:
+        """Pickles as the trust store and the accepted status lists (and the
+        followed ledger's checkpoint, anchors and status lists)."""
     def __setstate__(self, state: dict[str, list[bytes]], /) -> None:
         """Takes in pickled status lists as of the current time; raises if one is refused."""
 

@@ -86,6 +86,20 @@ pub enum MirrorError {
     /// tiles, a source that stalls).
     #[error(transparent)]
     Sync(#[from] SyncError),
+    /// The trust store has no ledger of the origin asked for, or none at
+    /// all ([`pick_ledger`]).
+    #[error("{reason}")]
+    UnknownLedger {
+        /// What is missing.
+        reason: String,
+    },
+    /// The trust store trusts several ledgers and none was chosen
+    /// ([`pick_ledger`]).
+    #[error("the trust store trusts several ledgers ({}): choose one by its origin", .origins.join(", "))]
+    AmbiguousLedger {
+        /// The origins it trusts.
+        origins: Vec<String>,
+    },
 }
 
 impl MirrorError {
@@ -98,7 +112,40 @@ impl MirrorError {
             Self::NotAMirror { .. } => "not_a_mirror",
             Self::Checkpoint(e) => e.code(),
             Self::Sync(e) => e.code(),
+            Self::UnknownLedger { .. } => "unknown_ledger",
+            Self::AmbiguousLedger { .. } => "ambiguous_ledger",
         }
+    }
+}
+
+/// The ledger a mirror follows, of a trust store's `ledgers`
+/// ([`crate::TrustStore::ledgers`]): the one whose origin is `origin`, or,
+/// with no origin given, the only one.
+///
+/// # Errors
+/// [`MirrorError::UnknownLedger`] when no ledger has that origin, or the
+/// store trusts none; [`MirrorError::AmbiguousLedger`] when no origin is
+/// given and the store trusts several.
+pub fn pick_ledger<'a>(
+    ledgers: &'a [NoteVerifier],
+    origin: Option<&str>,
+) -> Result<&'a NoteVerifier, MirrorError> {
+    match (origin, ledgers) {
+        (Some(o), _) => {
+            ledgers
+                .iter()
+                .find(|l| l.name == o)
+                .ok_or_else(|| MirrorError::UnknownLedger {
+                    reason: format!("the trust store has no ledger `{o}`"),
+                })
+        }
+        (None, [one]) => Ok(one),
+        (None, []) => Err(MirrorError::UnknownLedger {
+            reason: "the trust store trusts no ledger (certanchor trust add-ledger)".into(),
+        }),
+        (None, several) => Err(MirrorError::AmbiguousLedger {
+            origins: several.iter().map(|l| l.name.clone()).collect(),
+        }),
     }
 }
 
@@ -301,6 +348,76 @@ impl Mirror {
     #[must_use]
     pub fn pending_size(&self) -> Option<u64> {
         self.state.pending.as_ref().map(|p| p.size)
+    }
+
+    /// The origin of the ledger this mirror follows.
+    #[must_use]
+    pub fn origin(&self) -> &str {
+        &self.state.origin
+    }
+
+    /// The mirror's directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The origin of the ledger the mirror in `dir` follows, read from its
+    /// `mirror.json` without taking its lock (to pick the trust store's
+    /// ledger for [`Self::read_view`]).
+    ///
+    /// # Errors
+    /// [`MirrorError::NotAMirror`] when `dir` has no readable `mirror.json`;
+    /// I/O.
+    pub fn origin_of(dir: impl AsRef<Path>) -> Result<String, MirrorError> {
+        let dir = dir.as_ref();
+        let path = dir.join(STATE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                MirrorError::NotAMirror {
+                    path: dir.display().to_string(),
+                    reason: "not a mirror: run `certanchor sync` first".into(),
+                }
+            } else {
+                io("read", &path)(e)
+            }
+        })?;
+        let state: State = serde_json::from_slice(&bytes).map_err(|e| MirrorError::NotAMirror {
+            path: dir.display().to_string(),
+            reason: format!("{STATE}: {e}"),
+        })?;
+        Ok(state.origin)
+    }
+
+    /// Keeps the two signed checkpoints of a refused sync's rollback or
+    /// fork as evidence (SPEC §9.8), in
+    /// `DIR/evidence/<code>-<unix time>.txt` (written to a temporary file,
+    /// made durable and renamed). Returns the file's path; `None` for any
+    /// other error, or when the file could not be written.
+    #[must_use]
+    pub fn keep_evidence(&self, e: &MirrorError) -> Option<PathBuf> {
+        let (kind, old, new) = match e {
+            MirrorError::Sync(SyncError::Rollback {
+                old_note, new_note, ..
+            }) => ("rollback", old_note, new_note),
+            MirrorError::Sync(SyncError::Fork {
+                old_note, new_note, ..
+            }) => ("fork", old_note, new_note),
+            _ => return None,
+        };
+        let dir = self.dir.join("evidence");
+        let path = dir.join(format!("{kind}-{}.txt", crate::time::now()));
+        let tmp = dir.join(format!(".{kind}.tmp"));
+        let text = format!(
+            "certanchor sync: {kind}\n{e}\n\n--- the checkpoint this mirror had verified ---\n{old}\n--- the checkpoint the source showed ---\n{new}"
+        );
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut f = File::create(&tmp).ok()?;
+        f.write_all(text.as_bytes()).ok()?;
+        f.sync_all().ok()?;
+        drop(f);
+        std::fs::rename(&tmp, &path).ok()?;
+        Some(path)
     }
 
     /// Brings the mirror up to `source`'s checkpoint: verifies it with

@@ -371,6 +371,12 @@ impl LedgerView {
         self.anchors.get(id).copied()
     }
 
+    /// Every anchor in the ledger with where it is, in no particular order
+    /// (what [`Self::insert_anchor`] takes back).
+    pub fn anchors(&self) -> impl Iterator<Item = (&Hash, &AnchorRecord)> {
+        self.anchors.iter()
+    }
+
     /// Number of anchors.
     #[must_use]
     pub fn anchor_count(&self) -> usize {
