@@ -461,7 +461,7 @@ fn tile_files(
 /// number of files in it.
 pub fn snapshot_bytes(ledger: &FileLedger) -> Result<(Vec<u8>, usize), CliError> {
     let size = ledger.size();
-    let checkpoint = crate::witness_cmd::published_checkpoint(&ledger, size)?.ok_or_else(|| {
+    let checkpoint = crate::witness_cmd::published_checkpoint(ledger, size)?.ok_or_else(|| {
         CliError::new(
             "empty",
             format!(
