@@ -11,7 +11,8 @@
 //!
 //! Options: `--n` entries (default 1,000,000), `--add` entries per
 //! incremental round (1,000), `--rounds` (3), `--bundles` licences verified
-//! with and without the mirror (50,000), `--bin` the `certanchor` binary
+//! with and without the mirror (50,000) in `--verify-rounds` pairs (7),
+//! `--bin` the `certanchor` binary
 //! (default: beside this example's directory), `--dir` the work directory
 //! (default: a new one in the temporary directory, removed at the end unless
 //! `--keep`), `--json` (one JSON object on stdout at the end).
@@ -25,7 +26,9 @@
 //!   alternating with `cp -r` of the published site to a new directory and
 //!   `sync -f` (the same files written and made durable), and against
 //!   rebuilding the tree on one core (a leaf hash per entry and its nodes:
-//!   what opening the ledger rehashes).
+//!   what opening the ledger rehashes); beside it, `certanchor ledger
+//!   checkpoint` (opening the ledger and nothing else) shows how much of a
+//!   publish is recovery.
 //! * **snapshot**: `certanchor ledger snapshot`, against writing the same
 //!   bytes (`cp` of the snapshot file and `sync -f`).
 //! * **sync**: `certanchor sync` into a new mirror from `certanchor ledger
@@ -40,8 +43,9 @@
 //!   the mirrors synced above; wall time of each command.
 //! * **verify**: the `--bundles` licences verified one at a time on one
 //!   core by a warm verifier with and without `Verifier::use_ledger` (the
-//!   view of the served mirror: every anchor of the ledger), alternating,
-//!   best of `--rounds`; bundles with the ledger receipt and without.
+//!   view of the served mirror: every anchor of the ledger), a pass of
+//!   each in turn, the order alternating; the figure is the median of the
+//!   pairs' ratios. Bundles with the ledger receipt and without.
 
 #![allow(
     clippy::unwrap_used,
@@ -266,6 +270,7 @@ fn main() {
     let add: u64 = arg(&args, "--add", 1_000);
     let rounds: usize = arg(&args, "--rounds", 3).max(1);
     let nbundles: u64 = arg(&args, "--bundles", 50_000).max(1);
+    let verify_rounds: usize = arg(&args, "--verify-rounds", 7).max(1);
     let json_out = args.iter().any(|a| a == "--json");
     let keep = args.iter().any(|a| a == "--keep");
     let exe = std::env::current_exe().unwrap();
@@ -394,6 +399,7 @@ fn main() {
     let ledger_s = ledger_dir.to_str().unwrap();
     let site = work.join("site");
     let (mut publish, mut cp_r, mut hash_s) = (Vec::new(), Vec::new(), Vec::new());
+    let mut open_s = Vec::new();
     let mut publish_rss = 0;
     for r in 0..rounds {
         let out = work.join(format!("site-{r}"));
@@ -418,6 +424,10 @@ fn main() {
             copy.display()
         )));
         hash_s.push(hash_limit(&leaves, &root));
+        // what publishing pays before it writes anything: opening the
+        // ledger (reading every segment, rebuilding the tree, checking
+        // every checkpoint), as any command that opens it does
+        open_s.push(run(&bin, &["ledger", "checkpoint", ledger_s]).secs);
         std::fs::remove_dir_all(&copy).unwrap();
         if r + 1 == rounds {
             std::fs::rename(&out, &site).unwrap();
@@ -425,23 +435,25 @@ fn main() {
             std::fs::remove_dir_all(&out).unwrap();
         }
         say(format!(
-            "publish round {}: {:.2} s (peak RSS {:.0} MiB); cp -r + sync -f {:.2} s; tree hashing, 1 core {:.2} s",
+            "publish round {}: {:.2} s (peak RSS {:.0} MiB); cp -r + sync -f {:.2} s; tree hashing, 1 core {:.2} s; opening the ledger (ledger checkpoint) {:.2} s",
             r + 1,
             p.secs,
             mib(p.peak_rss),
             cp_r[r],
-            hash_s[r]
+            hash_s[r],
+            open_s[r]
         ));
     }
     let site_bytes = dir_bytes(&site);
     let site_files = tiles::tiles_for_size(size).len() + size.div_ceil(256) as usize + 1;
     say(format!(
-        "publish: median {:.2} s, {:.2} x cp -r (median {:.2} s), {:.2} x tree hashing (median {:.2} s); site {:.1} MiB in {site_files} files",
+        "publish: median {:.2} s, {:.2} x cp -r (median {:.2} s), {:.2} x tree hashing (median {:.2} s); opening the ledger median {:.2} s; site {:.1} MiB in {site_files} files",
         median(&publish),
         median(&publish) / median(&cp_r),
         median(&cp_r),
         median(&publish) / median(&hash_s),
         median(&hash_s),
+        median(&open_s),
         mib(site_bytes)
     ));
 
@@ -632,33 +644,72 @@ fn main() {
         Some(final_size),
         "{ledger_check}"
     );
+    // Pairs of passes over the same bundles, with and without the mirror,
+    // in alternating order, so each pair shares the machine's load; the
+    // figure is the median of the pairs' ratios.
     let mut rates = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-    for _ in 0..rounds {
-        rates[0].push(verify_rate(&without_mirror, &with));
-        rates[1].push(verify_rate(&with_mirror, &with));
-        rates[2].push(verify_rate(&without_mirror, &plain));
-        rates[3].push(verify_rate(&with_mirror, &plain));
+    for r in 0..verify_rounds {
+        for (k, bundles) in [(0, &with), (2, &plain)] {
+            let (a, b) = if r % 2 == 0 {
+                let a = verify_rate(&without_mirror, bundles);
+                (a, verify_rate(&with_mirror, bundles))
+            } else {
+                let b = verify_rate(&with_mirror, bundles);
+                (verify_rate(&without_mirror, bundles), b)
+            };
+            rates[k].push(a);
+            rates[k + 1].push(b);
+        }
     }
-    let top = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-    let [rw, rwm, rp, rpm] = [
-        top(&rates[0]),
-        top(&rates[1]),
-        top(&rates[2]),
-        top(&rates[3]),
-    ];
+    let pair_ratios = |k: usize| -> Vec<f64> {
+        rates[k]
+            .iter()
+            .zip(&rates[k + 1])
+            .map(|(without, with)| with / without)
+            .collect()
+    };
+    let (receipt_ratios, plain_ratios) = (pair_ratios(0), pair_ratios(2));
     say(format!(
-        "verify ({} bundles, 1 core, best of {rounds}; view of {anchors_in_view} anchors loaded in {view_s:.2} s): with receipts {rw:.0}/s without the mirror, {rwm:.0}/s with it ({:.2} x); without receipts {rp:.0}/s, {rpm:.0}/s ({:.2} x); warm verify {:.4} x SHA-256",
+        "verify ({} bundles, 1 core, {verify_rounds} pairs; view of {anchors_in_view} anchors loaded in {view_s:.2} s): with receipts {:.0}/s without the mirror, {:.0}/s with it (medians; pairs' ratios {}, median {:.2}); without receipts {:.0}/s, {:.0}/s (ratios {}, median {:.2}); warm verify {:.4} x SHA-256",
         plain.len(),
-        rwm / rw,
-        rpm / rp,
-        rw / sha256_per_s
+        median(&rates[0]),
+        median(&rates[1]),
+        receipt_ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        median(&receipt_ratios),
+        median(&rates[2]),
+        median(&rates[3]),
+        plain_ratios
+            .iter()
+            .map(|r| format!("{r:.2}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        median(&plain_ratios),
+        median(&rates[0]) / sha256_per_s
     ));
 
+    let ratios = json!({
+        "publish_over_cp_r": median(&publish) / median(&cp_r),
+        "publish_over_tree_hash": median(&publish) / median(&hash_s),
+        "snapshot_over_cp": median(&snapshot) / median(&snap_cp),
+        "sync_http_over_hash": median(&http) / h,
+        "sync_http_over_fetch": median(&http) / f,
+        "sync_dir_over_hash": median(&dir) / h,
+        "sync_snapshot_over_hash": median(&file) / h,
+        "verify_mirror_over_warm_receipt": median(&receipt_ratios),
+        "verify_mirror_over_warm_plain": median(&plain_ratios),
+        "verify_mirror_over_warm_receipt_pairs": receipt_ratios,
+        "verify_mirror_over_warm_plain_pairs": plain_ratios,
+        "verify_warm_over_sha256": median(&rates[0]) / sha256_per_s,
+    });
     let out = json!({
         "n": size, "final_size": final_size, "rounds": rounds, "add": add,
         "sha256_per_s_core": sha256_per_s,
         "publish_seconds": publish, "publish_peak_rss_bytes": publish_rss,
-        "cp_r_sync_seconds": cp_r, "tree_hash_seconds": hash_s,
+        "cp_r_sync_seconds": cp_r, "tree_hash_seconds": hash_s, "open_ledger_seconds": open_s,
         "site_bytes": site_bytes, "site_files": site_files,
         "snapshot_seconds": snapshot, "snapshot_cp_sync_seconds": snap_cp, "snapshot_bytes": snap_bytes,
         "sync_http_seconds": http, "sync_dir_seconds": dir, "sync_snapshot_seconds": file,
@@ -672,18 +723,7 @@ fn main() {
             "receipt_without_mirror": rates[0], "receipt_with_mirror": rates[1],
             "plain_without_mirror": rates[2], "plain_with_mirror": rates[3],
         },
-        "ratios": {
-            "publish_over_cp_r": median(&publish) / median(&cp_r),
-            "publish_over_tree_hash": median(&publish) / median(&hash_s),
-            "snapshot_over_cp": median(&snapshot) / median(&snap_cp),
-            "sync_http_over_hash": median(&http) / h,
-            "sync_http_over_fetch": median(&http) / f,
-            "sync_dir_over_hash": median(&dir) / h,
-            "sync_snapshot_over_hash": median(&file) / h,
-            "verify_mirror_over_warm_receipt": rwm / rw,
-            "verify_mirror_over_warm_plain": rpm / rp,
-            "verify_warm_over_sha256": rw / sha256_per_s,
-        },
+        "ratios": ratios,
     });
     if json_out {
         println!("{out}");
