@@ -16,6 +16,16 @@
 //!   the directory) and cosigns;
 //! * **repeat**: the same checkpoint again (old = size): verification and a
 //!   cosignature, no state written.
+//!
+//! Then the limits, measured in the same run once the server has stopped:
+//! * **signatures**: what every request costs in Ed25519, on one core: the
+//!   ledger's signature on the note verified and the witness's cosignature
+//!   made, over the same notes; the repeat phase is given against this
+//!   rate times the cores the server can use (`min(logs, cores)`);
+//! * **durable writes**: a state file of the same size replaced as the
+//!   witness does (temporary file, fsync, rename, fsync of the directory),
+//!   one thread, in the same directory; the advance phase is given against
+//!   this rate.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -26,7 +36,7 @@ use std::time::{Duration, Instant};
 use certanchor::keys::SigningKey;
 use certanchor::ledger::LogTree;
 use certanchor::merkle::leaf_hash;
-use certanchor::note::{self, Checkpoint, NoteVerifier};
+use certanchor::note::{self, Checkpoint, CosignatureSigner, NoteVerifier};
 use certanchor::witness::AddCheckpointRequest;
 
 fn arg(args: &[String], name: &str, default: usize) -> usize {
@@ -88,7 +98,38 @@ fn drive(url: &str, bodies: &[String]) {
     }
 }
 
-fn phase(name: &str, url: &str, work: &[Vec<String>]) {
+/// Ed25519 work of one request on one core, per second: the note verified
+/// with its ledger's key, then cosigned.
+fn signature_limit(notes: &[(String, NoteVerifier)], signer: &CosignatureSigner) -> f64 {
+    let t0 = Instant::now();
+    for (n, v) in notes {
+        let cp = note::verify_checkpoint(n, std::slice::from_ref(v)).unwrap();
+        std::hint::black_box(signer.cosign_note(n, cp.tree_size).unwrap());
+    }
+    notes.len() as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// Durable replacements of a `len`-byte file in `dir` per second, one
+/// thread, as the witness writes its state.
+fn durable_write_limit(dir: &std::path::Path, len: usize, n: usize) -> f64 {
+    use std::io::Write as _;
+    let data = vec![b'x'; len];
+    let (path, tmp) = (dir.join("limit.json"), dir.join(".limit.json.tmp"));
+    let t0 = Instant::now();
+    for _ in 0..n {
+        let mut f = std::fs::File::create(&tmp).unwrap();
+        f.write_all(&data).unwrap();
+        f.sync_all().unwrap();
+        drop(f);
+        std::fs::rename(&tmp, &path).unwrap();
+        std::fs::File::open(dir).unwrap().sync_all().unwrap();
+    }
+    let rate = n as f64 / t0.elapsed().as_secs_f64();
+    std::fs::remove_file(&path).unwrap();
+    rate
+}
+
+fn phase(name: &str, url: &str, work: &[Vec<String>]) -> f64 {
     let n: usize = work.iter().map(Vec::len).sum();
     let t0 = Instant::now();
     std::thread::scope(|s| {
@@ -102,6 +143,7 @@ fn phase(name: &str, url: &str, work: &[Vec<String>]) {
         work.len(),
         n as f64 / secs
     );
+    n as f64 / secs
 }
 
 fn main() {
@@ -171,7 +213,7 @@ fn main() {
         }
     );
     let advance: Vec<Vec<String>> = (0..logs).map(|l| advancing(l, per_log)).collect();
-    phase("advance", &url, &advance);
+    let advance_rate = phase("advance", &url, &advance);
     // The last checkpoint of each ledger again, from its own size.
     let repeat: Vec<Vec<String>> = advance
         .iter()
@@ -181,9 +223,46 @@ fn main() {
             vec![again; per_log]
         })
         .collect();
-    phase("repeat", &url, &repeat);
+    let repeat_rate = phase("repeat", &url, &repeat);
 
     let _ = child.kill();
     let _ = child.wait();
+
+    // the limits, in the same run
+    let notes: Vec<(String, NoteVerifier)> = advance
+        .iter()
+        .enumerate()
+        .flat_map(|(log, bodies)| {
+            let v = NoteVerifier::new(&origin(log), log_key(log).public_key()).unwrap();
+            bodies.iter().map(move |b| {
+                let req = AddCheckpointRequest::from_body(b.as_bytes()).unwrap();
+                (req.note, v.clone())
+            })
+        })
+        .collect();
+    let signer =
+        CosignatureSigner::new("witness.load.test/w1", SigningKey::from_seed(&[0x77; 32])).unwrap();
+    let sig_rate = signature_limit(&notes, &signer);
+    let state_len = std::fs::read_dir(dir.join("state"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(512);
+    let write_rate = durable_write_limit(
+        &dir.join("state"),
+        usize::try_from(state_len).unwrap(),
+        (requests / 4).clamp(100, 2000),
+    );
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let usable = cores.min(logs);
+    println!(
+        "limits (same run): signatures (verify the note, cosign it) {sig_rate:.0}/s on one core; durable state writes {write_rate:.0}/s on one thread"
+    );
+    println!(
+        "advance: {:.2} x durable writes; repeat: {:.2} x signatures on {usable} cores",
+        advance_rate / write_rate,
+        repeat_rate / (sig_rate * usable as f64)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,12 +21,12 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use certanchor::Hash;
 use certanchor::TrustStore;
 use certanchor::keys::SigningKey;
 use certanchor::ledger::{FileLedger, Ledger};
 use certanchor::note::{self, CosignatureVerifier, NoteVerifier};
 use certanchor::witness::AddCheckpointRequest;
-use certanchor::Hash;
 use common::{append_anchors, key_file, run_json, run_json_code, s};
 
 const ORIGIN: &str = "ledger.witness.test/certanchor";

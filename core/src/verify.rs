@@ -54,11 +54,12 @@ use crate::anchor::Anchor;
 use crate::bundle::{Bundle, ChainReceipt, LedgerReceipt};
 use crate::certificate::CertificateHeader;
 use crate::error::VerifyError;
+use crate::freshness::{FreshnessError, SignedCheckpoint};
 use crate::ledger::sync::LedgerView;
 use crate::merkle;
 use crate::note;
 use crate::schema::SchemaRegistry;
-use crate::trust::TrustStore;
+use crate::trust::{TrustStore, TrustedLedger};
 
 mod cache;
 mod checks;
@@ -293,7 +294,16 @@ pub struct Verifier {
     /// Bytes left of [`MAX_VERIFIED_NODE_BYTES`].
     node_budget: Arc<std::sync::atomic::AtomicUsize>,
     /// The followed ledger, when a mirror is used (SPEC §8.12).
-    ledger: Option<Arc<LedgerView>>,
+    ledger: Option<Arc<FollowedLedger>>,
+}
+
+/// A mirror's view and its checkpoint's signatures, verified once against
+/// the trust store's ledger ([`Verifier::use_ledger`]); check 10 applies
+/// the freshness rules that depend on `now` at each verification.
+#[derive(Debug)]
+struct FollowedLedger {
+    view: LedgerView,
+    signed: Result<(TrustedLedger, SignedCheckpoint), FreshnessError>,
 }
 
 impl Verifier {
@@ -341,14 +351,18 @@ impl Verifier {
                 taken += 1;
             }
         }
-        self.ledger = Some(Arc::new(view));
+        let signed = self
+            .trust
+            .signed_checkpoint(&view.note)
+            .map(|(l, s)| (l.clone(), s));
+        self.ledger = Some(Arc::new(FollowedLedger { view, signed }));
         Ok(taken)
     }
 
     /// The followed ledger's view, if [`Self::use_ledger`] set one.
     #[must_use]
     pub fn ledger_view(&self) -> Option<&LedgerView> {
-        self.ledger.as_deref()
+        self.ledger.as_deref().map(|f| &f.view)
     }
 
     /// The trust store.
@@ -1161,15 +1175,20 @@ impl Verifier {
         required: bool,
         now: u64,
     ) -> (Check, Option<LedgerInfo>) {
-        if let Some(view) = self.ledger.as_deref() {
+        if let Some(followed) = self.ledger.as_deref() {
+            let view = &followed.view;
             let cp = &view.checkpoint;
-            let when = view
-                .time
-                .map(|t| format!(" of {}", time::format(t)))
-                .unwrap_or_default();
             // A verifier that follows a ledger answers only from a fresh
             // view of it: a stale one may miss a newer status list.
-            if let Err(e) = self.trust.checkpoint_freshness(&view.note, now) {
+            let fresh = match &followed.signed {
+                Ok((ledger, signed)) => signed.check(ledger, now),
+                Err(e) => Err(e.clone()),
+            };
+            if let Err(e) = fresh {
+                let when = view
+                    .time
+                    .map(|t| format!(" of {}", time::format(t)))
+                    .unwrap_or_default();
                 return (
                     Check::new(
                         CheckCode::Ledger,
@@ -1184,7 +1203,7 @@ impl Verifier {
                 );
             }
         }
-        if let Some(view) = self.ledger.as_deref()
+        if let Some(view) = self.ledger.as_deref().map(|f| &f.view)
             && let Some(rec) = view.anchor(&anchor.id())
         {
             let cp = &view.checkpoint;

@@ -504,3 +504,92 @@ fn the_ledger_is_picked_by_origin_and_a_rollback_leaves_evidence() {
     let not = certanchor::ledger::mirror::MirrorError::Locked { path: "x".into() };
     assert_eq!(m.keep_evidence(&not), None);
 }
+
+/// One verifier with a mirror, asked at several times: the view's
+/// checkpoint and its witnesses' cosignatures are verified once
+/// (`use_ledger`), and whether each cosignature counts is decided at each
+/// `now`, in any order.
+#[test]
+fn a_views_witnesses_count_at_each_verification_time() {
+    use certanchor::ledger::sync::LedgerView;
+    use certanchor::note::{self, Checkpoint, CosignatureSigner};
+    use certanchor::trust::WitnessEntry;
+    use certanchor::{CheckCode, TrustStore, Verdict, Verifier};
+    let auths = sample::demo_authorities();
+    let issued = JAN_1_2024 + 86_400;
+    let mut batch = Issuer::new(auths[1].key.clone(), auths[1].id)
+        .issue(
+            "witnessed",
+            &(0..4).map(sample::business_license).collect::<Vec<_>>(),
+            &IssueOptions::at(issued),
+        )
+        .unwrap();
+    batch.endorse(&auths[2].key, issued).unwrap();
+    let mut l = FileLedger::create(tempdir("witnessed"), ORIGIN, key(0x42)).unwrap();
+    l.set_clock(logged_clock);
+    l.append(batch.anchor().as_bytes()).unwrap();
+    let view = LedgerView::from_source(&Site::of(&l), &vkey(0x42)).unwrap();
+    let bundle = batch.bundle(1, Some(&["name"])).unwrap().to_vec();
+    let witness = CosignatureSigner::new("witness.mirror.test/w1", key(0x77)).unwrap();
+    let mut doc = sample::demo_trust_doc(Some((ORIGIN, &key(0x42).public_key())));
+    doc.ledgers[0].witnesses = vec![WitnessEntry {
+        name: "witness.mirror.test/w1".into(),
+        public_key: key(0x77).public_key().to_base64(),
+    }];
+    doc.ledgers[0].quorum = Some(1);
+    let store = TrustStore::from_doc(doc).unwrap();
+    let with_view = |note: String| {
+        let mut v = view.clone();
+        v.note = note;
+        let mut verifier = Verifier::new(store.clone());
+        verifier.use_ledger(v, LOGGED).unwrap();
+        verifier
+    };
+    let at = |v: &Verifier, now: u64| {
+        let r = v.verify(&bundle, now);
+        let c = r.check(CheckCode::Ledger).unwrap();
+        (r.verdict, c.code.as_str(), c.reason.clone())
+    };
+    // the witness cosigned 1,000 s after the ledger signed: its line counts
+    // from 300 s before that time (the clock skew allowed), not earlier
+    let cosigned = LOGGED + 1_000;
+    let v = with_view(note::add_cosignature(&view.note, &witness, cosigned).unwrap());
+    for _ in 0..2 {
+        for (now, verdict, code) in [
+            (cosigned + 600, Verdict::Valid, "ok"),
+            (cosigned - 301, Verdict::Indeterminate, "ledger_not_fresh"),
+            (cosigned - 300, Verdict::Valid, "ok"),
+            (cosigned - 900, Verdict::Indeterminate, "ledger_not_fresh"),
+        ] {
+            let (got, c, reason) = at(&v, now);
+            assert_eq!((got, c), (verdict, code), "at {now}: {reason}");
+        }
+    }
+    assert!(at(&v, cosigned - 301).2.contains("witness"));
+    // no cosignature: never fresh
+    let bare = with_view(view.note.clone());
+    assert_eq!(at(&bare, cosigned).1, "ledger_not_fresh");
+    // a line in the witness's name and key id that does not verify (its
+    // cosignature of another checkpoint) rejects the note at every time
+    let other = note::sign_checkpoint(
+        &Checkpoint {
+            origin: ORIGIN.into(),
+            tree_size: 9,
+            root: Hash::digest(b"other"),
+            extensions: vec![],
+        },
+        &key(0x42),
+    )
+    .unwrap();
+    let line = witness.cosign_note(&other, cosigned).unwrap();
+    let forged = with_view(note::merge_signatures(&view.note, &line).unwrap());
+    for now in [cosigned - 301, cosigned, cosigned + 600] {
+        let (got, c, reason) = at(&forged, now);
+        assert_eq!(
+            (got, c),
+            (Verdict::Indeterminate, "ledger_not_fresh"),
+            "{reason}"
+        );
+        assert!(reason.contains("signature"), "{reason}");
+    }
+}
