@@ -159,8 +159,8 @@ pub fn check_freshness(
 /// [`crate::Verifier::use_ledger`]) pays for its signatures once. Checking
 /// them for every bundle made warm verification with the mirror of a
 /// 1M-entry ledger run at 0.08 × (bundles with a receipt) and 0.06 ×
-/// (without) the rate without a mirror; checked once, 0.94 × and 1.17 ×
-/// (medians of 3 pairs; BENCHMARKS.md, "Ledger at 1M").
+/// (without) the rate without a mirror; checked once, 1.08 × and 0.92 ×
+/// (medians of 7 alternating pairs; BENCHMARKS.md, "Ledger at 1M").
 #[derive(Debug, Clone)]
 pub(crate) struct SignedCheckpoint {
     timed: note::TimedCheckpoint,
