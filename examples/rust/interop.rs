@@ -72,7 +72,7 @@ fn ledger_vectors() -> Result<String, String> {
     )
     .map_err(|e| e.to_string())?;
     let issuer = SigningKey::from_seed(&[0x12; 32]);
-    let mut leaves = Vec::new();
+    let mut ids = Vec::new();
     let mut notes = Vec::new();
     for i in 0..13u64 {
         let body = AnchorBody {
@@ -85,17 +85,23 @@ fn ledger_vectors() -> Result<String, String> {
         };
         let a = Anchor::sign(&body, &issuer).map_err(|e| e.to_string())?;
         let r = ledger.append(a.as_bytes()).map_err(|e| e.to_string())?;
-        leaves.push(r.anchor_id.to_hex());
+        ids.push(r.anchor_id);
         notes.push(serde_json::json!({"tree_size": r.tree_size, "note": r.checkpoint}));
     }
     let n = ledger.size();
+    // the leaf data the tree commits to (SPEC §9.1: `0x01 ‖ anchor id`)
+    let leaves: Vec<String> = ledger
+        .leaf_data(0, n)
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(hex::encode)
+        .collect();
     let mut inclusion = Vec::new();
     let mut consistency = Vec::new();
     for size in 1..=n {
-        for (i, leaf) in leaves.iter().enumerate().take(size as usize) {
-            let id = Hash::from_hex(leaf).ok_or("bad leaf")?;
+        for (i, id) in ids.iter().enumerate().take(size as usize) {
             let p = ledger
-                .inclusion_proof(&id, size)
+                .inclusion_proof(id, size)
                 .map_err(|e| e.to_string())?;
             inclusion.push(serde_json::json!({"index": i, "tree_size": size,
                 "path": p.path.iter().map(Hash::to_hex).collect::<Vec<_>>()}));
