@@ -235,6 +235,28 @@ fn open_append(path: &Path) -> Result<File, LedgerError> {
         .map_err(io("open", path))
 }
 
+/// Opens (creating it) the lock file at `path` and takes it exclusively:
+/// `Ok(None)` when another process holds it. A process that forks (spawns a
+/// child) while another thread holds the lock shares it until the child
+/// execs, so a busy lock is retried for a short moment first.
+pub(super) fn take_lock(path: &Path) -> std::io::Result<Option<File>> {
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    for _ in 0..=LOCK_RETRIES {
+        match lock.try_lock() {
+            Ok(()) => return Ok(Some(lock)),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
 fn truncate(path: &Path, len: u64) -> Result<(), LedgerError> {
     let f = OpenOptions::new()
         .write(true)
@@ -322,31 +344,11 @@ impl FileLedger {
             ));
         }
         let lock_path = dir.join(LOCK);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
-        // A process that forks (spawns a child) while another thread holds the
-        // lock shares it until the child execs, so a busy lock is retried for
-        // a short moment before we report a second writer.
-        let mut tries = 0;
-        loop {
-            match lock.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_RETRIES => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(10));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(LedgerError::Locked {
-                        path: dir.display().to_string(),
-                    });
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
-            }
-        }
+        let lock = take_lock(&lock_path)
+            .map_err(io("lock", &lock_path))?
+            .ok_or_else(|| LedgerError::Locked {
+                path: dir.display().to_string(),
+            })?;
         let verifier =
             NoteVerifier::new(&meta.origin, pk).map_err(|e| not_ledger(format!("origin: {e}")))?;
 

@@ -215,21 +215,11 @@ impl Mirror {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(io("create directory", &dir))?;
         let lock_path = dir.join(LOCK);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io("open", &lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(MirrorError::Locked {
-                    path: dir.display().to_string(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io("lock", &lock_path)(e)),
-        }
+        let lock = super::file::take_lock(&lock_path)
+            .map_err(io("lock", &lock_path))?
+            .ok_or_else(|| MirrorError::Locked {
+                path: dir.display().to_string(),
+            })?;
         let not = |reason: String| MirrorError::NotAMirror {
             path: dir.display().to_string(),
             reason,
