@@ -593,3 +593,24 @@ fn a_views_witnesses_count_at_each_verification_time() {
         assert!(reason.contains("signature"), "{reason}");
     }
 }
+
+/// A mirror whose status-list log lost bytes is refused, never read as a
+/// mirror without those lists (a dropped list would hide a revocation).
+#[test]
+fn a_cut_status_list_log_is_refused_not_read_short() {
+    let (l, _) = ledger("cut-lists", 0x42, 3);
+    let dir = tempdir("cut-lists-mirror");
+    let mut m = Mirror::open(&dir, ORIGIN).unwrap();
+    m.sync(&Site::of(&l), &vkey(0x42), |_, _| {}).unwrap();
+    assert_eq!(m.view(&vkey(0x42)).unwrap().status_lists().len(), 1);
+    drop(m);
+    let lists = dir.join("lists.log");
+    let len = std::fs::metadata(&lists).unwrap().len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&lists)
+        .unwrap();
+    f.set_len(len - 3).unwrap();
+    let e = Mirror::read_view(&dir, &vkey(0x42)).unwrap_err();
+    assert_eq!(e.code(), "not_a_mirror", "{e}");
+}

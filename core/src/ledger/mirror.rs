@@ -476,6 +476,17 @@ impl Mirror {
                     }
                     .into());
                 }
+                // The same tree, a newer signature: keep the newer note, so
+                // that a ledger that does not grow still gives a fresh view.
+                let old_time = note::verify_checkpoint_time(&v.checkpoint, ledger)
+                    .ok()
+                    .and_then(|t| t.time);
+                if time > old_time
+                    && let Some(p) = self.state.verified.as_mut()
+                {
+                    p.checkpoint = note_text;
+                    self.write_state()?;
+                }
                 return Ok(SyncSummary {
                     old_size,
                     new_size: old_size,
@@ -675,6 +686,12 @@ impl Mirror {
         let path = dir.join(ANCHORS);
         let mut f = File::open(&path).map_err(io("open", &path))?;
         let mut buf = vec![0u8; ANCHOR_RECORD * 4096];
+        if !v.anchors_len.is_multiple_of(ANCHOR_RECORD as u64) {
+            return Err(MirrorError::NotAMirror {
+                path: path.display().to_string(),
+                reason: "its verified length is not whole records".into(),
+            });
+        }
         let mut left = v.anchors_len;
         while left > 0 {
             let n = usize::try_from(left.min(buf.len() as u64)).unwrap_or(0);
@@ -695,18 +712,34 @@ impl Mirror {
             }
             left -= n as u64;
         }
+        // The verified part only, read no further; a file shorter than the
+        // state says, or a record cut short, is damage (a status list
+        // silently dropped would hide a revocation).
         let path = dir.join(LISTS);
-        let data = std::fs::read(&path).map_err(io("read", &path))?;
-        let mut rest = data
-            .get(..usize::try_from(v.lists_len).unwrap_or(usize::MAX))
-            .unwrap_or_default();
-        while let Some((head, tail)) = rest.split_first_chunk::<12>() {
+        let damaged = |reason: &str| MirrorError::NotAMirror {
+            path: path.display().to_string(),
+            reason: reason.to_owned(),
+        };
+        let mut data = Vec::new();
+        File::open(&path)
+            .map_err(io("open", &path))?
+            .take(v.lists_len)
+            .read_to_end(&mut data)
+            .map_err(io("read", &path))?;
+        if data.len() as u64 != v.lists_len {
+            return Err(damaged("shorter than the verified state says"));
+        }
+        let mut rest = data.as_slice();
+        while !rest.is_empty() {
+            let (head, tail) = rest
+                .split_first_chunk::<12>()
+                .ok_or_else(|| damaged("a record cut short"))?;
             let (len, index) = head.split_at(4);
             let len = u32::from_be_bytes(len.try_into().unwrap_or_default()) as usize;
             let index = u64::from_be_bytes(index.try_into().unwrap_or_default());
-            let Some((body, next)) = tail.split_at_checked(len) else {
-                break;
-            };
+            let (body, next) = tail
+                .split_at_checked(len)
+                .ok_or_else(|| damaged("a record cut short"))?;
             view.insert_list(index, body.to_vec());
             rest = next;
         }
